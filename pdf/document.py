@@ -1,0 +1,66 @@
+"""The plain document the PDF renderer takes: no Slack, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class DocLine:
+    kind: str  # service | material | labour | other
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    total: Decimal  # quantity * unit_price, already rounded to 2 places
+
+
+@dataclass(frozen=True)
+class DocChange:
+    """One line of 'changes since the previous revision'."""
+
+    change: str  # "added" | "removed" | "changed"
+    description: str
+    before: str = ""  # e.g. "1 pcs × 45.00 = 45.00" (empty for added)
+    after: str = ""  # empty for removed
+
+
+@dataclass(frozen=True)
+class DocNote:
+    author: str
+    at: datetime
+    text: str
+    files: list[str] = field(default_factory=list)  # file names of photos/files shared
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    company: str
+    currency: str  # e.g. "EUR"
+    number: str  # "SO-0042"
+    revision: int
+    status: str  # human text, e.g. "In progress"
+    title: str
+    client: str
+    site: str
+    contact: str
+    description: str
+    priority: str
+    requester: str
+    created_at: datetime
+    planned_date: date | None
+    generated_at: datetime  # pinned as the PDF creation date: same order, same bytes
+    lines: list[DocLine]
+    total: Decimal
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    field_workers: list[str] = field(default_factory=list)
+    revision_note: str = ""  # the confirmation's note, if any
+    revision_author: str = ""
+    previous_total: Decimal | None = None  # total of the previous revision, when there is one
+    changes: list[DocChange] = field(default_factory=list)
+    notes: list[DocNote] = field(default_factory=list)
+    outcome: str = ""  # human text when closed, e.g. "Completed with adjustments"
+    timezone: str = "UTC"  # the company's zone name, printed beside times
