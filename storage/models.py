@@ -1,0 +1,205 @@
+"""The tables. Money and quantities are Decimal; timestamps are timezone-aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Numeric, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator):
+    """NUMERIC on PostgreSQL; on SQLite (which has no decimal type) the exact text of the number."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def __init__(self, precision: int = 18, scale: int = 3) -> None:
+        super().__init__()
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+        return dialect.type_descriptor(String(40))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value)
+        return value if dialect.name == "postgresql" else format(value, "f")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, **kw))
+
+
+def _ts_opt() -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Counter(SQLModel, table=True):
+    """Gap-free sequences: the row is incremented inside the transaction that uses the number."""
+
+    __tablename__ = "counters"
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = 0
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, index=True)
+    role: str = Field(max_length=20)
+    granted_by: str = Field(default="", max_length=32)
+    granted_at: datetime = _ts()
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    number: str = Field(max_length=20, unique=True)
+    status: str = Field(max_length=20, index=True)
+    version: int = 1  # bumped at every change: the card and optimistic checks follow it
+    client: str = Field(max_length=200)
+    site: str = Field(max_length=500)
+    contact: str = Field(default="", max_length=200)
+    title: str = Field(max_length=150)
+    description: str = Field(default="", max_length=3000)
+    planned_date: date | None = None
+    priority: str = Field(default="normal", max_length=10)
+    requester_id: str = Field(max_length=32, index=True)
+    channel_id: str | None = Field(default=None, max_length=32, index=True)
+    channel_name: str = Field(default="", max_length=80)
+    card_ts: str | None = Field(default=None, max_length=32)
+    current_revision: int = 0
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = _ts_opt()
+    reject_reason: str = Field(default="", max_length=3000)
+    outcome: str = Field(default="", max_length=30)
+    outcome_reason: str = Field(default="", max_length=3000)
+    closed_by: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = _ts_opt()
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Revision(SQLModel, table=True):
+    """An immutable snapshot of the order's lines, and of what its PDF must show."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("order_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    number: int
+    kind: str = Field(max_length=20)  # submitted | approved | confirmation
+    author_id: str = Field(max_length=32)
+    note: str = Field(default="", max_length=3000)
+    final: bool = False
+    status: str = Field(max_length=20)  # the order's status once this revision was made
+    outcome: str = Field(default="", max_length=30)
+    field_workers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    last_activity_id: int = 0  # notes up to this activity are listed in the revision's PDF
+    total: Decimal = Field(sa_column=Column(ExactDecimal(18, 2), nullable=False))
+    pdf_file_id: str | None = Field(default=None, max_length=40)
+    pdf_sha256: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _ts()
+
+
+class Line(SQLModel, table=True):
+    __tablename__ = "lines"
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="revisions.id", index=True)
+    position: int
+    kind: str = Field(max_length=20)
+    description: str = Field(max_length=500)
+    quantity: Decimal = Field(sa_column=Column(ExactDecimal(18, 3), nullable=False))
+    unit: str = Field(max_length=20)
+    unit_price: Decimal = Field(sa_column=Column(ExactDecimal(18, 2), nullable=False))
+
+
+class Member(SQLModel, table=True):
+    """Who takes part in an order and as what: requester, supervisor, field_worker."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("order_id", "user_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    user_id: str = Field(max_length=32)
+    role: str = Field(max_length=20)
+    added_by: str = Field(default="", max_length=32)
+    added_at: datetime = _ts()
+
+
+class Activity(SQLModel, table=True):
+    """The order's log: every transition, note, photo and PDF."""
+
+    __tablename__ = "activities"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    at: datetime = _ts()
+    actor_id: str = Field(max_length=32)
+    kind: str = Field(max_length=30)
+    text: str = Field(default="", max_length=4000)
+    data: dict = _json()
+
+
+class Effect(SQLModel, table=True):
+    """Outbox: a Slack side effect, written in the transaction of the change that causes it."""
+
+    __tablename__ = "effects"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # idempotency key, e.g. pdf:SO-0042:r3
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    kind: str = Field(max_length=30)
+    payload: dict = _json()
+    status: str = Field(default="pending", max_length=10, index=True)  # pending | done | failed
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)
+    not_before: datetime | None = _ts_opt()
+    created_at: datetime = _ts()
+    done_at: datetime | None = _ts_opt()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Events API deliveries already handled (Slack retries them with the same event_id)."""
+
+    __tablename__ = "processed_events"
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _ts()

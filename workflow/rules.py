@@ -1,0 +1,162 @@
+"""States, transitions and who may do what: one table, no Slack in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING_APPROVAL = "pending_approval"
+    IN_PROGRESS = "in_progress"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+ENDED = frozenset({Status.REJECTED, Status.CLOSED, Status.CANCELLED})
+
+STATUS_TEXT = {
+    Status.PENDING_APPROVAL: "Pending approval",
+    Status.IN_PROGRESS: "In progress",
+    Status.REJECTED: "Rejected",
+    Status.CLOSED: "Closed",
+    Status.CANCELLED: "Cancelled",
+}
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    SUPERVISOR = "supervisor"
+    FIELD_WORKER = "field_worker"
+
+
+ROLE_TEXT = {
+    Role.ADMIN: "an admin",
+    Role.COORDINATOR: "a coordinator",
+    Role.SUPERVISOR: "a supervisor",
+    Role.FIELD_WORKER: "a field worker",
+}
+
+
+class Relation(StrEnum):
+    """How a person stands to one order (as opposed to their roles in the company)."""
+
+    REQUESTER = "requester"
+    FIELD_WORKER = "field_worker"
+
+
+RELATION_TEXT = {
+    Relation.REQUESTER: "the order's requester",
+    Relation.FIELD_WORKER: "one of the order's field workers",
+}
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    COMPLETED_WITH_CHANGES = "completed_with_changes"
+    NOT_PERFORMED = "not_performed"
+
+
+OUTCOME_TEXT = {
+    Outcome.COMPLETED: "Completed as specified",
+    Outcome.COMPLETED_WITH_CHANGES: "Completed with adjustments",
+    Outcome.NOT_PERFORMED: "Not performed",
+}
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    ADD_FIELD_WORKERS = "add_field_workers"
+    CONFIRM = "confirm"
+    CLOSE = "close"
+    CANCEL = "cancel"
+    NOTE = "note"
+
+
+ACTION_TEXT = {
+    Action.SUBMIT: "submit orders",
+    Action.APPROVE: "approve orders",
+    Action.REJECT: "reject orders",
+    Action.ADD_FIELD_WORKERS: "add field workers",
+    Action.CONFIRM: "create confirmations",
+    Action.CLOSE: "close orders",
+    Action.CANCEL: "cancel orders",
+    Action.NOTE: "add notes",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_states: frozenset[Status]  # empty for SUBMIT (there is no order yet)
+    to_state: Status | None  # None: the status does not change
+    roles: frozenset[Role]  # any of these company roles may do it
+    relations: frozenset[Relation] = frozenset()  # ... or anyone standing so to the order
+
+
+def _r(states, to, roles, relations=()):  # type: ignore[no-untyped-def]
+    return Rule(frozenset(states), to, frozenset(roles), frozenset(relations))
+
+
+S, R, X = Status, Role, Relation
+RULES: dict[Action, Rule] = {
+    Action.SUBMIT: _r((), S.PENDING_APPROVAL, (R.COORDINATOR, R.ADMIN)),
+    Action.APPROVE: _r((S.PENDING_APPROVAL,), S.IN_PROGRESS, (R.SUPERVISOR, R.ADMIN)),
+    Action.REJECT: _r((S.PENDING_APPROVAL,), S.REJECTED, (R.SUPERVISOR, R.ADMIN)),
+    Action.ADD_FIELD_WORKERS: _r(
+        (S.IN_PROGRESS,), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER,)
+    ),
+    Action.CONFIRM: _r(
+        (S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
+    ),
+    Action.CLOSE: _r((S.IN_PROGRESS,), S.CLOSED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)),
+    Action.CANCEL: _r((S.PENDING_APPROVAL, S.IN_PROGRESS), S.CANCELLED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER,)),
+    # Notes and photos are recorded whatever the status: they are history, not a transition.
+    Action.NOTE: _r(tuple(Status), None, tuple(Role), (X.REQUESTER, X.FIELD_WORKER)),
+}
+
+# The buttons of the order card, in order, per status (the card shows what can be done now).
+CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
+    S.PENDING_APPROVAL: (Action.APPROVE, Action.REJECT),
+    S.IN_PROGRESS: (Action.ADD_FIELD_WORKERS, Action.CONFIRM, Action.CLOSE),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str = ""  # "role" | "state" | "own_order"; empty when allowed
+    who: str = ""  # who may do it, in words, when refused for lack of role
+
+
+def who_may(action: Action) -> str:
+    """'a supervisor or an admin' — the roles and relations that may do action, in words."""
+    rule = RULES[action]
+    order = (Role.COORDINATOR, Role.SUPERVISOR, Role.FIELD_WORKER, Role.ADMIN)
+    parts = [ROLE_TEXT[r] for r in order if r in rule.roles]
+    parts += [RELATION_TEXT[x] for x in Relation if x in rule.relations]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def decide(
+    action: Action,
+    roles: frozenset[str] | set[str],
+    relations: frozenset[str] | set[str] = frozenset(),
+    status: Status | None = None,
+    is_requester: bool = False,
+    allow_self_approval: bool = False,
+) -> Verdict:
+    """Whether a person with these roles and relations may do action on an order in status."""
+    rule = RULES[action]
+    if not (rule.roles & set(roles)) and not (rule.relations & set(relations)):
+        return Verdict(False, "role", who_may(action))
+    if action is not Action.SUBMIT and status not in rule.from_states:
+        return Verdict(False, "state")
+    if action in (Action.APPROVE, Action.REJECT) and is_requester and not allow_self_approval:
+        return Verdict(False, "own_order")
+    return Verdict(True)

@@ -1,0 +1,710 @@
+"""Workflow commands: each changes storage, logs activity and queues effects in one transaction."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.db import transaction
+from storage.models import (
+    Activity,
+    Counter,
+    Effect,
+    Line,
+    Member,
+    Order,
+    ProcessedEvent,
+    Revision,
+    RoleGrant,
+    utcnow,
+)
+from workflow import effects as fx
+from workflow.money import diff_lines, line_total, order_total
+from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
+from workflow.snapshots import EffectView, LineView, NoteView, OrderView, RevisionView
+
+CHANNEL_NAME_MAX = 80
+
+
+class LineInput(Protocol):
+    kind: str
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+
+
+class OrderInput(Protocol):
+    client: str
+    site: str
+    contact: str
+    title: str
+    description: str
+    planned_date: date | None
+    priority: str
+
+    @property
+    def lines(self) -> Sequence[LineInput]: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    allow_self_approval: bool = False
+    private_channels: bool = True
+
+
+class Refused(Exception):
+    """The person may not do this now; nothing was changed. The message says why."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        who: str = "",
+        decided_by: str | None = None,
+        decided_at: datetime | None = None,
+        decision: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.code = code  # role | state | own_order | not_found | stale | decided | invalid
+        self.message = message
+        self.who = who
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+        self.decision = decision
+
+
+@dataclass
+class _Tx:
+    """What one command queues besides its table changes."""
+
+    session: Session
+    order: Order
+    effects: list[Effect] = field(default_factory=list)
+
+
+def channel_name(number: str, client: str, title: str) -> str:
+    """so-0042-acme-router: lowercase ASCII, digits and hyphens, at most 80 characters."""
+    base = number.lower()
+    words = unicodedata.normalize("NFKD", f"{client} {title}").encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
+    if not slug:
+        return base
+    name = f"{base}-{slug}"[:CHANNEL_NAME_MAX]
+    return name.rstrip("-")
+
+
+class Workflow:
+    def __init__(
+        self, engine: Engine, policy: Policy | None = None, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.engine = engine
+        self.policy = policy or Policy()
+        self.clock = clock
+
+    # ---------------------------------------------------------------- roles
+    def bootstrap_admins(self, user_ids: Iterable[str]) -> None:
+        """Make the configured admins admins (idempotent)."""
+        for uid in user_ids:
+            if uid and Role.ADMIN not in self.roles_of(uid):
+                try:
+                    self.grant("SO_ADMINS", uid, Role.ADMIN, check=False)
+                except Refused:
+                    pass
+
+    def roles_of(self, user_id: str) -> frozenset[str]:
+        with Session(self.engine) as s:
+            return self._roles(s, user_id)
+
+    def _roles(self, s: Session, user_id: str) -> frozenset[str]:
+        return frozenset(s.exec(select(RoleGrant.role).where(RoleGrant.user_id == user_id)).all())
+
+    def grant(self, actor: str, user_id: str, role: str, check: bool = True) -> bool:
+        """Give user_id role; False when they had it already."""
+        role = self._role(role)
+        if check:
+            self._require_admin(actor)
+        try:
+            with transaction(self.engine) as s:
+                if s.exec(
+                    select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
+                ).first():
+                    return False
+                s.add(RoleGrant(user_id=user_id, role=role, granted_by=actor, granted_at=self.clock()))
+            return True
+        except IntegrityError:
+            return False
+
+    def revoke(self, actor: str, user_id: str, role: str, check: bool = True) -> bool:
+        role = self._role(role)
+        if check:
+            self._require_admin(actor)
+        with transaction(self.engine) as s:
+            grant = s.exec(
+                select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
+            ).first()
+            if grant is None:
+                return False
+            s.delete(grant)
+            return True
+
+    def role_list(self) -> list[tuple[str, str]]:
+        """(user id, role) pairs, sorted."""
+        with Session(self.engine) as s:
+            rows = s.exec(select(RoleGrant.user_id, RoleGrant.role)).all()
+            return sorted((u, r) for u, r in rows)
+
+    def users_with(self, session: Session, role: Role) -> list[str]:
+        rows = session.exec(select(RoleGrant.user_id).where(RoleGrant.role == role)).all()
+        return sorted(set(rows))
+
+    def _role(self, role: str) -> str:
+        try:
+            return Role(role.strip().lower()).value
+        except ValueError:
+            names = ", ".join(r.value for r in Role)
+            raise Refused("invalid", f"Unknown role '{role}'. Roles: {names}.") from None
+
+    def _require_admin(self, actor: str) -> None:
+        if Role.ADMIN not in self.roles_of(actor):
+            raise Refused("role", "Only an admin can change roles.", who="an admin")
+
+    # ---------------------------------------------------------------- commands
+    def submit(self, actor: str, draft: OrderInput) -> OrderView:
+        """Store a new order SO-nnnn (pending approval) and queue its channel, card and DMs."""
+        roles = self.roles_of(actor)
+        verdict = decide(Action.SUBMIT, roles)
+        if not verdict.allowed:
+            raise Refused("role", f"Only {verdict.who} can submit orders.", who=verdict.who)
+        now = self.clock()
+        with transaction(self.engine) as s:
+            seq = self._next_number(s)
+            number = f"SO-{seq:04d}"
+            order = Order(
+                seq=seq,
+                number=number,
+                status=Status.PENDING_APPROVAL,
+                client=draft.client,
+                site=draft.site,
+                contact=draft.contact,
+                title=draft.title,
+                description=draft.description,
+                planned_date=draft.planned_date,
+                priority=draft.priority,
+                requester_id=actor,
+                current_revision=0,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(order)
+            s.flush()
+            tx = _Tx(s, order)
+            self._add_revision(tx, 0, "submitted", actor, draft.lines, now)
+            approvers = self.users_with(s, Role.SUPERVISOR) or self.users_with(s, Role.ADMIN)
+            s.add(Member(order_id=order.id, user_id=actor, role="requester", added_by=actor, added_at=now))
+            for uid in approvers:
+                s.add(Member(order_id=order.id, user_id=uid, role="supervisor", added_by=actor, added_at=now))
+            act = self._log(tx, actor, "submitted", f"{number} submitted", now)
+            name = channel_name(number, draft.client, draft.title)
+            self._queue(tx, fx.CREATE_CHANNEL, f"channel:{number}",
+                        {"name": name, "private": self.policy.private_channels})
+            invitees = [actor] + [u for u in approvers if u != actor]
+            self._queue(tx, fx.INVITE, f"invite:{number}:submit", {"users": invitees})
+            self._queue(tx, fx.POST_CARD, f"card:{number}:post", {})
+            self._queue(tx, fx.PIN_CARD, f"card:{number}:pin", {})
+            self._queue(tx, fx.ANNOUNCE, f"announce:{number}:{act.id}",
+                        {"event": fx.SUBMITTED, "actor": actor})
+            for uid in approvers:
+                if uid != actor or self.policy.allow_self_approval:
+                    self._queue(tx, fx.DM, f"dm:{number}:{fx.APPROVAL_REQUESTED}:{uid}",
+                                {"user": uid, "event": fx.APPROVAL_REQUESTED, "actor": actor})
+            self._flush(tx)
+            return self._view(s, order)
+
+    def approve(self, order_id: int, actor: str) -> OrderView:
+        """Pending → in progress; publishes revision 1 and its PDF."""
+        now = self.clock()
+        with transaction(self.engine) as s:
+            tx = self._open(s, order_id, actor, Action.APPROVE)
+            order = tx.order
+            order.status = Status.IN_PROGRESS
+            order.decided_by, order.decided_at = actor, now
+            submitted = self._lines_of(s, order.id, 0)
+            self._add_revision(tx, 1, "approved", actor, submitted, now)
+            act = self._log(tx, actor, "approved", f"{order.number} approved", now)
+            self._queue(tx, fx.UPLOAD_PDF, f"pdf:{order.number}:r1", {"revision": 1})
+            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
+                        {"event": fx.APPROVED, "actor": actor})
+            self._touch(tx, now)
+            return self._view(s, order)
+
+    def reject(self, order_id: int, actor: str, reason: str) -> OrderView:
+        reason = reason.strip()
+        if not reason:
+            raise Refused("invalid", "A reason is required to reject an order.")
+        now = self.clock()
+        with transaction(self.engine) as s:
+            tx = self._open(s, order_id, actor, Action.REJECT)
+            order = tx.order
+            order.status = Status.REJECTED
+            order.decided_by, order.decided_at = actor, now
+            order.reject_reason = reason
+            act = self._log(tx, actor, "rejected", reason, now)
+            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
+                        {"event": fx.REJECTED, "actor": actor, "reason": reason})
+            self._touch(tx, now)
+            return self._view(s, order)
+
+    def add_field_workers(self, order_id: int, actor: str, user_ids: Sequence[str]) -> OrderView:
+        users = [u for u in dict.fromkeys(user_ids) if u]
+        if not users:
+            raise Refused("invalid", "Choose at least one person.")
+        now = self.clock()
+        with transaction(self.engine) as s:
+            tx = self._open(s, order_id, actor, Action.ADD_FIELD_WORKERS)
+            order = tx.order
+            existing = set(self._members(s, order.id, "field_worker"))
+            new = [u for u in users if u not in existing]
+            if not new:
+                raise Refused("invalid", "They are already field workers on this order.")
+            for uid in new:
+                s.add(Member(order_id=order.id, user_id=uid, role="field_worker", added_by=actor, added_at=now))
+            act = self._log(tx, actor, "field_workers_added", " ".join(new), now, {"users": new})
+            self._queue(tx, fx.INVITE, f"invite:{order.number}:{act.id}", {"users": new})
+            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
+                        {"event": fx.FIELD_WORKERS_ADDED, "actor": actor, "users": new})
+            self._touch(tx, now)
+            return self._view(s, order)
+
+    def confirm(
+        self,
+        order_id: int,
+        actor: str,
+        base_revision: int,
+        lines: Sequence[LineInput],
+        note: str = "",
+        final: bool = False,
+    ) -> OrderView:
+        """A new revision of the lines, with its PDF; a final one closes the order."""
+        now = self.clock()
+        with transaction(self.engine) as s:
+            tx = self._open(s, order_id, actor, Action.CONFIRM)
+            order = tx.order
+            if base_revision != order.current_revision:
+                raise Refused(
+                    "stale",
+                    f"{order.number} changed since you opened this form (it is now at revision "
+                    f"{order.current_revision}). Close the form and open Create confirmation again.",
+                )
+            number = order.current_revision + 1
+            if final:
+                order.status = Status.CLOSED
+                order.outcome = Outcome.COMPLETED_WITH_CHANGES
+                order.closed_by, order.closed_at = actor, now
+            self._add_revision(tx, number, "confirmation", actor, lines, now, note=note.strip(), final=final)
+            act = self._log(tx, actor, "confirmation", note.strip(), now, {"revision": number, "final": final})
+            self._queue(tx, fx.UPLOAD_PDF, f"pdf:{order.number}:r{number}", {"revision": number})
+            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
+                        {"event": fx.CONFIRMED, "actor": actor, "revision": number, "final": final})
+            if final:
+                self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}:closed",
+                            {"event": fx.CLOSED, "actor": actor, "outcome": Outcome.COMPLETED_WITH_CHANGES})
+            self._touch(tx, now)
+            return self._view(s, order)
+
+    def close(self, order_id: int, actor: str, outcome: str, reason: str = "") -> OrderView:
+        try:
+            outcome = Outcome(outcome)
+        except ValueError:
+            raise Refused("invalid", f"Unknown outcome '{outcome}'.") from None
+        reason = reason.strip()
+        if outcome is Outcome.NOT_PERFORMED and not reason:
+            raise Refused("invalid", "A reason is required when the work was not performed.")
+        now = self.clock()
+        with transaction(self.engine) as s:
+            tx = self._open(s, order_id, actor, Action.CLOSE)
+            order = tx.order
+            if outcome is Outcome.COMPLETED_WITH_CHANGES and not self._has_confirmation(s, order.id):
+                raise Refused(
+                    "invalid",
+                    "'Completed with adjustments' needs a confirmation first: use Create confirmation.",
+                )
+            order.status = Status.CLOSED
+            order.outcome = outcome
+            order.outcome_reason = reason
+            order.closed_by, order.closed_at = actor, now
+            act = self._log(tx, actor, "closed", reason, now, {"outcome": outcome.value})
+            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
+                        {"event": fx.CLOSED, "actor": actor, "outcome": outcome.value, "reason": reason})
+            self._touch(tx, now)
+            return self._view(s, order)
+
+    def check(self, order_id: int, actor: str, action: Action) -> OrderView:
+        """The order, if actor may do action on it now (before opening a modal); else Refused."""
+        with Session(self.engine) as s:
+            order = self._get(s, order_id)
+            self._authorize(s, order, actor, action)
+            return self._view(s, order)
+
+    def record_message(
+        self,
+        event_id: str,
+        channel_id: str,
+        user_id: str,
+        ts: str,
+        text: str,
+        files: Sequence[str] = (),
+        reaction: str = "white_check_mark",
+    ) -> OrderView | None:
+        """Record a thread reply or a shared file in an order's channel as a note or photo.
+
+        Returns None when the channel is no order's, or the event was processed already.
+        """
+        now = self.clock()
+        try:
+            with transaction(self.engine) as s:
+                order = s.exec(select(Order).where(Order.channel_id == channel_id)).first()
+                s.add(ProcessedEvent(event_id=event_id, received_at=now))
+                if order is None:
+                    return None
+                s.flush()
+                tx = _Tx(s, order)
+                kind = "photo" if files else "note"
+                self._log(tx, user_id, kind, text[:4000], now, {"files": list(files), "ts": ts})
+                self._queue(tx, fx.REACT, f"react:{channel_id}:{ts}:{reaction}",
+                            {"channel": channel_id, "ts": ts, "name": reaction})
+                self._flush(tx)
+                return self._view(s, order)
+        except IntegrityError:
+            return None  # the same event_id again: Slack retried a delivery
+
+    # ---------------------------------------------------------------- reads
+    def order(self, order_id: int) -> OrderView:
+        with Session(self.engine) as s:
+            return self._view(s, self._get(s, order_id))
+
+    def find(self, ref: str) -> OrderView | None:
+        """An order by 'SO-0042', 'so-42', '42' or '*42'."""
+        m = re.fullmatch(r"\s*\*?(?:so-?)?0*(\d{1,9})\s*", ref, re.IGNORECASE)
+        if not m:
+            return None
+        with Session(self.engine) as s:
+            order = s.exec(select(Order).where(Order.seq == int(m.group(1)))).first()
+            return None if order is None else self._view(s, order)
+
+    def find_by_channel(self, channel_id: str) -> OrderView | None:
+        with Session(self.engine) as s:
+            order = s.exec(select(Order).where(Order.channel_id == channel_id)).first()
+            return None if order is None else self._view(s, order)
+
+    def list_for(self, user_id: str, limit: int = 20) -> tuple[list[OrderView], list[OrderView]]:
+        """(my open orders, orders waiting for my approval)."""
+        roles = self.roles_of(user_id)
+        open_states = [Status.PENDING_APPROVAL, Status.IN_PROGRESS]
+        with Session(self.engine) as s:
+            member_of = select(Member.order_id).where(Member.user_id == user_id,
+                                                      Member.role != "supervisor")
+            mine = s.exec(
+                select(Order)
+                .where(col(Order.status).in_(open_states))
+                .where((Order.requester_id == user_id) | col(Order.id).in_(member_of))
+                .order_by(col(Order.seq).desc())
+                .limit(limit)
+            ).all()
+            waiting: Sequence[Order] = []
+            if roles & {Role.SUPERVISOR, Role.ADMIN}:
+                q = select(Order).where(Order.status == Status.PENDING_APPROVAL)
+                if not self.policy.allow_self_approval:
+                    q = q.where(Order.requester_id != user_id)
+                waiting = s.exec(q.order_by(col(Order.seq)).limit(limit)).all()
+            return [self._view(s, o) for o in mine], [self._view(s, o) for o in waiting]
+
+    def revision(self, order_id: int, number: int) -> RevisionView:
+        with Session(self.engine) as s:
+            order = self._get(s, order_id)
+            rev = self._revision(s, order.id, number)
+            lines = self._lines_of(s, order.id, number)
+            prev = None
+            if number > 1:
+                prev = self._revision(s, order.id, number - 1)
+            prev_lines = self._lines_of(s, order.id, number - 1) if prev else []
+            notes = s.exec(
+                select(Activity)
+                .where(Activity.order_id == order.id, col(Activity.kind).in_(["note", "photo"]))
+                .where(Activity.id <= rev.last_activity_id)
+                .order_by(col(Activity.id))
+            ).all()
+            return RevisionView(
+                order=self._view(s, order),
+                number=rev.number,
+                kind=rev.kind,
+                author_id=rev.author_id,
+                note=rev.note,
+                final=rev.final,
+                status=Status(rev.status),
+                outcome=rev.outcome,
+                field_workers=list(rev.field_workers),
+                total=rev.total,
+                created_at=rev.created_at,
+                lines=lines,
+                previous_number=prev.number if prev else None,
+                previous_total=prev.total if prev else None,
+                changes=diff_lines(prev_lines, lines) if prev else [],
+                notes=[
+                    NoteView(a.id, a.at, a.actor_id, a.text, list(a.data.get("files", []))) for a in notes
+                ],
+                pdf_file_id=rev.pdf_file_id,
+            )
+
+    # ---------------------------------------------------------------- outbox
+    def pending_effects(self, now: datetime | None = None, limit: int = 200) -> list[EffectView]:
+        """The next effect of each order (in order per order), due now and not blocked."""
+        now = now or self.clock()
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(Effect).where(col(Effect.status).in_(["pending", "failed"]))
+                .order_by(col(Effect.id)).limit(limit * 5)
+            ).all()
+            out: list[EffectView] = []
+            seen: set[int | None] = set()
+            for e in rows:
+                if e.order_id is not None and e.order_id in seen:
+                    continue  # an earlier effect of this order comes first
+                if e.order_id is not None:
+                    seen.add(e.order_id)
+                if e.status == "failed":
+                    continue  # blocks its order's later effects until an admin retries it
+                if e.not_before is not None and e.not_before > now:
+                    continue
+                out.append(EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts))
+                if len(out) >= limit:
+                    break
+            return out
+
+    def has_pending_effects(self) -> bool:
+        with Session(self.engine) as s:
+            n = s.exec(select(func.count()).select_from(Effect).where(Effect.status == "pending")).one()
+            return n > 0
+
+    def effects(self, status: str | None = None) -> list[EffectView]:
+        with Session(self.engine) as s:
+            q = select(Effect).order_by(col(Effect.id))
+            if status:
+                q = q.where(Effect.status == status)
+            return [
+                EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts, e.status, e.last_error)
+                for e in s.exec(q).all()
+            ]
+
+    def effect_done(self, effect_id: int) -> None:
+        with transaction(self.engine) as s:
+            e = s.get(Effect, effect_id)
+            if e is not None:
+                e.status, e.done_at, e.attempts = "done", self.clock(), e.attempts + 1
+
+    def effect_retry_later(self, effect_id: int, error: str, delay: float) -> None:
+        with transaction(self.engine) as s:
+            e = s.get(Effect, effect_id)
+            if e is not None:
+                e.attempts += 1
+                e.last_error = error[:500]
+                e.not_before = self.clock() + timedelta(seconds=delay)
+
+    def effect_failed(self, effect_id: int, error: str) -> None:
+        with transaction(self.engine) as s:
+            e = s.get(Effect, effect_id)
+            if e is not None:
+                e.status, e.attempts, e.last_error = "failed", e.attempts + 1, error[:500]
+
+    def retry_effect(self, effect_id: int) -> bool:
+        with transaction(self.engine) as s:
+            e = s.get(Effect, effect_id)
+            if e is None or e.status != "failed":
+                return False
+            e.status, e.not_before, e.last_error = "pending", None, ""
+            return True
+
+    def supersede_card_updates(self, order_id: int, keep_effect_id: int) -> int:
+        """Mark older pending card updates of an order done: the card shows the latest state."""
+        with transaction(self.engine) as s:
+            res = s.exec(  # type: ignore[call-overload]
+                update(Effect)
+                .where(Effect.order_id == order_id, Effect.kind == fx.UPDATE_CARD,
+                       Effect.status == "pending", Effect.id != keep_effect_id)
+                .values(status="done", done_at=self.clock(), last_error="superseded")
+            )
+            return res.rowcount or 0
+
+    def record_channel(self, order_id: int, channel_id: str, name: str) -> None:
+        with transaction(self.engine) as s:
+            order = self._get(s, order_id)
+            order.channel_id, order.channel_name = channel_id, name
+
+    def record_card(self, order_id: int, ts: str) -> None:
+        with transaction(self.engine) as s:
+            self._get(s, order_id).card_ts = ts
+
+    def record_pdf(self, order_id: int, number: int, file_id: str, sha256: str) -> None:
+        with transaction(self.engine) as s:
+            rev = self._revision(s, order_id, number)
+            rev.pdf_file_id, rev.pdf_sha256 = file_id, sha256
+            s.add(rev)
+            order = self._get(s, order_id)
+            s.add(Activity(order_id=order_id, at=self.clock(), actor_id="bot", kind="pdf",
+                           text=f"{order.number} revision {number} PDF", data={"file_id": file_id,
+                                                                                "sha256": sha256}))
+
+    # ---------------------------------------------------------------- internals
+    def _next_number(self, s: Session) -> int:
+        """The next order number, taken inside the caller's transaction (gap-free: a rollback
+        gives the number back; the row lock serialises concurrent submitters)."""
+        stmt = update(Counter).where(Counter.name == "order").values(value=Counter.value + 1)
+        result = s.exec(stmt.returning(Counter.value))  # type: ignore[call-overload]
+        row = result.first()
+        if row is not None:
+            return int(row[0])
+        try:
+            with s.begin_nested():
+                s.add(Counter(name="order", value=1))
+            return 1
+        except IntegrityError:
+            return self._next_number(s)
+
+    def _get(self, s: Session, order_id: int, lock: bool = False) -> Order:
+        q = select(Order).where(Order.id == order_id)
+        if lock:
+            q = q.with_for_update()
+        order = s.exec(q).first()
+        if order is None:
+            raise Refused("not_found", "That order no longer exists.")
+        return order
+
+    def _open(self, s: Session, order_id: int, actor: str, action: Action) -> _Tx:
+        order = self._get(s, order_id, lock=True)
+        self._authorize(s, order, actor, action)
+        return _Tx(s, order)
+
+    def _authorize(self, s: Session, order: Order, actor: str, action: Action) -> None:
+        roles = self._roles(s, actor)
+        relations: set[str] = set()
+        if order.requester_id == actor:
+            relations.add(Relation.REQUESTER)
+        if actor in self._members(s, order.id, "field_worker"):
+            relations.add(Relation.FIELD_WORKER)
+        verdict = decide(action, roles, relations, Status(order.status),
+                         is_requester=order.requester_id == actor,
+                         allow_self_approval=self.policy.allow_self_approval)
+        if verdict.allowed:
+            return
+        if verdict.reason == "role":
+            raise Refused("role", f"Only {verdict.who} can {ACTION_TEXT[action]}.", who=verdict.who)
+        if verdict.reason == "own_order":
+            raise Refused("own_order", f"You requested {order.number}: another supervisor must decide on it.")
+        if order.decided_by and action in (Action.APPROVE, Action.REJECT):
+            decision = "approved" if order.status != Status.REJECTED else "rejected"
+            raise Refused("decided", f"{order.number} was already {decision}.", decided_by=order.decided_by,
+                          decided_at=order.decided_at, decision=decision)
+        status = Status(order.status)
+        if status in ENDED:
+            raise Refused("state", f"{order.number} is {status.value.replace('_', ' ')}: nothing more can be done.")
+        raise Refused("state", f"{order.number} is {status.value.replace('_', ' ')}: that is not possible now.")
+
+    def _members(self, s: Session, order_id: int, role: str) -> list[str]:
+        rows = s.exec(
+            select(Member.user_id).where(Member.order_id == order_id, Member.role == role)
+            .order_by(col(Member.id))
+        ).all()
+        return list(rows)
+
+    def _has_confirmation(self, s: Session, order_id: int) -> bool:
+        return s.exec(
+            select(Revision.id).where(Revision.order_id == order_id, Revision.kind == "confirmation")
+        ).first() is not None
+
+    def _revision(self, s: Session, order_id: int, number: int) -> Revision:
+        rev = s.exec(select(Revision).where(Revision.order_id == order_id, Revision.number == number)).first()
+        if rev is None:
+            raise Refused("not_found", f"Revision {number} does not exist.")
+        return rev
+
+    def _lines_of(self, s: Session, order_id: int, number: int) -> list[LineView]:
+        rows = s.exec(
+            select(Line).join(Revision, col(Line.revision_id) == col(Revision.id))
+            .where(Revision.order_id == order_id, Revision.number == number)
+            .order_by(col(Line.position))
+        ).all()
+        return [LineView(r.kind, r.description, r.quantity, r.unit, r.unit_price, line_total(r)) for r in rows]
+
+    def _add_revision(
+        self, tx: _Tx, number: int, kind: str, author: str, lines: Sequence[LineInput], now: datetime,
+        note: str = "", final: bool = False,
+    ) -> Revision:
+        s, order = tx.session, tx.order
+        last_activity = s.exec(
+            select(func.max(Activity.id)).where(Activity.order_id == order.id)
+        ).one() or 0
+        rev = Revision(
+            order_id=order.id, number=number, kind=kind, author_id=author, note=note, final=final,
+            status=order.status, outcome=order.outcome,
+            field_workers=self._members(s, order.id, "field_worker") if order.id else [],
+            last_activity_id=last_activity, total=order_total(lines), created_at=now,
+        )
+        s.add(rev)
+        s.flush()
+        for pos, line in enumerate(lines, start=1):
+            s.add(Line(revision_id=rev.id, position=pos, kind=line.kind, description=line.description,
+                       quantity=Decimal(line.quantity), unit=line.unit, unit_price=Decimal(line.unit_price)))
+        order.current_revision = number
+        return rev
+
+    def _log(self, tx: _Tx, actor: str, kind: str, text: str, now: datetime, data: dict | None = None) -> Activity:
+        act = Activity(order_id=tx.order.id, at=now, actor_id=actor, kind=kind, text=text, data=data or {})
+        tx.session.add(act)
+        tx.session.flush()
+        return act
+
+    def _queue(self, tx: _Tx, kind: str, key: str, payload: dict) -> None:
+        tx.effects.append(Effect(key=key, order_id=tx.order.id, kind=kind, payload=payload,
+                                 created_at=self.clock()))
+
+    def _touch(self, tx: _Tx, now: datetime) -> None:
+        """Bump the order's version and queue the card update that shows it."""
+        order = tx.order
+        order.version += 1
+        order.updated_at = now
+        tx.session.add(order)
+        self._queue(tx, fx.UPDATE_CARD, f"card:{order.number}:v{order.version}", {"version": order.version})
+        self._flush(tx)
+
+    def _flush(self, tx: _Tx) -> None:
+        for e in tx.effects:
+            tx.session.add(e)
+        tx.effects.clear()
+        tx.session.flush()
+
+    def _view(self, s: Session, order: Order) -> OrderView:
+        lines = self._lines_of(s, order.id, order.current_revision)
+        return OrderView(
+            id=order.id, number=order.number, status=Status(order.status), version=order.version,
+            client=order.client, site=order.site, contact=order.contact, title=order.title,
+            description=order.description, planned_date=order.planned_date, priority=order.priority,
+            requester_id=order.requester_id, channel_id=order.channel_id, channel_name=order.channel_name,
+            card_ts=order.card_ts, current_revision=order.current_revision, decided_by=order.decided_by,
+            decided_at=order.decided_at, reject_reason=order.reject_reason, outcome=order.outcome,
+            outcome_reason=order.outcome_reason, closed_by=order.closed_by, closed_at=order.closed_at,
+            created_at=order.created_at, updated_at=order.updated_at, lines=lines,
+            total=order_total(lines), supervisors=self._members(s, order.id, "supervisor"),
+            field_workers=self._members(s, order.id, "field_worker"),
+            has_confirmation=self._has_confirmation(s, order.id),
+        )

@@ -1,0 +1,112 @@
+"""Read models: plain, immutable views of an order that the bot renders (cards, PDFs, texts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from workflow.money import LineChange
+from workflow.rules import CARD_ACTIONS, ENDED, OUTCOME_TEXT, STATUS_TEXT, Action, Status
+
+
+@dataclass(frozen=True)
+class LineView:
+    kind: str
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    at: datetime
+    author_id: str
+    text: str
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: int
+    number: str
+    status: Status
+    version: int
+    client: str
+    site: str
+    contact: str
+    title: str
+    description: str
+    planned_date: date | None
+    priority: str
+    requester_id: str
+    channel_id: str | None
+    channel_name: str
+    card_ts: str | None
+    current_revision: int
+    decided_by: str | None
+    decided_at: datetime | None
+    reject_reason: str
+    outcome: str
+    outcome_reason: str
+    closed_by: str | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    lines: list[LineView]
+    total: Decimal
+    supervisors: list[str]
+    field_workers: list[str]
+    has_confirmation: bool
+
+    @property
+    def status_text(self) -> str:
+        text = STATUS_TEXT[self.status]
+        if self.status is Status.CLOSED and self.outcome:
+            text += f" — {OUTCOME_TEXT.get(self.outcome, self.outcome)}"  # type: ignore[call-overload]
+        return text
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ENDED
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """What can be done now: the card's buttons."""
+        return CARD_ACTIONS.get(self.status, ())
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    order: OrderView
+    number: int
+    kind: str
+    author_id: str
+    note: str
+    final: bool
+    status: Status
+    outcome: str
+    field_workers: list[str]
+    total: Decimal
+    created_at: datetime
+    lines: list[LineView]
+    previous_number: int | None
+    previous_total: Decimal | None
+    changes: list[LineChange]
+    notes: list[NoteView]
+    pdf_file_id: str | None
+
+
+@dataclass(frozen=True)
+class EffectView:
+    id: int
+    key: str
+    order_id: int | None
+    kind: str
+    payload: dict
+    attempts: int
+    status: str = "pending"
+    last_error: str = ""
