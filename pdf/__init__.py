@@ -1,0 +1,6 @@
+"""Service order PDFs: render(OrderDocument) -> bytes. Knows nothing of Slack or the database."""
+
+from pdf.document import DocChange, DocLine, DocNote, OrderDocument
+from pdf.render import render
+
+__all__ = ["DocChange", "DocLine", "DocNote", "OrderDocument", "render"]
