@@ -1,0 +1,29 @@
+"""The bot's forms: each renders a Block Kit modal and parses a submitted view into typed data.
+
+Pure functions: no Slack calls, no database. Parsers never raise; they return a FormResult whose
+errors are keyed by input block_id, ready for `ack(response_action="errors", errors=...)`.
+"""
+
+from forms.close import close_modal, parse_close
+from forms.confirmation import confirmation_modal, parse_confirmation
+from forms.editor import with_line_added, with_line_removed
+from forms.field_workers import field_workers_modal, parse_field_workers
+from forms.new_order import new_order_modal, parse_new_order
+from forms.reject import parse_reject, reject_modal
+from forms.result import FormResult
+
+__all__ = [
+    "FormResult",
+    "close_modal",
+    "confirmation_modal",
+    "field_workers_modal",
+    "new_order_modal",
+    "parse_close",
+    "parse_confirmation",
+    "parse_field_workers",
+    "parse_new_order",
+    "parse_reject",
+    "reject_modal",
+    "with_line_added",
+    "with_line_removed",
+]

@@ -1,0 +1,120 @@
+"""The confirmation modal: the order's lines adjusted to the job as really done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forms import blocks, ids
+from forms.lines import (
+    LineRow,
+    editor_blocks,
+    editor_metadata,
+    max_lines,
+    parse_rows,
+    row_from_line,
+    row_keys,
+)
+from forms.result import FormResult, failed, never_raises
+from forms.state import TextField, metadata_int, read_metadata, selected_values, state_values, write_metadata
+from forms.types import ConfirmationDraft, LineDraft
+
+TITLE = "Confirmation"
+SUBMIT = "Save confirmation"
+FINAL_VALUE = "final"
+FINAL_TEXT = "Final confirmation — closes the order as completed with adjustments"
+NUMBER_MAX = 50
+
+NOTE = TextField(
+    ids.CONFIRMATION_NOTE, "Note", 3000, multiline=True, placeholder="What changed on site, and why"
+)
+
+# The heading, the Add line block, the note and the final checkbox.
+FIXED_BLOCKS = 4
+MAX_LINES = max_lines(FIXED_BLOCKS)
+
+STALE_FORM = "This form could not be matched to an order. Close it and open it again from the order card."
+
+
+def _final_option() -> dict[str, Any]:
+    return blocks.option(FINAL_TEXT, FINAL_VALUE)
+
+
+def _view(
+    order_id: int | None,
+    number: str,
+    revision: int | None,
+    rows: list[LineRow],
+    next_key: int,
+    values: dict[str, Any],
+) -> dict[str, Any]:
+    rows = rows[:MAX_LINES]
+    heading = (
+        f"*{blocks.escape_mrkdwn(number)}* · changes to revision {revision}"
+        if number
+        else f"Changes to revision {revision}"
+    )
+    final_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": ids.CONFIRMATION_FINAL,
+        "options": [_final_option()],
+    }
+    if FINAL_VALUE in selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL):
+        final_element["initial_options"] = [_final_option()]
+    view_blocks = [
+        blocks.section(None, heading + "\nAdjust the lines to the job as done: change, add or remove them."),
+        *editor_blocks(rows, MAX_LINES),
+        NOTE.block(NOTE.raw(values)),
+        blocks.input_block(ids.CONFIRMATION_FINAL, "Final", final_element, optional=True),
+    ]
+    meta = {"order_id": order_id, "number": number, "revision": revision, **editor_metadata(rows, next_key)}
+    return blocks.modal(ids.CONFIRMATION, TITLE, SUBMIT, view_blocks, write_metadata(meta))
+
+
+def confirmation_modal(order_id: int, number: str, revision: int, lines: list[LineDraft]) -> dict[str, Any]:
+    """Gives the modal with the order's current lines filled in (one empty line if it has none).
+
+    Raises ValueError when there are more lines than a modal can show (MAX_LINES); the forms
+    never produce that many.
+    """
+    if len(lines) > MAX_LINES:
+        raise ValueError(f"{len(lines)} lines do not fit in one confirmation form (at most {MAX_LINES})")
+    rows = [row_from_line(key, line) for key, line in enumerate(lines)] or [LineRow(0)]
+    return _view(order_id, number[:NUMBER_MAX], revision, rows, len(rows), {})
+
+
+def rebuild(view: Any, meta: dict[str, Any], rows: list[LineRow], next_key: int) -> dict[str, Any]:
+    """Gives the modal again with everything in the view's state as initial values (for views.update)."""
+    number = meta.get("number")
+    return _view(
+        metadata_int(meta, "order_id", 1),
+        number[:NUMBER_MAX] if isinstance(number, str) else "",
+        metadata_int(meta, "revision", 0),
+        rows,
+        next_key,
+        state_values(view),
+    )
+
+
+@never_raises(ids.CONFIRMATION_NOTE)
+def parse_confirmation(view: Any) -> FormResult[ConfirmationDraft]:
+    """Gives the adjusted lines, note and final flag, or errors keyed by input block_id.
+
+    order_id and base revision come from private_metadata: the caller re-checks both.
+    """
+    values = state_values(view)
+    meta = read_metadata(view)
+    errors: dict[str, str] = {}
+    note = NOTE.read(values, errors)
+    final = FINAL_VALUE in selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL)
+    keys, _ = row_keys(view, meta)
+    lines = parse_rows(values, keys, MAX_LINES, errors)
+    if not lines and not any(key.startswith(ids.LINE_PREFIX) for key in errors):
+        first = ids.line_block(keys[0], ids.LINE_DESC) if keys else ids.CONFIRMATION_NOTE
+        errors[first] = "Add at least one line"
+    order_id = metadata_int(meta, "order_id", 1)
+    revision = metadata_int(meta, "revision", 0)
+    if order_id is None or revision is None:
+        errors[ids.CONFIRMATION_NOTE] = STALE_FORM
+    if errors or order_id is None or revision is None:
+        return failed(errors)
+    return FormResult(ConfirmationDraft(order_id, revision, lines, note, final))
