@@ -17,9 +17,7 @@ DEFAULT_URL = "sqlite:///service-orders.db"
 def make_engine(url: str = DEFAULT_URL, echo: bool = False) -> Engine:
     """An engine for url; SQLite gets WAL, foreign keys, a busy timeout and write-ahead locking."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
-        )
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         _tune_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

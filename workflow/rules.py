@@ -109,11 +109,11 @@ RULES: dict[Action, Rule] = {
     Action.ADD_FIELD_WORKERS: _r(
         (S.IN_PROGRESS,), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER,)
     ),
-    Action.CONFIRM: _r(
-        (S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
-    ),
+    Action.CONFIRM: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)),
     Action.CLOSE: _r((S.IN_PROGRESS,), S.CLOSED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)),
-    Action.CANCEL: _r((S.PENDING_APPROVAL, S.IN_PROGRESS), S.CANCELLED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER,)),
+    Action.CANCEL: _r(
+        (S.PENDING_APPROVAL, S.IN_PROGRESS), S.CANCELLED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER,)
+    ),
     # Notes and photos are recorded whatever the status: they are history, not a transition.
     Action.NOTE: _r(tuple(Status), None, tuple(Role), (X.REQUESTER, X.FIELD_WORKER)),
 }

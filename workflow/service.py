@@ -33,7 +33,8 @@ from workflow.money import diff_lines, line_total, order_total
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
 from workflow.snapshots import EffectView, LineView, NoteView, OrderView, RevisionView
 
-CHANNEL_NAME_MAX = 80
+CHANNEL_NAME_MAX = 80  # Slack's limit
+SLUG_MAX = 40
 
 
 class LineInput(Protocol):
@@ -101,8 +102,10 @@ def channel_name(number: str, client: str, title: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
     if not slug:
         return base
-    name = f"{base}-{slug}"[:CHANNEL_NAME_MAX]
-    return name.rstrip("-")
+    if len(slug) > SLUG_MAX:  # a short name reads better in the sidebar: cut at a word
+        cut = slug[:SLUG_MAX]
+        slug = cut[: cut.rfind("-")] if "-" in cut else cut
+    return f"{base}-{slug}"[:CHANNEL_NAME_MAX].rstrip("-")
 
 
 class Workflow:
@@ -217,18 +220,27 @@ class Workflow:
                 s.add(Member(order_id=order.id, user_id=uid, role="supervisor", added_by=actor, added_at=now))
             act = self._log(tx, actor, "submitted", f"{number} submitted", now)
             name = channel_name(number, draft.client, draft.title)
-            self._queue(tx, fx.CREATE_CHANNEL, f"channel:{number}",
-                        {"name": name, "private": self.policy.private_channels})
+            self._queue(
+                tx,
+                fx.CREATE_CHANNEL,
+                f"channel:{number}",
+                {"name": name, "private": self.policy.private_channels},
+            )
             invitees = [actor] + [u for u in approvers if u != actor]
             self._queue(tx, fx.INVITE, f"invite:{number}:submit", {"users": invitees})
             self._queue(tx, fx.POST_CARD, f"card:{number}:post", {})
             self._queue(tx, fx.PIN_CARD, f"card:{number}:pin", {})
-            self._queue(tx, fx.ANNOUNCE, f"announce:{number}:{act.id}",
-                        {"event": fx.SUBMITTED, "actor": actor})
+            self._queue(
+                tx, fx.ANNOUNCE, f"announce:{number}:{act.id}", {"event": fx.SUBMITTED, "actor": actor}
+            )
             for uid in approvers:
                 if uid != actor or self.policy.allow_self_approval:
-                    self._queue(tx, fx.DM, f"dm:{number}:{fx.APPROVAL_REQUESTED}:{uid}",
-                                {"user": uid, "event": fx.APPROVAL_REQUESTED, "actor": actor})
+                    self._queue(
+                        tx,
+                        fx.DM,
+                        f"dm:{number}:{fx.APPROVAL_REQUESTED}:{uid}",
+                        {"user": uid, "event": fx.APPROVAL_REQUESTED, "actor": actor},
+                    )
             self._flush(tx)
             return self._view(s, order)
 
@@ -243,9 +255,10 @@ class Workflow:
             submitted = self._lines_of(s, order.id, 0)
             self._add_revision(tx, 1, "approved", actor, submitted, now)
             act = self._log(tx, actor, "approved", f"{order.number} approved", now)
+            self._queue(
+                tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}", {"event": fx.APPROVED, "actor": actor}
+            )
             self._queue(tx, fx.UPLOAD_PDF, f"pdf:{order.number}:r1", {"revision": 1})
-            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
-                        {"event": fx.APPROVED, "actor": actor})
             self._touch(tx, now)
             return self._view(s, order)
 
@@ -261,8 +274,12 @@ class Workflow:
             order.decided_by, order.decided_at = actor, now
             order.reject_reason = reason
             act = self._log(tx, actor, "rejected", reason, now)
-            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
-                        {"event": fx.REJECTED, "actor": actor, "reason": reason})
+            self._queue(
+                tx,
+                fx.ANNOUNCE,
+                f"announce:{order.number}:{act.id}",
+                {"event": fx.REJECTED, "actor": actor, "reason": reason},
+            )
             self._touch(tx, now)
             return self._view(s, order)
 
@@ -279,11 +296,17 @@ class Workflow:
             if not new:
                 raise Refused("invalid", "They are already field workers on this order.")
             for uid in new:
-                s.add(Member(order_id=order.id, user_id=uid, role="field_worker", added_by=actor, added_at=now))
+                s.add(
+                    Member(order_id=order.id, user_id=uid, role="field_worker", added_by=actor, added_at=now)
+                )
             act = self._log(tx, actor, "field_workers_added", " ".join(new), now, {"users": new})
             self._queue(tx, fx.INVITE, f"invite:{order.number}:{act.id}", {"users": new})
-            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
-                        {"event": fx.FIELD_WORKERS_ADDED, "actor": actor, "users": new})
+            self._queue(
+                tx,
+                fx.ANNOUNCE,
+                f"announce:{order.number}:{act.id}",
+                {"event": fx.FIELD_WORKERS_ADDED, "actor": actor, "users": new},
+            )
             self._touch(tx, now)
             return self._view(s, order)
 
@@ -313,13 +336,23 @@ class Workflow:
                 order.outcome = Outcome.COMPLETED_WITH_CHANGES
                 order.closed_by, order.closed_at = actor, now
             self._add_revision(tx, number, "confirmation", actor, lines, now, note=note.strip(), final=final)
-            act = self._log(tx, actor, "confirmation", note.strip(), now, {"revision": number, "final": final})
+            act = self._log(
+                tx, actor, "confirmation", note.strip(), now, {"revision": number, "final": final}
+            )
+            self._queue(
+                tx,
+                fx.ANNOUNCE,
+                f"announce:{order.number}:{act.id}",
+                {"event": fx.CONFIRMED, "actor": actor, "revision": number, "final": final},
+            )
             self._queue(tx, fx.UPLOAD_PDF, f"pdf:{order.number}:r{number}", {"revision": number})
-            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
-                        {"event": fx.CONFIRMED, "actor": actor, "revision": number, "final": final})
             if final:
-                self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}:closed",
-                            {"event": fx.CLOSED, "actor": actor, "outcome": Outcome.COMPLETED_WITH_CHANGES})
+                self._queue(
+                    tx,
+                    fx.ANNOUNCE,
+                    f"announce:{order.number}:{act.id}:closed",
+                    {"event": fx.CLOSED, "actor": actor, "outcome": Outcome.COMPLETED_WITH_CHANGES},
+                )
             self._touch(tx, now)
             return self._view(s, order)
 
@@ -345,8 +378,12 @@ class Workflow:
             order.outcome_reason = reason
             order.closed_by, order.closed_at = actor, now
             act = self._log(tx, actor, "closed", reason, now, {"outcome": outcome.value})
-            self._queue(tx, fx.ANNOUNCE, f"announce:{order.number}:{act.id}",
-                        {"event": fx.CLOSED, "actor": actor, "outcome": outcome.value, "reason": reason})
+            self._queue(
+                tx,
+                fx.ANNOUNCE,
+                f"announce:{order.number}:{act.id}",
+                {"event": fx.CLOSED, "actor": actor, "outcome": outcome.value, "reason": reason},
+            )
             self._touch(tx, now)
             return self._view(s, order)
 
@@ -382,8 +419,12 @@ class Workflow:
                 tx = _Tx(s, order)
                 kind = "photo" if files else "note"
                 self._log(tx, user_id, kind, text[:4000], now, {"files": list(files), "ts": ts})
-                self._queue(tx, fx.REACT, f"react:{channel_id}:{ts}:{reaction}",
-                            {"channel": channel_id, "ts": ts, "name": reaction})
+                self._queue(
+                    tx,
+                    fx.REACT,
+                    f"react:{channel_id}:{ts}:{reaction}",
+                    {"channel": channel_id, "ts": ts, "name": reaction},
+                )
                 self._flush(tx)
                 return self._view(s, order)
         except IntegrityError:
@@ -413,8 +454,7 @@ class Workflow:
         roles = self.roles_of(user_id)
         open_states = [Status.PENDING_APPROVAL, Status.IN_PROGRESS]
         with Session(self.engine) as s:
-            member_of = select(Member.order_id).where(Member.user_id == user_id,
-                                                      Member.role != "supervisor")
+            member_of = select(Member.order_id).where(Member.user_id == user_id, Member.role != "supervisor")
             mine = s.exec(
                 select(Order)
                 .where(col(Order.status).in_(open_states))
@@ -473,8 +513,10 @@ class Workflow:
         now = now or self.clock()
         with Session(self.engine) as s:
             rows = s.exec(
-                select(Effect).where(col(Effect.status).in_(["pending", "failed"]))
-                .order_by(col(Effect.id)).limit(limit * 5)
+                select(Effect)
+                .where(col(Effect.status).in_(["pending", "failed"]))
+                .order_by(col(Effect.id))
+                .limit(limit * 5)
             ).all()
             out: list[EffectView] = []
             seen: set[int | None] = set()
@@ -503,7 +545,9 @@ class Workflow:
             if status:
                 q = q.where(Effect.status == status)
             return [
-                EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts, e.status, e.last_error)
+                EffectView(
+                    e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts, e.status, e.last_error
+                )
                 for e in s.exec(q).all()
             ]
 
@@ -540,8 +584,12 @@ class Workflow:
         with transaction(self.engine) as s:
             res = s.exec(  # type: ignore[call-overload]
                 update(Effect)
-                .where(Effect.order_id == order_id, Effect.kind == fx.UPDATE_CARD,
-                       Effect.status == "pending", Effect.id != keep_effect_id)
+                .where(
+                    Effect.order_id == order_id,
+                    Effect.kind == fx.UPDATE_CARD,
+                    Effect.status == "pending",
+                    Effect.id != keep_effect_id,
+                )
                 .values(status="done", done_at=self.clock(), last_error="superseded")
             )
             return res.rowcount or 0
@@ -561,9 +609,16 @@ class Workflow:
             rev.pdf_file_id, rev.pdf_sha256 = file_id, sha256
             s.add(rev)
             order = self._get(s, order_id)
-            s.add(Activity(order_id=order_id, at=self.clock(), actor_id="bot", kind="pdf",
-                           text=f"{order.number} revision {number} PDF", data={"file_id": file_id,
-                                                                                "sha256": sha256}))
+            s.add(
+                Activity(
+                    order_id=order_id,
+                    at=self.clock(),
+                    actor_id="bot",
+                    kind="pdf",
+                    text=f"{order.number} revision {number} PDF",
+                    data={"file_id": file_id, "sha256": sha256},
+                )
+            )
 
     # ---------------------------------------------------------------- internals
     def _next_number(self, s: Session) -> int:
@@ -602,9 +657,14 @@ class Workflow:
             relations.add(Relation.REQUESTER)
         if actor in self._members(s, order.id, "field_worker"):
             relations.add(Relation.FIELD_WORKER)
-        verdict = decide(action, roles, relations, Status(order.status),
-                         is_requester=order.requester_id == actor,
-                         allow_self_approval=self.policy.allow_self_approval)
+        verdict = decide(
+            action,
+            roles,
+            relations,
+            Status(order.status),
+            is_requester=order.requester_id == actor,
+            allow_self_approval=self.policy.allow_self_approval,
+        )
         if verdict.allowed:
             return
         if verdict.reason == "role":
@@ -613,24 +673,37 @@ class Workflow:
             raise Refused("own_order", f"You requested {order.number}: another supervisor must decide on it.")
         if order.decided_by and action in (Action.APPROVE, Action.REJECT):
             decision = "approved" if order.status != Status.REJECTED else "rejected"
-            raise Refused("decided", f"{order.number} was already {decision}.", decided_by=order.decided_by,
-                          decided_at=order.decided_at, decision=decision)
+            raise Refused(
+                "decided",
+                f"{order.number} was already {decision}.",
+                decided_by=order.decided_by,
+                decided_at=order.decided_at,
+                decision=decision,
+            )
         status = Status(order.status)
         if status in ENDED:
-            raise Refused("state", f"{order.number} is {status.value.replace('_', ' ')}: nothing more can be done.")
-        raise Refused("state", f"{order.number} is {status.value.replace('_', ' ')}: that is not possible now.")
+            raise Refused(
+                "state", f"{order.number} is {status.value.replace('_', ' ')}: nothing more can be done."
+            )
+        raise Refused(
+            "state", f"{order.number} is {status.value.replace('_', ' ')}: that is not possible now."
+        )
 
     def _members(self, s: Session, order_id: int, role: str) -> list[str]:
         rows = s.exec(
-            select(Member.user_id).where(Member.order_id == order_id, Member.role == role)
+            select(Member.user_id)
+            .where(Member.order_id == order_id, Member.role == role)
             .order_by(col(Member.id))
         ).all()
         return list(rows)
 
     def _has_confirmation(self, s: Session, order_id: int) -> bool:
-        return s.exec(
-            select(Revision.id).where(Revision.order_id == order_id, Revision.kind == "confirmation")
-        ).first() is not None
+        return (
+            s.exec(
+                select(Revision.id).where(Revision.order_id == order_id, Revision.kind == "confirmation")
+            ).first()
+            is not None
+        )
 
     def _revision(self, s: Session, order_id: int, number: int) -> Revision:
         rev = s.exec(select(Revision).where(Revision.order_id == order_id, Revision.number == number)).first()
@@ -640,43 +713,71 @@ class Workflow:
 
     def _lines_of(self, s: Session, order_id: int, number: int) -> list[LineView]:
         rows = s.exec(
-            select(Line).join(Revision, col(Line.revision_id) == col(Revision.id))
+            select(Line)
+            .join(Revision, col(Line.revision_id) == col(Revision.id))
             .where(Revision.order_id == order_id, Revision.number == number)
             .order_by(col(Line.position))
         ).all()
-        return [LineView(r.kind, r.description, r.quantity, r.unit, r.unit_price, line_total(r)) for r in rows]
+        return [
+            LineView(r.kind, r.description, r.quantity, r.unit, r.unit_price, line_total(r)) for r in rows
+        ]
 
     def _add_revision(
-        self, tx: _Tx, number: int, kind: str, author: str, lines: Sequence[LineInput], now: datetime,
-        note: str = "", final: bool = False,
+        self,
+        tx: _Tx,
+        number: int,
+        kind: str,
+        author: str,
+        lines: Sequence[LineInput],
+        now: datetime,
+        note: str = "",
+        final: bool = False,
     ) -> Revision:
         s, order = tx.session, tx.order
-        last_activity = s.exec(
-            select(func.max(Activity.id)).where(Activity.order_id == order.id)
-        ).one() or 0
+        last_activity = s.exec(select(func.max(Activity.id)).where(Activity.order_id == order.id)).one() or 0
         rev = Revision(
-            order_id=order.id, number=number, kind=kind, author_id=author, note=note, final=final,
-            status=order.status, outcome=order.outcome,
+            order_id=order.id,
+            number=number,
+            kind=kind,
+            author_id=author,
+            note=note,
+            final=final,
+            status=order.status,
+            outcome=order.outcome,
             field_workers=self._members(s, order.id, "field_worker") if order.id else [],
-            last_activity_id=last_activity, total=order_total(lines), created_at=now,
+            last_activity_id=last_activity,
+            total=order_total(lines),
+            created_at=now,
         )
         s.add(rev)
         s.flush()
         for pos, line in enumerate(lines, start=1):
-            s.add(Line(revision_id=rev.id, position=pos, kind=line.kind, description=line.description,
-                       quantity=Decimal(line.quantity), unit=line.unit, unit_price=Decimal(line.unit_price)))
+            s.add(
+                Line(
+                    revision_id=rev.id,
+                    position=pos,
+                    kind=line.kind,
+                    description=line.description,
+                    quantity=Decimal(line.quantity),
+                    unit=line.unit,
+                    unit_price=Decimal(line.unit_price),
+                )
+            )
         order.current_revision = number
         return rev
 
-    def _log(self, tx: _Tx, actor: str, kind: str, text: str, now: datetime, data: dict | None = None) -> Activity:
+    def _log(
+        self, tx: _Tx, actor: str, kind: str, text: str, now: datetime, data: dict | None = None
+    ) -> Activity:
         act = Activity(order_id=tx.order.id, at=now, actor_id=actor, kind=kind, text=text, data=data or {})
         tx.session.add(act)
         tx.session.flush()
         return act
 
     def _queue(self, tx: _Tx, kind: str, key: str, payload: dict) -> None:
-        tx.effects.append(Effect(key=key, order_id=tx.order.id, kind=kind, payload=payload,
-                                 created_at=self.clock()))
+        tx.effects.append(
+            Effect(key=key, order_id=tx.order.id, kind=kind, payload=payload, created_at=self.clock())
+        )
 
     def _touch(self, tx: _Tx, now: datetime) -> None:
         """Bump the order's version and queue the card update that shows it."""
@@ -696,15 +797,43 @@ class Workflow:
     def _view(self, s: Session, order: Order) -> OrderView:
         lines = self._lines_of(s, order.id, order.current_revision)
         return OrderView(
-            id=order.id, number=order.number, status=Status(order.status), version=order.version,
-            client=order.client, site=order.site, contact=order.contact, title=order.title,
-            description=order.description, planned_date=order.planned_date, priority=order.priority,
-            requester_id=order.requester_id, channel_id=order.channel_id, channel_name=order.channel_name,
-            card_ts=order.card_ts, current_revision=order.current_revision, decided_by=order.decided_by,
-            decided_at=order.decided_at, reject_reason=order.reject_reason, outcome=order.outcome,
-            outcome_reason=order.outcome_reason, closed_by=order.closed_by, closed_at=order.closed_at,
-            created_at=order.created_at, updated_at=order.updated_at, lines=lines,
-            total=order_total(lines), supervisors=self._members(s, order.id, "supervisor"),
+            id=order.id,
+            number=order.number,
+            status=Status(order.status),
+            version=order.version,
+            client=order.client,
+            site=order.site,
+            contact=order.contact,
+            title=order.title,
+            description=order.description,
+            planned_date=order.planned_date,
+            priority=order.priority,
+            requester_id=order.requester_id,
+            channel_id=order.channel_id,
+            channel_name=order.channel_name,
+            card_ts=order.card_ts,
+            current_revision=order.current_revision,
+            decided_by=order.decided_by,
+            decided_at=order.decided_at,
+            reject_reason=order.reject_reason,
+            outcome=order.outcome,
+            outcome_reason=order.outcome_reason,
+            closed_by=order.closed_by,
+            closed_at=order.closed_at,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            lines=lines,
+            total=order_total(lines),
+            supervisors=self._members(s, order.id, "supervisor"),
             field_workers=self._members(s, order.id, "field_worker"),
             has_confirmation=self._has_confirmation(s, order.id),
         )
+
+
+def open_workflow(database_url: str, policy: Policy | None = None) -> Workflow:
+    """A Workflow over database_url, creating the schema on first use."""
+    from storage.db import create_schema, make_engine
+
+    engine = make_engine(database_url)
+    create_schema(engine)
+    return Workflow(engine, policy)

@@ -1,0 +1,151 @@
+"""Block Kit for the order card: pure functions of an OrderView."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from forms import ids
+from workflow.money import money_text, quantity_text
+from workflow.rules import OUTCOME_TEXT, Action, Status
+from workflow.snapshots import OrderView
+
+CARD_LINES_SHOWN = 12
+SECTION_MAX = 3000
+
+STATUS_ICON = {
+    Status.PENDING_APPROVAL: ":hourglass_flowing_sand:",
+    Status.IN_PROGRESS: ":large_blue_circle:",
+    Status.REJECTED: ":no_entry:",
+    Status.CLOSED: ":white_check_mark:",
+    Status.CANCELLED: ":heavy_minus_sign:",
+}
+
+BUTTONS: dict[Action, tuple[str, str, str | None]] = {
+    # action: (button text, action_id, style)
+    Action.APPROVE: ("Approve", ids.APPROVE, "primary"),
+    Action.REJECT: ("Reject", ids.REJECT, "danger"),
+    Action.ADD_FIELD_WORKERS: ("Add field workers", ids.OPEN_ADD_FIELD_WORKERS, None),
+    Action.CONFIRM: ("Create confirmation", ids.OPEN_CONFIRMATION, "primary"),
+    Action.CLOSE: ("Close order", ids.OPEN_CLOSE, None),
+}
+
+
+def slack_date(dt, tz: ZoneInfo, fmt: str = "{date_short} {time}") -> str:  # type: ignore[no-untyped-def]
+    """A Slack date token: each reader sees it in their own time zone; the fallback is ours."""
+    local = dt.astimezone(tz)
+    return f"<!date^{int(dt.timestamp())}^{fmt}|{local:%Y-%m-%d %H:%M} {tz.key}>"
+
+
+def mrkdwn_escape(text: str) -> str:
+    """User text shown in mrkdwn: &, < and > escaped so nobody can forge a mention or link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def lines_summary(order: OrderView, shown: int = CARD_LINES_SHOWN) -> str:
+    if not order.lines:
+        return "_No lines_"
+    rows = []
+    for line in order.lines[:shown]:
+        rows.append(
+            f"• {_cut(mrkdwn_escape(line.description), 120)} — {quantity_text(line.quantity)} "
+            f"{mrkdwn_escape(line.unit)} × {money_text(line.unit_price)} = {money_text(line.total)}"
+        )
+    more = len(order.lines) - shown
+    if more > 0:
+        rows.append(f"… and {more} more")
+    return "\n".join(rows)
+
+
+def card_text(order: OrderView) -> str:
+    """The notification text (and what screen readers read) for the card."""
+    return f"{order.number} · {order.status_text} · {order.client} · {order.title}"
+
+
+def order_card(order: OrderView, currency: str, tz: ZoneInfo) -> list[dict]:
+    """The order card: where the order stands and, as buttons, what can be done now."""
+    icon = STATUS_ICON.get(order.status, "")
+    fields = [
+        f"*Status*\n{icon} {order.status_text}",
+        f"*Client*\n{_cut(mrkdwn_escape(order.client), 300)}",
+        f"*Site*\n{_cut(mrkdwn_escape(order.site), 300)}",
+        f"*Planned*\n{order.planned_date.isoformat() if order.planned_date else 'Not planned'}",
+        f"*Priority*\n{order.priority.capitalize()}",
+        f"*Revision*\n{order.current_revision}",
+    ]
+    if order.contact:
+        fields.append(f"*Contact*\n{_cut(mrkdwn_escape(order.contact), 300)}")
+    blocks: list[dict] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": _cut(f"{order.number} · {order.title}", 150)},
+        },
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+    ]
+    if order.description:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _cut(mrkdwn_escape(order.description), 1000)},
+            }
+        )
+    n = len(order.lines)
+    summary = f"*Lines* ({n})\n{lines_summary(order)}\n*Total {currency} {money_text(order.total)}*"
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(summary, SECTION_MAX)}})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _people(order, tz)}]})
+    if order.status is Status.REJECTED and order.reject_reason:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _cut(f"*Rejected:* {mrkdwn_escape(order.reject_reason)}", SECTION_MAX),
+                },
+            }
+        )
+    if order.status is Status.CLOSED and order.outcome_reason:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _cut(
+                        f"*{OUTCOME_TEXT.get(order.outcome, order.outcome)}:* "  # type: ignore[call-overload]
+                        f"{mrkdwn_escape(order.outcome_reason)}",
+                        SECTION_MAX,
+                    ),
+                },
+            }
+        )
+    buttons = []
+    for action in order.actions:
+        text, action_id, style = BUTTONS[action]
+        button = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": text},
+            "action_id": action_id,
+            "value": str(order.id),
+        }
+        if style:
+            button["style"] = style
+        buttons.append(button)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"card:{order.id}", "elements": buttons})
+    return blocks
+
+
+def _people(order: OrderView, tz: ZoneInfo) -> str:
+    parts = [f"Requested by <@{order.requester_id}> {slack_date(order.created_at, tz)}"]
+    if order.decided_by and order.decided_at:
+        verb = "Rejected" if order.status is Status.REJECTED else "Approved"
+        parts.append(f"{verb} by <@{order.decided_by}> {slack_date(order.decided_at, tz)}")
+    elif order.supervisors:
+        parts.append("Supervisors " + " ".join(f"<@{u}>" for u in order.supervisors))
+    if order.field_workers:
+        parts.append("Field workers " + " ".join(f"<@{u}>" for u in order.field_workers))
+    if order.closed_by and order.closed_at:
+        parts.append(f"Closed by <@{order.closed_by}> {slack_date(order.closed_at, tz)}")
+    return _cut(" · ".join(parts), 2000)

@@ -1,0 +1,320 @@
+"""`service-orders demo`: the seed's use case, played through the real app and its HTTP endpoint
+against the local Slack-compatible server, printed as the people in it would see it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from forms import ids
+from sandbox import FakeSlack
+
+LAYLA, OGECHI, DIEGO = "U0LAYLA01", "U0OGECHI1", "U0DIEGO01"
+PEOPLE = {LAYLA: "Layla Haddad", OGECHI: "Ogechi Okafor", DIEGO: "Diego Ramírez"}
+
+
+class DemoFailed(Exception):
+    pass
+
+
+class Transcript:
+    """Prints what a person would see in Slack: names for mentions, buttons as [ Button ]."""
+
+    def __init__(self, fake: FakeSlack, write: Callable[[str], None] = print) -> None:
+        self.fake = fake
+        self.write = write
+
+    def step(self, title: str) -> None:
+        self.write(f"\n=== {title}")
+
+    def say(self, text: str) -> None:
+        self.write(f"  {text}")
+
+    def plain(self, text: str) -> str:
+        def user(m: re.Match) -> str:
+            return "@" + PEOPLE.get(m.group(1), m.group(1))
+
+        def channel(m: re.Match) -> str:
+            ch = self.fake.channels.get(m.group(1))
+            return "#" + (ch.name if ch else m.group(1))
+
+        text = re.sub(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", user, text)
+        text = re.sub(r"<#([A-Z0-9]+)(?:\|[^>]*)?>", channel, text)
+        text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+    def message(self, where: str, msg: dict) -> None:
+        author = PEOPLE.get(
+            msg.get("user", ""), "Service Orders" if msg.get("bot_id") else msg.get("user", "?")
+        )
+        lines = self.blocks_text(msg.get("blocks") or []) or [self.plain(msg.get("text", ""))]
+        for f in msg.get("files") or []:
+            lines.append(f"📎 {f.get('title') or f.get('name')}")
+        self.write(f"  [{where}] {author}:")
+        for line in lines:
+            for part in line.split("\n"):
+                self.write(f"      {part}")
+        reactions = msg.get("reactions") or {}
+        if reactions:
+            self.write("      " + " ".join(f":{name}: {len(users)}" for name, users in reactions.items()))
+
+    def blocks_text(self, blocks: list[dict]) -> list[str]:
+        out: list[str] = []
+        for b in blocks:
+            t = b.get("type")
+            if t == "header":
+                out.append(f"▌ {b['text']['text']}")
+            elif t == "section":
+                if b.get("text"):
+                    out.append(self.plain(b["text"]["text"]))
+                fields = [self.plain(f["text"]).replace("\n", ": ", 1) for f in b.get("fields", [])]
+                if fields:
+                    out.append(" | ".join(fields))
+            elif t == "context":
+                out.append(" ".join(self.plain(e.get("text", "")) for e in b.get("elements", [])))
+            elif t == "actions":
+                out.append(
+                    " ".join(
+                        f"[ {e['text']['text']} ]" for e in b.get("elements", []) if e.get("type") == "button"
+                    )
+                )
+        return out
+
+    def modal(self, view: dict) -> None:
+        self.write(f"  ┌ modal: {view['title']['text']}")
+        for b in view.get("blocks", []):
+            if b.get("type") == "input":
+                self.write(f"  │ {b['label']['text']}")
+        self.write(f"  └ [ {view.get('submit', {}).get('text', 'Close')} ]")
+
+
+def run_demo(out: str, write: Callable[[str], None] = print) -> int:
+    """Play the use case; leave every PDF in out. Exit code 0 when every step did what it should."""
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("SO-*.pdf"):
+        old.unlink()
+    db = out_dir / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    secret = secrets.token_hex(16)
+    fake = FakeSlack(signing_secret=secret)
+    fake.start()
+    for uid, name in PEOPLE.items():
+        fake.add_user(uid, name.split()[0].lower(), name)
+    settings = Settings(
+        bot_token="xoxb-sandbox",
+        signing_secret=secret,
+        slack_api_url=fake.url,
+        database_url=f"sqlite:///{db}",
+        company_name="Andes IT & Consulting",
+        currency="EUR",
+        timezone="Europe/Madrid",
+    )
+    runtime = Runtime.build(settings)
+    server = runtime.serve_in_background()
+    fake.request_url = server.url
+    try:
+        play(fake, runtime, Transcript(fake, write), out_dir)
+    except DemoFailed as e:
+        write(f"\nDEMO FAILED: {e}")
+        return 1
+    finally:
+        server.stop()
+        runtime.stop()
+        fake.stop()
+    return 0
+
+
+def play(fake: FakeSlack, runtime: Runtime, t: Transcript, out_dir: Path) -> None:
+    wf = runtime.workflow
+    wf.grant("demo", LAYLA, "coordinator", check=False)
+    wf.grant("demo", OGECHI, "supervisor", check=False)
+    wf.grant("demo", DIEGO, "field_worker", check=False)
+    t.write(f"Service Orders demo — a local Slack at {fake.url}, the bot at {fake.request_url}")
+    t.write("People: Layla (coordinator), Ogechi (supervisor), Diego (IT technician, field worker)")
+
+    def settle() -> None:
+        if not runtime.dispatcher.wait_idle(60):
+            raise DemoFailed("the bot did not finish its Slack calls within 60 s")
+
+    def expect(ok: bool, what: str) -> None:
+        if not ok:
+            raise DemoFailed(what)
+
+    # 1. Layla opens the form and fills it in
+    t.step("Layla types /so new")
+    r = fake.slash_command(LAYLA, "/so", "new", channel_id=fake.general.id)
+    expect(r.status == 200, f"/so new answered {r.status}")
+    view = fake.calls_to("views.open")[-1].response["view"]
+    view_id = view["id"]
+    t.modal(fake.views[view_id])
+    planned = (date.today() + timedelta(days=1)).isoformat()
+    answers = {
+        ids.CLIENT: "Clínica Dental Norte",
+        ids.SITE: "Calle de Alcalá 120, 2º piso, Madrid",
+        ids.CONTACT: "Marta Ruiz, +34 600 123 456",
+        ids.TITLE: "Repair office computer network",
+        ids.DESCRIPTION: "The office network drops every few minutes. They suspect the router. "
+        "Diagnose and repair; the router is not included until we know it must be replaced.",
+    }
+    for block, value in answers.items():
+        fake.fill(view_id, block, block, value)
+    fake.fill(view_id, ids.PLANNED_DATE, ids.PLANNED_DATE, planned)
+    fake.fill(view_id, ids.PRIORITY, ids.PRIORITY, "high")
+    fake.fill(view_id, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Network diagnosis on site")
+    fake.fill(view_id, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85.00")
+    fake.fill(view_id, ids.line_block(0, ids.LINE_ACTIONS), ids.LINE_KIND, "labour")
+    fake.view_action(LAYLA, view_id, ids.ADD_LINE, ids.LINES_ACTIONS_BLOCK)
+    fake.fill(view_id, ids.line_block(1, ids.LINE_DESC), ids.LINE_DESC, "Cabling and connector check")
+    fake.fill(view_id, ids.line_block(1, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 service × 120")
+    t.say("Layla fills client, site, contact, title, description, planned date, priority High,")
+    t.say("and two lines: Network diagnosis on site (2 h × 85.00, labour) and Cabling and connector check")
+    t.say("(1 service × 120.00) — the second added with [ Add line ].")
+    r = fake.submit(LAYLA, view_id)
+    expect(
+        r.status == 200 and not fake.view_errors.get(view_id),
+        f"submit refused: {fake.view_errors.get(view_id)}",
+    )
+    done = fake.views.get(view_id) or {}
+    if done.get("blocks"):
+        t.say("The form now says: " + t.plain(done["blocks"][0]["text"]["text"]).replace("\n", " "))
+    settle()
+    order = wf.find("1")
+    expect(order is not None and order.channel_id is not None, "the order's channel was not created")
+    assert order is not None and order.channel_id is not None
+    channel = fake.channels[order.channel_id]
+    t.step(f"The bot creates #{channel.name} and invites Layla and Ogechi")
+    t.say(
+        f"members: {', '.join(PEOPLE.get(m, m) for m in sorted(channel.members) if m in PEOPLE)}; "
+        f"private: {channel.is_private}; pinned: {len(channel.pins)} message"
+    )
+    for msg in fake.messages(order.channel_id):
+        t.message(f"#{channel.name}", msg)
+    for msg in fake.dms(OGECHI):
+        t.message("DM to Ogechi", msg)
+
+    # 2. Ogechi approves
+    t.step("Ogechi clicks [ Approve ] on the card")
+    card_ts = order.card_ts
+    assert card_ts is not None
+    seen = len(fake.messages(order.channel_id))
+    fake.click(OGECHI, order.channel_id, card_ts, ids.APPROVE)
+    settle()
+    _show_new(t, fake, order.channel_id, channel.name, seen)
+    _show_card(t, fake, order.channel_id, card_ts, channel.name)
+
+    # 3. Ogechi adds Diego
+    t.step("Ogechi clicks [ Add field workers ] and picks Diego")
+    seen = len(fake.messages(order.channel_id))
+    fake.click(OGECHI, order.channel_id, card_ts, ids.OPEN_ADD_FIELD_WORKERS)
+    fw_view = fake.calls_to("views.open")[-1].response["view"]["id"]
+    t.modal(fake.views[fw_view])
+    fake.fill(fw_view, ids.FIELD_WORKERS, ids.FIELD_WORKERS, [DIEGO])
+    fake.submit(OGECHI, fw_view)
+    expect(not fake.view_errors.get(fw_view), f"adding Diego was refused: {fake.view_errors.get(fw_view)}")
+    settle()
+    expect(DIEGO in channel.members, "Diego was not invited to the channel")
+    _show_new(t, fake, order.channel_id, channel.name, seen)
+
+    # 4. Diego writes in the card's thread and shares a photo
+    t.step("Diego replies in the card's thread and shares a photo of the router")
+    seen = len(fake.messages(order.channel_id))
+    fake.post_message_as(
+        DIEGO,
+        order.channel_id,
+        "On site. The router is dead: no link lights after a power cycle. It has to be replaced.",
+        thread_ts=card_ts,
+    )
+    fake.post_message_as(
+        DIEGO,
+        order.channel_id,
+        "The old router",
+        thread_ts=card_ts,
+        files=[{"name": "old-router.jpg", "content": b"\xff\xd8\xff\xe0 demo photo"}],
+    )
+    settle()
+    _show_new(t, fake, order.channel_id, channel.name, seen)
+
+    # 5. Diego files the final confirmation with the router
+    t.step("Diego clicks [ Create confirmation ]: the form opens with the current lines")
+    seen = len(fake.messages(order.channel_id))
+    fake.click(DIEGO, order.channel_id, card_ts, ids.OPEN_CONFIRMATION)
+    cf_view = fake.calls_to("views.open")[-1].response["view"]["id"]
+    t.modal(fake.views[cf_view])
+    fake.fill(cf_view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "3 h × 85.00")
+    fake.view_action(DIEGO, cf_view, ids.ADD_LINE, ids.LINES_ACTIONS_BLOCK)
+    fake.fill(
+        cf_view,
+        ids.line_block(2, ids.LINE_DESC),
+        ids.LINE_DESC,
+        "New router, Cisco RV340 (replaces the dead one)",
+    )
+    fake.fill(cf_view, ids.line_block(2, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 pcs × 340.00")
+    fake.fill(cf_view, ids.line_block(2, ids.LINE_ACTIONS), ids.LINE_KIND, "material")
+    fake.fill(
+        cf_view,
+        ids.CONFIRMATION_NOTE,
+        ids.CONFIRMATION_NOTE,
+        "Router replaced and configured; diagnosis took 3 h instead of 2. Network stable for 30 min.",
+    )
+    fake.fill(cf_view, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL, ["final"])
+    t.say("Diego changes the diagnosis to 3 h, adds the router (1 pcs × 340.00, material), writes a note")
+    t.say("and ticks Final confirmation.")
+    fake.submit(DIEGO, cf_view)
+    expect(
+        not fake.view_errors.get(cf_view), f"the confirmation was refused: {fake.view_errors.get(cf_view)}"
+    )
+    settle()
+    _show_new(t, fake, order.channel_id, channel.name, seen)
+    _show_card(t, fake, order.channel_id, card_ts, channel.name)
+
+    # The PDFs, as files in the channel
+    t.step(f"PDFs saved in {out_dir}/")
+    pdfs = [f for f in fake.files.values() if f["name"].endswith(".pdf")]
+    expect(len(pdfs) == 2, f"expected 2 PDFs (revision 1 and 2), found {len(pdfs)}")
+    for f in sorted(pdfs, key=lambda f: f["name"]):
+        path = out_dir / f["name"]
+        path.write_bytes(f["content"])
+        t.say(f"{path}  ({len(f['content']):,} bytes) — {f['title']}")
+    final = wf.find("1")
+    assert final is not None
+    expect(
+        final.status == "closed" and final.outcome == "completed_with_changes",
+        f"the order ended {final.status}/{final.outcome}",
+    )
+    t.write(
+        f"\n{final.number} is {final.status_text.lower()}; total {settings_currency(runtime)} "
+        f"{final.total:,.2f}. Done."
+    )
+
+
+def settings_currency(runtime: Runtime) -> str:
+    return runtime.settings.currency
+
+
+def _show_new(t: Transcript, fake: FakeSlack, channel_id: str, name: str, seen: int) -> None:
+    for msg in fake.messages(channel_id)[seen:]:
+        t.message(
+            f"#{name}"
+            + (" (thread)" if msg.get("thread_ts") and msg.get("thread_ts") != msg.get("ts") else ""),
+            msg,
+        )
+
+
+def _show_card(t: Transcript, fake: FakeSlack, channel_id: str, ts: str, name: str) -> None:
+    for msg in fake.messages(channel_id):
+        if msg.get("ts") == ts:
+            t.message(f"#{name} — the pinned card, updated in place", msg)
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo(sys.argv[1] if len(sys.argv) > 1 else "demo-output"))
+    shutil.rmtree  # noqa: B018

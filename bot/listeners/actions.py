@@ -1,0 +1,155 @@
+"""Buttons: on the order card, and the line editor's inside the modals."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+import forms
+from bot import messages
+from forms import ids
+from forms.types import LineDraft
+from workflow.rules import Action
+from workflow.service import Refused
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.action(ids.APPROVE)(approve)
+    app.action(ids.REJECT)(open_reject)
+    app.action(ids.OPEN_ADD_FIELD_WORKERS)(open_field_workers)
+    app.action(ids.OPEN_CONFIRMATION)(open_confirmation)
+    app.action(ids.OPEN_CLOSE)(open_close)
+    app.action(ids.ADD_LINE)(add_line)
+    app.action(ids.REMOVE_LINE)(remove_line)
+    app.action(ids.LINE_KIND)(ack_only)
+
+
+def tell(client: WebClient, body: dict, text: str) -> None:
+    """An ephemeral answer to the person who clicked, in the channel where they clicked."""
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    user = (body.get("user") or {}).get("id")
+    if not channel or not user:
+        log.warning("cannot answer a click without channel or user")
+        return
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except SlackApiError as e:
+        log.warning("chat.postEphemeral failed: %s", e.response.get("error"))
+
+
+def _order_id(body: dict) -> int | None:
+    """The order id a card button carries; only a pointer — the server checks everything."""
+    try:
+        value = body["actions"][0]["value"]
+        return int(value)
+    except (KeyError, IndexError, TypeError, ValueError):
+        log.warning("card button without a usable order id")
+        return None
+
+
+def _user(body: dict) -> str:
+    return (body.get("user") or {}).get("id", "")
+
+
+def approve(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    order_id = _order_id(body)
+    if order_id is None:
+        tell(client, body, "That button is out of date. Use `/so show` to find the order.")
+        return
+    try:
+        context["workflow"].approve(order_id, _user(body))
+    except Refused as r:
+        tell(client, body, messages.refusal(r, context["settings"].tz))
+        return
+    context["dispatcher"].wake()
+
+
+def _open_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext, action: Action, build) -> None:  # type: ignore[no-untyped-def]
+    """Check on the server that the clicker may do action, then open its form at once."""
+    ack()
+    order_id = _order_id(body)
+    if order_id is None:
+        tell(client, body, "That button is out of date. Use `/so show` to find the order.")
+        return
+    try:
+        order = context["workflow"].check(order_id, _user(body), action)
+    except Refused as r:
+        tell(client, body, messages.refusal(r, context["settings"].tz))
+        return
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=build(order))
+    except SlackApiError as e:
+        log.warning("views.open failed: %s", e.response.get("error"))
+        tell(client, body, "Slack took too long to open the form. Please click again.")
+
+
+def open_reject(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _open_modal(ack, body, client, context, Action.REJECT, lambda o: forms.reject_modal(o.id, o.number))
+
+
+def open_field_workers(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _open_modal(
+        ack,
+        body,
+        client,
+        context,
+        Action.ADD_FIELD_WORKERS,
+        lambda o: forms.field_workers_modal(o.id, o.number, o.field_workers),
+    )
+
+
+def open_confirmation(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    def build(o):  # type: ignore[no-untyped-def]
+        lines = [LineDraft(x.kind, x.description, x.quantity, x.unit, x.unit_price) for x in o.lines]
+        return forms.confirmation_modal(o.id, o.number, o.current_revision, lines)
+
+    _open_modal(ack, body, client, context, Action.CONFIRM, build)
+
+
+def open_close(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _open_modal(
+        ack,
+        body,
+        client,
+        context,
+        Action.CLOSE,
+        lambda o: forms.close_modal(o.id, o.number, o.has_confirmation),
+    )
+
+
+def _update_view(body: dict, client: WebClient, new_view: dict) -> None:
+    view = body.get("view") or {}
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+    except (SlackApiError, KeyError) as e:
+        # hash_conflict: the person clicked twice quickly; the later click's update wins.
+        log.warning(
+            "views.update failed: %s",
+            getattr(e, "response", {}).get("error", e) if hasattr(e, "response") else e,
+        )
+
+
+def add_line(ack: Ack, body: dict, client: WebClient) -> None:
+    ack()
+    _update_view(body, client, forms.with_line_added(body.get("view") or {}))
+
+
+def remove_line(ack: Ack, body: dict, client: WebClient) -> None:
+    ack()
+    try:
+        key = int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        log.warning("remove-line button without a line key")
+        return
+    _update_view(body, client, forms.with_line_removed(body.get("view") or {}, key))
+
+
+def ack_only(ack: Ack) -> None:
+    """A select inside a modal changed: its value arrives with the submission."""
+    ack()

@@ -1,0 +1,38 @@
+"""Events: thread replies and shared files in an order's channel become notes and photos."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+
+log = logging.getLogger(__name__)
+
+RECORDED_SUBTYPES = (None, "file_share", "thread_broadcast")
+
+
+def register(app: App) -> None:
+    app.event("message")(record_message)
+
+
+def record_message(body: dict, event: dict, context: BoltContext) -> None:
+    """Record a thread reply or a file shared in an order's channel (once per event_id)."""
+    if event.get("bot_id") or event.get("subtype") not in RECORDED_SUBTYPES:
+        return
+    files = [f.get("name") or f.get("title") or f.get("id", "file") for f in event.get("files") or []]
+    ts, thread_ts = event.get("ts", ""), event.get("thread_ts")
+    is_reply = bool(thread_ts) and thread_ts != ts
+    if not (is_reply or files):
+        return  # top-level chatter in the channel is conversation, not the order's record
+    event_id = body.get("event_id") or f"{event.get('channel')}:{ts}"
+    order = context["workflow"].record_message(
+        event_id=event_id,
+        channel_id=event.get("channel", ""),
+        user_id=event.get("user", ""),
+        ts=ts,
+        text=event.get("text") or "",
+        files=files,
+    )
+    if order is not None:
+        log.info("recorded %s on %s from %s", "photo" if files else "note", order.number, event.get("user"))
+        context["dispatcher"].wake()

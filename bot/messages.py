@@ -1,0 +1,112 @@
+"""What the bot says in words: announcements, DMs, refusals, help, list and show."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.cards import STATUS_ICON, lines_summary, mrkdwn_escape, slack_date
+from workflow import effects as fx
+from workflow.money import money_text
+from workflow.rules import OUTCOME_TEXT
+from workflow.service import Refused
+from workflow.snapshots import OrderView
+
+HELP = """*Service orders* — `/so` commands:
+• `/so` or `/so new` — open the *New service order* form (coordinators, admins)
+• `/so list` — your open orders and the orders waiting for your approval
+• `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
+• `/so role @user ROLE` — give a role: admin, coordinator, supervisor, field_worker (admins)
+• `/so role revoke @user ROLE`, `/so role list` (admins)
+• `/so help` — this help
+Each order gets its own channel with a pinned card: approve, reject, add field workers, create \
+confirmations and close the order from its buttons. Reply in the card's thread to add notes and photos."""
+
+
+def channel_ref(order: OrderView) -> str:
+    return f"<#{order.channel_id}>" if order.channel_id else "its channel (being created)"
+
+
+def _users(ids: list[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in ids)
+
+
+def announcement(order: OrderView, payload: dict, currency: str) -> str:
+    """The channel message for one workflow event."""
+    event, actor = payload.get("event"), payload.get("actor", "")
+    n = order.number
+    if event == fx.SUBMITTED:
+        who = _users([u for u in order.supervisors if u != actor]) or "a supervisor"
+        return (
+            f":inbox_tray: <@{actor}> submitted *{n}* — {mrkdwn_escape(order.title)}. "
+            f"Waiting for approval by {who}."
+        )
+    if event == fx.APPROVED:
+        return f":white_check_mark: <@{actor}> approved *{n}*. Revision 1 is published; its PDF follows."
+    if event == fx.REJECTED:
+        return f":no_entry: <@{actor}> rejected *{n}*.\n*Reason:* {mrkdwn_escape(payload.get('reason', ''))}"
+    if event == fx.FIELD_WORKERS_ADDED:
+        users = payload.get("users", [])
+        label = "field worker" if len(users) == 1 else "field workers"
+        return f":construction_worker: <@{actor}> added {_users(users)} as {label} on *{n}*. Welcome!"
+    if event == fx.CONFIRMED:
+        final = " (final)" if payload.get("final") else ""
+        return (
+            f":memo: <@{actor}> saved a confirmation{final} on *{n}*: revision {payload.get('revision')}, "
+            f"total {currency} {money_text(order.total)}. Its PDF follows."
+        )
+    if event == fx.CLOSED:
+        outcome = OUTCOME_TEXT.get(payload.get("outcome", ""), payload.get("outcome", ""))  # type: ignore[call-overload]
+        text = f":checkered_flag: <@{actor}> closed *{n}*: *{outcome}*."
+        if payload.get("reason"):
+            text += f"\n*Reason:* {mrkdwn_escape(payload['reason'])}"
+        return text
+    return f"*{n}*: {event}"
+
+
+def approval_request(order: OrderView, currency: str) -> str:
+    return (
+        f":bell: *{order.number}* — {mrkdwn_escape(order.title)} for {mrkdwn_escape(order.client)} "
+        f"({currency} {money_text(order.total)}) waits for your approval in {channel_ref(order)}."
+    )
+
+
+def refusal(refused: Refused, tz: ZoneInfo) -> str:
+    """An ephemeral answer to a refused click or command."""
+    if refused.code == "decided" and refused.decided_by and refused.decided_at:
+        return (
+            f"{refused.message[:-1]} by <@{refused.decided_by}> "
+            f"{slack_date(refused.decided_at, tz)}. Nothing was changed."
+        )
+    if refused.code in ("role", "own_order", "state", "not_found"):
+        return f"{refused.message} Nothing was changed."
+    return refused.message
+
+
+def order_summary(order: OrderView, currency: str, tz: ZoneInfo) -> str:
+    icon = STATUS_ICON.get(order.status, "")
+    planned = order.planned_date.isoformat() if order.planned_date else "not planned"
+    parts = [
+        f"*{order.number}* — {mrkdwn_escape(order.title)}",
+        f"{icon} {order.status_text} · revision {order.current_revision} · {channel_ref(order)}",
+        f"*Client* {mrkdwn_escape(order.client)} · *Site* {mrkdwn_escape(order.site)} · *Planned* {planned}",
+        lines_summary(order, shown=8),
+        f"*Total {currency} {money_text(order.total)}* · requested by <@{order.requester_id}> "
+        f"{slack_date(order.created_at, tz)}",
+    ]
+    return "\n".join(parts)
+
+
+def order_list(mine: list[OrderView], waiting: list[OrderView], currency: str) -> str:
+    def row(o: OrderView) -> str:
+        return (
+            f"• *{o.number}* {STATUS_ICON.get(o.status, '')} {mrkdwn_escape(o.title)} — "
+            f"{mrkdwn_escape(o.client)} · {currency} {money_text(o.total)} · {channel_ref(o)}"
+        )
+
+    out = []
+    if waiting:
+        out.append(f"*Waiting for your approval* ({len(waiting)})")
+        out += [row(o) for o in waiting]
+    out.append(f"*Your open orders* ({len(mine)})")
+    out += [row(o) for o in mine] if mine else ["_None_ — `/so new` opens a new order."]
+    return "\n".join(out)

@@ -1,0 +1,86 @@
+"""Everything a running bot is made of, built from settings in one place."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.effects import Dispatcher
+from bot.server import SlackASGI
+from workflow.service import Policy, Workflow, open_workflow
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    workflow: Workflow
+    client: WebClient
+    dispatcher: Dispatcher
+    app: App
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        """Open the database (creating the schema on first use), the Slack client and the app."""
+        workflow = open_workflow(
+            settings.database_url,
+            Policy(
+                allow_self_approval=settings.allow_self_approval, private_channels=settings.private_channels
+            ),
+        )
+        workflow.bootstrap_admins(settings.admins)
+        client = WebClient(token=settings.bot_token or None, base_url=settings.slack_api_url, timeout=30)
+        dispatcher = Dispatcher(workflow, client, settings)
+        app = create_app(settings, workflow, dispatcher, client)
+        return cls(settings, workflow, client, dispatcher, app)
+
+    def asgi(self) -> SlackASGI:
+        return SlackASGI(self.app)
+
+    def serve_in_background(self, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
+        """Serve HTTP mode from a thread (the demo and the tests); the dispatcher starts too."""
+        server = BackgroundServer(self.asgi(), host, port)
+        server.start()
+        self.dispatcher.start()
+        return server
+
+    def stop(self) -> None:
+        self.dispatcher.stop()
+        self.workflow.engine.dispose()
+
+
+class BackgroundServer:
+    """uvicorn on a socket bound up front, so the port is known before it starts."""
+
+    def __init__(self, asgi: SlackASGI, host: str, port: int) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.host, self.port = self.sock.getsockname()[:2]
+        config = uvicorn.Config(asgi, log_level="warning", lifespan="on", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/slack/events"
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
