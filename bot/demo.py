@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.runtime import BackgroundServer, Runtime
 from forms import ids
 from sandbox import FakeSlack
 
@@ -95,6 +96,55 @@ class Transcript:
         self.write(f"  └ [ {view.get('submit', {}).get('text', 'Close')} ]")
 
 
+@dataclass
+class World:
+    """A local Slack, the bot serving HTTP against it, and the people in it."""
+
+    fake: FakeSlack
+    runtime: Runtime
+    server: BackgroundServer
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until the bot has made every Slack call it queued."""
+        if not self.runtime.dispatcher.wait_idle(timeout):
+            raise DemoFailed(f"the bot did not finish its Slack calls within {timeout:.0f} s")
+
+
+@contextmanager
+def local_world(
+    database_url: str, people: dict[str, str] | None = None, **settings: object
+) -> Iterator[World]:
+    """Start the local Slack and the bot (real app, real HTTP) and stop both afterwards."""
+    secret = secrets.token_hex(16)
+    fake = FakeSlack(signing_secret=secret)
+    fake.start()
+    for uid, name in (people or PEOPLE).items():
+        fake.add_user(uid, name.split()[0].lower(), name)
+    config = {
+        "company_name": "Andes IT & Consulting",
+        "currency": "EUR",
+        "timezone": "Europe/Madrid",
+        **settings,
+    }
+    runtime = Runtime.build(
+        Settings(
+            bot_token="xoxb-sandbox",
+            signing_secret=secret,
+            slack_api_url=fake.url,
+            database_url=database_url,
+            **config,
+        )
+    )  # type: ignore[arg-type]
+    server = runtime.serve_in_background()
+    fake.request_url = server.url
+    try:
+        yield World(fake, runtime, server)
+    finally:
+        server.stop()
+        runtime.stop()
+        fake.stop()
+
+
 def run_demo(out: str, write: Callable[[str], None] = print) -> int:
     """Play the use case; leave every PDF in out. Exit code 0 when every step did what it should."""
     out_dir = Path(out)
@@ -104,36 +154,17 @@ def run_demo(out: str, write: Callable[[str], None] = print) -> int:
     db = out_dir / "demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    secret = secrets.token_hex(16)
-    fake = FakeSlack(signing_secret=secret)
-    fake.start()
-    for uid, name in PEOPLE.items():
-        fake.add_user(uid, name.split()[0].lower(), name)
-    settings = Settings(
-        bot_token="xoxb-sandbox",
-        signing_secret=secret,
-        slack_api_url=fake.url,
-        database_url=f"sqlite:///{db}",
-        company_name="Andes IT & Consulting",
-        currency="EUR",
-        timezone="Europe/Madrid",
-    )
-    runtime = Runtime.build(settings)
-    server = runtime.serve_in_background()
-    fake.request_url = server.url
-    try:
-        play(fake, runtime, Transcript(fake, write), out_dir)
-    except DemoFailed as e:
-        write(f"\nDEMO FAILED: {e}")
-        return 1
-    finally:
-        server.stop()
-        runtime.stop()
-        fake.stop()
+    with local_world(f"sqlite:///{db}") as world:
+        try:
+            play(world, Transcript(world.fake, write), out_dir)
+        except DemoFailed as e:
+            write(f"\nDEMO FAILED: {e}")
+            return 1
     return 0
 
 
-def play(fake: FakeSlack, runtime: Runtime, t: Transcript, out_dir: Path) -> None:
+def play(world: World, t: Transcript, out_dir: Path) -> None:
+    fake, runtime = world.fake, world.runtime
     wf = runtime.workflow
     wf.grant("demo", LAYLA, "coordinator", check=False)
     wf.grant("demo", OGECHI, "supervisor", check=False)
@@ -141,9 +172,7 @@ def play(fake: FakeSlack, runtime: Runtime, t: Transcript, out_dir: Path) -> Non
     t.write(f"Service Orders demo — a local Slack at {fake.url}, the bot at {fake.request_url}")
     t.write("People: Layla (coordinator), Ogechi (supervisor), Diego (IT technician, field worker)")
 
-    def settle() -> None:
-        if not runtime.dispatcher.wait_idle(60):
-            raise DemoFailed("the bot did not finish its Slack calls within 60 s")
+    settle = world.settle
 
     def expect(ok: bool, what: str) -> None:
         if not ok:
@@ -317,4 +346,3 @@ def _show_card(t: Transcript, fake: FakeSlack, channel_id: str, ts: str, name: s
 
 if __name__ == "__main__":
     sys.exit(run_demo(sys.argv[1] if len(sys.argv) > 1 else "demo-output"))
-    shutil.rmtree  # noqa: B018

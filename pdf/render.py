@@ -100,9 +100,9 @@ class _Column:
 
 LINE_COLUMNS = (
     _Column("Kind", 20),
-    _Column("Description", 80),
+    _Column("Description", 72),
     _Column("Qty", 14, "R"),
-    _Column("Unit", 14),
+    _Column("Unit", 22),
     _Column("Unit price", 26, "R"),
     _Column("Total", 26, "R"),
 )

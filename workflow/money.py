@@ -81,7 +81,8 @@ def diff_lines(before: Sequence[LineLike], after: Sequence[LineLike]) -> list[Li
             desc = new.description
             if old.description != new.description:
                 desc = f"{old.description} → {new.description}"
-            changes.append(LineChange("changed", desc, _describe(old), _describe(new)))
+            with_kind = old.kind != new.kind
+            changes.append(LineChange("changed", desc, _describe(old, with_kind), _describe(new, with_kind)))
     for i in unmatched_old:
         changes.append(LineChange("removed", before[i].description, _describe(before[i]), ""))
     return changes
@@ -91,5 +92,5 @@ def _key(line: LineLike) -> tuple:
     return (line.kind, line.description, Decimal(line.quantity), line.unit, Decimal(line.unit_price))
 
 
-def _describe(line: LineLike) -> str:
-    return f"{line.kind}: {amount_text(line)}"
+def _describe(line: LineLike, with_kind: bool = True) -> str:
+    return f"{line.kind}: {amount_text(line)}" if with_kind else amount_text(line)
