@@ -7,6 +7,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 import forms
 from bot import messages
@@ -30,7 +31,20 @@ def register(app: App) -> None:
 
 
 def tell(client: WebClient, body: dict, text: str) -> None:
-    """An ephemeral answer to the person who clicked, in the channel where they clicked."""
+    """An ephemeral answer to the person who clicked, seen only by them.
+
+    The click's response_url reaches the clicker wherever they clicked (even where the bot could
+    not post an ephemeral message); chat.postEphemeral is the fallback.
+    """
+    url = body.get("response_url")
+    if url:
+        try:
+            resp = WebhookClient(url, timeout=5).send(text=text, response_type="ephemeral", replace_original=False)
+            if resp.status_code == 200:
+                return
+            log.warning("response_url answered %s", resp.status_code)
+        except OSError as e:
+            log.warning("response_url failed: %s", type(e).__name__)
     channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
     user = (body.get("user") or {}).get("id")
     if not channel or not user:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from bot.demo import LAYLA, World
 from forms import ids
 from workflow.snapshots import OrderView
@@ -12,8 +14,12 @@ def opened_view(world: World) -> str:
     return world.fake.calls_to("views.open")[-1].response["view"]["id"]
 
 
-def submit_order(world: World, user: str = LAYLA, title: str = "Fix the router",
-                 lines: tuple[tuple[str, str, str], ...] = (("Diagnosis", "2 h × 85", "labour"),)) -> OrderView:
+def submit_order(
+    world: World,
+    user: str = LAYLA,
+    title: str = "Fix the router",
+    lines: tuple[tuple[str, str, str], ...] = (("Diagnosis", "2 h × 85", "labour"),),
+) -> OrderView:
     """Open /so new, fill it as a person would, submit, and wait for the channel and card."""
     fake = world.fake
     assert fake.slash_command(user, "/so", "new").status == 200
@@ -46,8 +52,13 @@ def card(world: World, order: OrderView) -> dict:
 
 
 def buttons(message: dict) -> list[str]:
-    return [e["text"]["text"] for b in message.get("blocks", []) if b["type"] == "actions"
-            for e in b["elements"] if e.get("type") == "button"]
+    return [
+        e["text"]["text"]
+        for b in message.get("blocks", [])
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("type") == "button"
+    ]
 
 
 def click(world: World, user: str, order: OrderView, action_id: str):  # type: ignore[no-untyped-def]
@@ -58,9 +69,38 @@ def click(world: World, user: str, order: OrderView, action_id: str):  # type: i
 
 
 def ephemerals_to(world: World, user: str) -> list[str]:
-    return [e.get("text", "") for e in world.fake.ephemerals if e.get("user") == user]
+    """What only this person was shown: ephemeral messages and answers through response_url."""
+    fake = world.fake
+    shown = [e.get("text", "") for e in fake.ephemerals if e.get("user") == user]
+    return shown + [r.get("text", "") for r in fake.responses if r.get("user") == user]
 
 
 def channel_texts(world: World, order: OrderView) -> list[str]:
     fresh = world.runtime.workflow.order(order.id)
     return [m.get("text", "") for m in world.fake.messages(fresh.channel_id)]
+
+
+def forged_click(world: World, user: str, order: OrderView, action_id: str):  # type: ignore[no-untyped-def]
+    """A click on a card button the person should not have (a stale card, or a forged payload)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "x", "name": "x", "team_id": "T0SANDBOX"},
+        "team": {"id": "T0SANDBOX", "domain": "sandbox"},
+        "api_app_id": "A0SANDBOX",
+        "container": {"type": "message", "message_ts": order.card_ts, "channel_id": order.channel_id},
+        "channel": {"id": order.channel_id, "name": "x"},
+        "trigger_id": "12345.67890.abcdef",
+        "response_url": world.fake._new_response_url(user, order.channel_id, order.card_ts, "block_actions"),
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "card",
+                "value": str(order.id),
+                "type": "button",
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    result = world.fake._post_payload(payload)
+    world.settle()
+    return result
