@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     role_sub.add_parser("list")
 
     args = parser.parse_args(argv)
-    load_dotenv(override=False)
+    load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env where the command runs
     logging.basicConfig(
         level=logging.INFO if args.command in ("run", "serve") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

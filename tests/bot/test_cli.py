@@ -1,0 +1,66 @@
+"""The console script as a person at a terminal meets it: exit codes and one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SO_", "DATABASE_URL"))}
+
+
+def run(args: list[str], cwd, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**CLEAN_ENV, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"),
+    [
+        (["serve"], "SLACK_BOT_TOKEN"),
+        (["run"], "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_missing_required_setting_is_one_line_and_exit_2(tmp_path, command, missing):
+    result = run(command, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert missing in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_names_the_signing_secret_when_only_the_token_is_set(tmp_path):
+    result = run(["serve"], tmp_path, {"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_env_file_is_read(tmp_path):
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n")
+    result = run(["serve"], tmp_path)
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr  # the token came from .env
+
+
+def test_role_grant_list_revoke_on_a_fresh_database(tmp_path):
+    db = {"DATABASE_URL": f"sqlite:///{tmp_path / 'roles.db'}", "SO_ADMINS": "U0BOSS001"}
+    granted = run(["role", "grant", "U0LAYLA01", "coordinator"], tmp_path, db)
+    assert granted.returncode == 0 and "U0LAYLA01 is now coordinator" in granted.stdout
+    listing = run(["role", "list"], tmp_path, db)
+    assert "U0LAYLA01\tcoordinator" in listing.stdout and "U0BOSS001\tadmin" in listing.stdout
+    revoked = run(["role", "revoke", "U0LAYLA01", "coordinator"], tmp_path, db)
+    assert revoked.returncode == 0 and "no longer coordinator" in revoked.stdout
+    assert "U0LAYLA01" not in run(["role", "list"], tmp_path, db).stdout
+
+
+def test_unknown_role_is_refused_with_exit_2(tmp_path):
+    db = {"DATABASE_URL": f"sqlite:///{tmp_path / 'roles.db'}"}
+    result = run(["role", "grant", "U0LAYLA01", "boss"], tmp_path, db)
+    assert result.returncode == 2 and "unknown role 'boss'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_timezone_is_a_config_error(tmp_path):
+    result = run(["role", "list"], tmp_path, {"SO_TIMEZONE": "Mars/Olympus"})
+    assert result.returncode == 2 and "SO_TIMEZONE" in result.stderr
