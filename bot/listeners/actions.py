@@ -39,7 +39,9 @@ def tell(client: WebClient, body: dict, text: str) -> None:
     url = body.get("response_url")
     if url:
         try:
-            resp = WebhookClient(url, timeout=5).send(text=text, response_type="ephemeral", replace_original=False)
+            resp = WebhookClient(url, timeout=5).send(
+                text=text, response_type="ephemeral", replace_original=False
+            )
             if resp.status_code == 200:
                 return
             log.warning("response_url answered %s", resp.status_code)
