@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -26,7 +27,9 @@ from tests.conftest import ADMIN, PEDRO
 
 
 def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    """The PDF's text as a reader sees it (runs of spaces from the extraction collapsed)."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r" {2,}", " ", text)
 
 
 def test_seed_use_case_end_to_end(world, tmp_path):
@@ -243,3 +246,27 @@ def test_thirty_lines_fit_and_the_card_stays_within_limits(world):
     msg = card(world, order)
     text = json.dumps(msg["blocks"], ensure_ascii=False)
     assert "… and 18 more" in text and "Total EUR 697.50" in text
+
+
+def test_a_taken_channel_name_gets_a_suffix(world):
+    world.fake.add_channel("so-0001-clinica-dental-norte-fix-the-router", members=[LAYLA])
+    order = submit_order(world)
+    channel = world.fake.channels[order.channel_id]
+    assert channel.name == "so-0001-clinica-dental-norte-fix-the-router-2"
+    assert world.runtime.workflow.order(order.id).channel_name == channel.name
+    assert len(world.fake.calls_to("chat.postMessage")) >= 1
+
+
+def test_any_text_a_person_types_reaches_the_card_and_the_pdf(world):
+    title = "Ремонт сети Ελληνικά ñandú 🚀 " + "x" * 100
+    order = submit_order(
+        world, title=title[:150], lines=(("Router ☃ å ä ö — שלום", "1 pcs × 1234.5", "material"),)
+    )
+    channel = world.fake.channels[order.channel_id]
+    assert len(channel.name) <= 80 and channel.name == channel.name.lower()
+    click(world, OGECHI, order, ids.APPROVE)
+    pdf = next(f for f in world.fake.files.values() if f["name"] == "SO-0001-r1.pdf")
+    text = pdf_text(pdf["content"])
+    assert "Ремонт сети" in text and "Ελληνικά" in text and "ñandú" in text and "å ä ö" in text
+    assert "1,234.50" in text
+    assert "Ремонт сети" in json.dumps(card(world, order)["blocks"], ensure_ascii=False)
