@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
@@ -16,6 +16,18 @@ class LineLike(Protocol):
     quantity: Decimal
     unit: str
     unit_price: Decimal
+
+
+QUANTITY_STEP = Decimal("0.001")
+
+
+def exact_quantity(q: Decimal) -> Decimal:
+    """A quantity as stored: three decimals at most (what every database keeps the same)."""
+    return Decimal(q).quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP).normalize()
+
+
+def exact_price(p: Decimal) -> Decimal:
+    return Decimal(p).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def line_total(line: LineLike) -> Decimal:
@@ -55,22 +67,26 @@ class LineChange:
 def diff_lines(before: Sequence[LineLike], after: Sequence[LineLike]) -> list[LineChange]:
     """What changed between two revisions' lines.
 
-    Lines with the same description are the same line (edited or not); the lines left over on
-    both sides are paired in order (a description edited in place), and what is still left is
-    added or removed.
+    Identical lines are the same line, unchanged; then lines with the same description are the
+    same line edited; the lines left over on both sides are paired in order (a description edited
+    in place), and what is still left is added or removed.
     """
     unmatched_old = list(range(len(before)))
     pairs: dict[int, int] = {}  # index in after -> index in before
-    for j, new in enumerate(after):
-        for i in unmatched_old:
-            if before[i].description == new.description:
-                pairs[j] = i
-                unmatched_old.remove(i)
-                break
-    rest_new = [j for j in range(len(after)) if j not in pairs]
-    for j, i in zip(rest_new, list(unmatched_old), strict=False):
-        pairs[j] = i
-        unmatched_old.remove(i)
+
+    def match(same: Callable[[LineLike, LineLike], bool]) -> None:
+        for j, new in enumerate(after):
+            if j in pairs:
+                continue
+            for i in unmatched_old:
+                if same(before[i], new):
+                    pairs[j] = i
+                    unmatched_old.remove(i)
+                    break
+
+    match(lambda old, new: _key(old) == _key(new))
+    match(lambda old, new: old.description == new.description)
+    match(lambda old, new: True)
     changes: list[LineChange] = []
     for j, new in enumerate(after):
         if j not in pairs:

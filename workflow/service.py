@@ -29,7 +29,7 @@ from storage.models import (
     utcnow,
 )
 from workflow import effects as fx
-from workflow.money import diff_lines, line_total, order_total
+from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
 from workflow.snapshots import EffectView, LineView, NoteView, OrderView, RevisionView
 
@@ -103,7 +103,7 @@ def channel_name(number: str, client: str, title: str) -> str:
     if not slug:
         return base
     if len(slug) > SLUG_MAX:  # a short name reads better in the sidebar: cut at a word
-        cut = slug[:SLUG_MAX]
+        cut = slug[: SLUG_MAX + 1]
         slug = cut[: cut.rfind("-")] if "-" in cut else cut
     return f"{base}-{slug}"[:CHANNEL_NAME_MAX].rstrip("-")
 
@@ -422,7 +422,7 @@ class Workflow:
                 self._queue(
                     tx,
                     fx.REACT,
-                    f"react:{channel_id}:{ts}:{reaction}",
+                    f"react:{event_id}",
                     {"channel": channel_id, "ts": ts, "name": reaction},
                 )
                 self._flush(tx)
@@ -509,30 +509,25 @@ class Workflow:
 
     # ---------------------------------------------------------------- outbox
     def pending_effects(self, now: datetime | None = None, limit: int = 200) -> list[EffectView]:
-        """The next effect of each order (in order per order), due now and not blocked."""
+        """The next effect of each order (in order per order), due now and not blocked.
+
+        An order's first unfinished effect comes before all its others; a failed one blocks its
+        order until an admin retries it. Effects of no order each stand alone.
+        """
         now = now or self.clock()
+        unfinished = col(Effect.status).in_(["pending", "failed"])
+        firsts = select(func.min(Effect.id)).where(unfinished, col(Effect.order_id).is_not(None))
+        firsts = firsts.group_by(col(Effect.order_id))
+        due = (col(Effect.not_before).is_(None)) | (col(Effect.not_before) <= now)
         with Session(self.engine) as s:
             rows = s.exec(
                 select(Effect)
-                .where(col(Effect.status).in_(["pending", "failed"]))
+                .where(Effect.status == "pending", due)
+                .where(col(Effect.id).in_(firsts) | col(Effect.order_id).is_(None))
                 .order_by(col(Effect.id))
-                .limit(limit * 5)
+                .limit(limit)
             ).all()
-            out: list[EffectView] = []
-            seen: set[int | None] = set()
-            for e in rows:
-                if e.order_id is not None and e.order_id in seen:
-                    continue  # an earlier effect of this order comes first
-                if e.order_id is not None:
-                    seen.add(e.order_id)
-                if e.status == "failed":
-                    continue  # blocks its order's later effects until an admin retries it
-                if e.not_before is not None and e.not_before > now:
-                    continue
-                out.append(EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts))
-                if len(out) >= limit:
-                    break
-            return out
+            return [EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts) for e in rows]
 
     def has_pending_effects(self) -> bool:
         with Session(self.engine) as s:
@@ -734,6 +729,17 @@ class Workflow:
         final: bool = False,
     ) -> Revision:
         s, order = tx.session, tx.order
+        lines = [
+            LineView(
+                x.kind,
+                x.description,
+                exact_quantity(x.quantity),
+                x.unit,
+                exact_price(x.unit_price),
+                Decimal(0),
+            )
+            for x in lines
+        ]
         last_activity = s.exec(select(func.max(Activity.id)).where(Activity.order_id == order.id)).one() or 0
         rev = Revision(
             order_id=order.id,

@@ -125,11 +125,6 @@ def test_everything_new_is_all_added():
     assert [c.change for c in changes] == ["added"] * 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diff_lines pairs lines by description alone, first come first served: removing the first of "
-    "two same-named lines reports the kept line as changed and then as removed",
-)
 def test_removing_one_of_two_same_named_lines_is_one_removal():
     before = [line("Labour", "2", "45.00"), line("Labour", "1", "60.00")]
     changes = diff_lines(before, [before[1]])

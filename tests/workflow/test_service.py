@@ -694,3 +694,11 @@ def test_concurrent_approve_and_reject_make_exactly_one_decision(wf):
             ).scalar_one()
         assert decisions == 1
         assert final.current_revision == (1 if final.status is Status.IN_PROGRESS else 0)
+
+
+def test_extra_decimals_are_rounded_the_same_on_every_backend(wf):
+    """Through the workflow API (not only the form), 1.0005 h × 10.005 is stored as 1.001 × 10.01."""
+    order = wf.submit(REQUESTER, draft(lines=[line(quantity="1.0005", unit_price="10.005")]))
+    stored = wf.order(order.id).lines[0]
+    assert stored.quantity == Decimal("1.001") and stored.unit_price == Decimal("10.01")
+    assert wf.order(order.id).total == Decimal("10.02") == order.total
