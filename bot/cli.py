@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.command in ("run", "serve") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Bolt logs a refused request's body at INFO: message contents stay out of our logs.
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     try:
         if args.command == "run":
             return run_socket_mode(load_settings(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")))

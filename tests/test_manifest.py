@@ -28,16 +28,12 @@ EXPECTED_BOT_SCOPES = {
     "chat:write",
     "channels:manage",
     "groups:write",
-    "channels:read",
-    "groups:read",
     "channels:history",
     "groups:history",
     "pins:write",
     "reactions:write",
     "files:write",
-    "files:read",
     "users:read",
-    "im:write",
 }
 
 
