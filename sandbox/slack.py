@@ -7,6 +7,7 @@ does. Standard library only; it knows nothing of the project that uses it.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import hmac
@@ -51,6 +52,10 @@ class Call:
     response: dict
     status: int
     at: float
+    #: The Retry-After (seconds) the fake sent with a 429, else None.
+    retry_after: float | None = None
+    #: True when ``lose_response_next`` made the fake perform the call but never answer it.
+    lost: bool = False
 
 
 @dataclass
@@ -110,6 +115,58 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
+def _cursor(kind: str, value: str) -> str:
+    return base64.b64encode(f"{kind}:{value}".encode()).decode()
+
+
+def _from_cursor(kind: str, cursor: Any) -> str:
+    try:
+        found_kind, _, value = base64.b64decode(str(cursor), validate=True).decode().partition(":")
+    except ValueError as exc:
+        raise _ApiError("invalid_cursor") from exc
+    if found_kind != kind or not value:
+        raise _ApiError("invalid_cursor")
+    return value
+
+
+def _as_limit(value: Any, default: int = 100, most: int = 1000) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        limit = int(value)
+    except (TypeError, ValueError) as exc:
+        raise _ApiError("invalid_limit") from exc
+    return default if limit < 1 else min(limit, most)
+
+
+def _as_ts(value: Any, default: float) -> float:
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise _ApiError("invalid_ts_latest" if default else "invalid_ts_oldest") from exc
+
+
+def _as_metadata(value: Any) -> dict | None:
+    """Slack's message metadata: ``{"event_type": str, "event_payload": {...}}`` (object or JSON text)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str | bytes):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise _ApiError("invalid_metadata_format") from exc
+    if not isinstance(value, dict):
+        raise _ApiError("invalid_metadata_format")
+    event_type, payload = value.get("event_type"), value.get("event_payload")
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise _ApiError("invalid_metadata_schema")
+    if len(json.dumps(value)) > 8000:
+        raise _ApiError("metadata_too_large")
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -161,6 +218,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self._faults: dict[str, deque] = {}
         self._limits: dict[str, tuple[int, float, deque]] = {}
+        self._lose: dict[str, int] = {}
+        self._delays: dict[str, deque] = {}
         self.events_sent: list[dict] = []
 
         self.add_user(BOT_USER_ID, "sandbox-bot", "Sandbox Bot", is_bot=True)
@@ -247,6 +306,26 @@ class FakeSlack:
                 general.members.add(user_id)
         return user
 
+    def remove_user(self, user_id: str) -> dict:
+        """The person is removed (deactivated) from the workspace, as an admin would.
+
+        Afterwards, like Slack: ``users.info`` still answers ok with ``deleted: true``; they leave every
+        channel (their DM with the bot stays, as Slack keeps it); ``conversations.invite`` of them
+        answers ``user_is_inactive``. Chosen for the sandbox: ``chat.postMessage`` (and other writes)
+        to their user id answer ``user_not_found``, and the human-side gestures (``slash_command``,
+        ``click``, ``post_message_as``…) refuse to act as them with an AssertionError.
+        """
+        with self._lock:
+            user = self.users.get(user_id)
+            if user is None:
+                raise AssertionError(f"unknown user {user_id!r}")
+            if user_id == BOT_USER_ID:
+                raise AssertionError("the bot cannot be removed from its own sandbox")
+            user["deleted"] = True
+            for channel in self.channels.values():
+                channel.members.discard(user_id)
+            return copy.deepcopy(user)
+
     def add_channel(
         self,
         name: str,
@@ -318,8 +397,70 @@ class FakeSlack:
                 queue.append({"error": error, "status": status, "retry_after": retry_after})
 
     def rate_limit(self, method: str, calls: int, per_seconds: float) -> None:
+        """At most ``calls`` calls of ``method`` per sliding ``per_seconds`` window; beyond that the
+        fake answers 429 ``ratelimited`` with ``Retry-After: max(1, ceil(wait))`` whole seconds."""
         with self._lock:
             self._limits[method] = (calls, per_seconds, deque())
+
+    def lose_response_next(self, method: str, times: int = 1) -> None:
+        """The next ``times`` requests to ``method`` are performed (state changes, and a Web API call
+        is recorded in ``.calls`` with ``lost=True``) but the fake then closes the connection without
+        answering, so the client sees ``RemoteDisconnected`` / a connection error.
+
+        ``method`` is a Web API method name, or ``"upload"`` for the POST to a ``files.getUploadURLExternal``
+        upload URL (the upload is stored; uploads never appear in ``.calls``).
+        """
+        with self._lock:
+            self._lose[method] = self._lose.get(method, 0) + times
+
+    def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next ``times`` requests to ``method`` (or ``"upload"``) are performed at once, then the
+        fake waits ``seconds`` before answering (so a client with a shorter timeout gives up on a call
+        that did happen). Combined with ``lose_response_next`` it waits, then drops the connection."""
+        with self._lock:
+            queue = self._delays.setdefault(method, deque())
+            queue.extend([float(seconds)] * times)
+
+    def faults_pending(self) -> int:
+        """How many injected one-shot faults (``fail_next``, ``lose_response_next``, ``delay_next``)
+        have not fired yet. ``rate_limit`` is standing, not one-shot, and is not counted."""
+        with self._lock:
+            return (
+                sum(len(q) for q in self._faults.values())
+                + sum(self._lose.values())
+                + sum(len(q) for q in self._delays.values())
+            )
+
+    def calls_inside_retry_after(self, method: str) -> list[Call]:
+        """Calls to ``method`` made after a 429 of ``method`` and before that 429's Retry-After elapsed.
+
+        Times are when the fake performed each call (``Call.at``); a client that honours Retry-After
+        (and shares it across threads) leaves this empty.
+        """
+        with self._lock:
+            calls = [c for c in self.calls if c.method == method]
+        inside: dict[int, Call] = {}
+        for limited in calls:
+            if limited.status != 429 or limited.retry_after is None:
+                continue
+            until = limited.at + limited.retry_after
+            for call in calls:
+                if limited.at < call.at < until:
+                    inside[id(call)] = call
+        return sorted(inside.values(), key=lambda c: c.at)
+
+    def _take_transport_faults(self, name: str) -> tuple[bool, float]:
+        with self._lock:
+            lose = self._lose.get(name, 0) > 0
+            if lose:
+                self._lose[name] -= 1
+                if not self._lose[name]:
+                    del self._lose[name]
+            queue = self._delays.get(name)
+            delay = queue.popleft() if queue else 0.0
+            if queue is not None and not queue:
+                del self._delays[name]
+            return lose, delay
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -330,9 +471,15 @@ class FakeSlack:
         path = parsed.path
         status, headers, payload = 404, {}, b'{"ok":false,"error":"not_found"}'
         content_type = "application/json; charset=utf-8"
+        fault_name = None
+        if handler.command == "POST" and path.startswith("/api/"):
+            fault_name = path[len("/api/") :]
+        elif handler.command == "POST" and path.startswith("/upload/"):
+            fault_name = "upload"
+        lose, delay = self._take_transport_faults(fault_name) if fault_name else (False, 0.0)
         if path.startswith("/api/") and handler.command == "POST":
             status, headers, response = self._api_request(
-                path[len("/api/") :], parsed.query, body, handler.headers
+                path[len("/api/") :], parsed.query, body, handler.headers, lost=lose
             )
             payload = json.dumps(response).encode()
         elif path.startswith("/upload/") and handler.command == "POST":
@@ -344,18 +491,33 @@ class FakeSlack:
         elif path.startswith("/files/") and handler.command == "GET":
             status, content, content_type = self._serve_file(path[len("/files/") :], handler.headers)
             payload = content
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(payload)))
-        for key, value in headers.items():
-            handler.send_header(key, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
+        if delay > 0:
+            time.sleep(delay)
+        if lose:
+            handler.close_connection = True  # performed, never answered: the client sees a disconnect
+            return
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(payload)))
+            for key, value in headers.items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client gave up waiting (e.g. after delay_next)
 
-    def _api_request(self, method: str, query: str, body: bytes, headers: Any) -> tuple[int, dict, dict]:
-        params: dict[str, Any] = {
-            k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()
-        }
+    def _api_request(
+        self, method: str, query: str, body: bytes, headers: Any, lost: bool = False
+    ) -> tuple[int, dict, dict]:
+        params: dict[str, Any] = {}
+        status, out_headers, response = self._api_answer(method, params, query, body, headers)
+        return self._record(method, params, status, out_headers, response, lost=lost)
+
+    def _api_answer(
+        self, method: str, params: dict, query: str, body: bytes, headers: Any
+    ) -> tuple[int, dict, dict]:
+        params.update({k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()})
         ctype = (headers.get("Content-Type") or "").lower()
         text = body.decode("utf-8", errors="replace")
         if "application/json" in ctype and text.strip():
@@ -364,7 +526,7 @@ class FakeSlack:
             except ValueError:
                 loaded = None
             if not isinstance(loaded, dict):
-                return self._record(method, params, 200, {}, {"ok": False, "error": "invalid_json"})
+                return (200, {}, {"ok": False, "error": "invalid_json"})
             params.update(loaded)
         elif text:
             params.update({k: v[-1] for k, v in urllib.parse.parse_qs(text, keep_blank_values=True).items()})
@@ -374,20 +536,20 @@ class FakeSlack:
         with self._lock:
             fault = self._take_fault(method)
         if fault is not None:
-            return self._record(method, params, *fault)
+            return fault
         if not token:
-            return self._record(method, params, 200, {}, {"ok": False, "error": "not_authed"})
+            return (200, {}, {"ok": False, "error": "not_authed"})
         if token != self.bot_token:
-            return self._record(method, params, 200, {}, {"ok": False, "error": "invalid_auth"})
+            return (200, {}, {"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
-            return self._record(method, params, 200, {}, {"ok": False, "error": "unknown_method"})
+            return (200, {}, {"ok": False, "error": "unknown_method"})
         try:
             with self._lock:
                 response = {"ok": True, **handler(params)}
         except _ApiError as exc:
             response = {"ok": False, "error": exc.error, **exc.extra}
-        return self._record(method, params, 200, {}, response)
+        return (200, {}, response)
 
     def _take_fault(self, method: str) -> tuple[int, dict, dict] | None:
         limit = self._limits.get(method)
@@ -410,9 +572,14 @@ class FakeSlack:
             return fault["status"], {}, {"ok": False, "error": fault["error"]}
         return None
 
-    def _record(self, method: str, params: dict, status: int, headers: dict, response: dict):
+    def _record(
+        self, method: str, params: dict, status: int, headers: dict, response: dict, lost: bool = False
+    ) -> tuple[int, dict, dict]:
+        retry_after = None
+        if status == 429 and headers.get("Retry-After") is not None:
+            retry_after = float(headers["Retry-After"])
         with self._lock:
-            self.calls.append(Call(method, params, response, status, time.time()))
+            self.calls.append(Call(method, params, response, status, time.time(), retry_after, lost))
         return status, headers, response
 
     # ------------------------------------------------------------------ state helpers
@@ -431,6 +598,8 @@ class FakeSlack:
     def _bot_channel(self, channel_id: str | None, write: bool = True) -> Channel:
         """The channel as the bot may use it, with Slack's errors for what it may not."""
         if channel_id and channel_id in self.users:
+            if self.users[channel_id].get("deleted"):
+                raise _ApiError("user_not_found")
             return self._open_im(channel_id)
         channel = self._conversation(channel_id)
         if channel is None:
@@ -479,9 +648,11 @@ class FakeSlack:
                 parent["latest_reply"] = message["ts"]
         return message
 
-    def _public_message(self, message: dict) -> dict:
+    def _public_message(self, message: dict, include_metadata: bool = False) -> dict:
         out = copy.deepcopy(message)
         out["team"] = self.team_id
+        if not include_metadata or out.get("metadata") is None:
+            out.pop("metadata", None)
         reactions = out.pop("reactions", {}) or {}
         if reactions:
             out["reactions"] = [{"name": n, "users": u, "count": len(u)} for n, u in reactions.items() if u]
@@ -607,6 +778,12 @@ class FakeSlack:
                 "user_not_found",
                 errors=[{"user": u, "ok": False, "error": "user_not_found"} for u in unknown],
             )
+        inactive = [u for u in users if self.users[u].get("deleted")]
+        if inactive:
+            raise _ApiError(
+                "user_is_inactive",
+                errors=[{"user": u, "ok": False, "error": "user_is_inactive"} for u in inactive],
+            )
         new = [u for u in users if u not in channel.members]
         if not new:
             raise _ApiError("already_in_channel")
@@ -660,17 +837,69 @@ class FakeSlack:
             return {"channel": self._channel_object(channel)}
         return {"channel": {"id": channel.id}}
 
+    _LIST_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
+
+    def _api_conversations_list(self, params: dict) -> dict:
+        """What a bot token sees: every public channel, private ones it is in, its DMs (``im``)."""
+        types = set(_as_list(params.get("types")) or ["public_channel"])
+        if not types <= self._LIST_TYPES:
+            raise _ApiError("invalid_types")
+        limit = _as_limit(params.get("limit"))
+        exclude_archived = _as_bool(params.get("exclude_archived"))
+        visible = []
+        for channel in self.channels.values():
+            if channel.is_private:
+                if "private_channel" not in types or BOT_USER_ID not in channel.members:
+                    continue
+            elif "public_channel" not in types:
+                continue
+            if exclude_archived and channel.archived:
+                continue
+            visible.append(channel)
+        if "im" in types:
+            visible.extend(self.ims.values())
+        start = 0
+        if params.get("cursor"):
+            after = _from_cursor("team", params["cursor"])
+            ids = [c.id for c in visible]
+            if after not in ids:
+                raise _ApiError("invalid_cursor")
+            start = ids.index(after)
+        page = visible[start : start + limit]
+        rest = visible[start + limit :]
+        return {
+            "channels": [self._channel_object(c) for c in page],
+            "response_metadata": {"next_cursor": _cursor("team", rest[0].id) if rest else ""},
+        }
+
     def _api_conversations_history(self, params: dict) -> dict:
+        """Top-level messages newest first within (oldest, latest) (inclusive with ``inclusive``);
+        ``metadata`` only with ``include_all_metadata``, like Slack."""
         channel = self._bot_channel(params.get("channel"), write=False)
         if BOT_USER_ID not in channel.members:
             raise _ApiError("not_in_channel")
-        top = [m for m in self._messages[channel.id] if m.get("thread_ts") in (None, m["ts"])]
-        limit = int(params.get("limit") or 100)
-        newest_first = list(reversed(top))[:limit]
+        oldest = _as_ts(params.get("oldest"), 0.0)
+        latest = _as_ts(params.get("latest"), math.inf)
+        inclusive = _as_bool(params.get("inclusive"))
+        if params.get("cursor"):
+            latest, inclusive = _as_ts(_from_cursor("next_ts", params["cursor"]), math.inf), True
+        limit = _as_limit(params.get("limit"), most=999)
+        with_metadata = _as_bool(params.get("include_all_metadata"))
+
+        def in_range(m: dict) -> bool:
+            ts = float(m["ts"])
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        top = [m for m in self._messages[channel.id] if m.get("thread_ts") in (None, m["ts"]) and in_range(m)]
+        newest_first = list(reversed(top))
+        page, rest = newest_first[:limit], newest_first[limit:]
         return {
-            "messages": [self._public_message(m) for m in newest_first],
-            "has_more": len(top) > limit,
-            "response_metadata": {"next_cursor": ""},
+            "messages": [self._public_message(m, include_metadata=with_metadata) for m in page],
+            "has_more": bool(rest),
+            "pin_count": len(channel.pins),
+            "response_metadata": {"next_cursor": _cursor("next_ts", rest[0]["ts"]) if rest else ""},
         }
 
     def _api_conversations_replies(self, params: dict) -> dict:
@@ -684,8 +913,9 @@ class FakeSlack:
         thread = [parent] + [
             m for m in self._messages[channel.id] if m.get("thread_ts") == ts and m is not parent
         ]
+        with_metadata = _as_bool(params.get("include_all_metadata"))
         return {
-            "messages": [self._public_message(m) for m in thread],
+            "messages": [self._public_message(m, include_metadata=with_metadata) for m in thread],
             "has_more": False,
             "response_metadata": {"next_cursor": ""},
         }
@@ -698,6 +928,7 @@ class FakeSlack:
         text = params.get("text")
         if not text and not blocks and not params.get("attachments"):
             raise _ApiError("no_text")
+        metadata = _as_metadata(params.get("metadata"))
         thread_ts = params.get("thread_ts") or None
         if thread_ts and self._find_message(channel.id, thread_ts) is None:
             thread_ts = None  # Slack posts to the channel when the parent doesn't exist
@@ -711,6 +942,8 @@ class FakeSlack:
         }
         if thread_ts:
             message["thread_ts"] = thread_ts
+        if metadata is not None:
+            message["metadata"] = metadata
         self._append_message(channel, message)
         return {"channel": channel.id, "ts": message["ts"], "message": self._public_message(message)}
 
@@ -722,6 +955,9 @@ class FakeSlack:
         if message.get("bot_id") != BOT_ID:
             raise _ApiError("cant_update_message")
         blocks = self._check_blocks(params)
+        metadata = _as_metadata(params.get("metadata"))
+        if metadata is not None:
+            message["metadata"] = metadata  # replaced when given, kept otherwise
         if "text" in params and params["text"] is not None:
             message["text"] = params["text"]
         if blocks is not None:
@@ -1171,6 +1407,8 @@ class FakeSlack:
         user = self.users.get(user_id)
         if user is None:
             raise AssertionError(f"unknown user {user_id!r}: add_user() them first")
+        if user.get("deleted"):
+            raise AssertionError(f"{user_id} was removed from the workspace (remove_user)")
         return {"id": user_id, "username": user["name"], "name": user["name"], "team_id": self.team_id}
 
     def _team_ref(self) -> dict:

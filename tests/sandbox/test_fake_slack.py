@@ -293,6 +293,60 @@ def test_topic_limit_and_conversations_info(fake: FakeSlack, client: WebClient) 
     assert fake.channels[cid].topic == "SO-0002 · pending approval"
 
 
+def test_conversations_list_shows_what_a_bot_token_sees(fake: FakeSlack, client: WebClient) -> None:
+    old = client.conversations_create(name="so-0100")["channel"]["id"]
+    mine = client.conversations_create(name="so-0101", is_private=True)["channel"]["id"]
+    fake.add_channel("hr", is_private=True, members=["ULAYLA"], bot_member=False)
+    lobby = fake.add_channel("lobby", members=["ULAYLA"], bot_member=False)
+    client.conversations_archive(channel=old)
+    dm = client.conversations_open(users="ULAYLA")["channel"]["id"]
+
+    public = client.conversations_list()["channels"]
+    assert [c["name"] for c in public] == ["general", "so-0100", "lobby"]
+    assert [c["is_archived"] for c in public] == [False, True, False]
+    assert not any(c["is_private"] for c in public)
+
+    both = client.conversations_list(types="public_channel,private_channel", exclude_archived=True)
+    assert [c["name"] for c in both["channels"]] == ["general", "so-0101", "lobby"]  # not hr: bot isn't in it
+    assert both["response_metadata"]["next_cursor"] == ""
+    by_id = {c["id"]: c for c in both["channels"]}
+    assert by_id[mine]["is_private"] and by_id[mine]["is_member"] and by_id[mine]["creator"] == BOT_USER_ID
+    assert by_id[lobby.id]["is_member"] is False and by_id[lobby.id]["created"] > 0
+    assert dm not in by_id
+
+    pages, cursor = [], None
+    while True:
+        page = client.conversations_list(types="public_channel,private_channel", limit=2, cursor=cursor)
+        pages.append([c["name"] for c in page["channels"]])
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == [["general", "so-0100"], ["so-0101", "lobby"]]
+
+    with_dms = client.conversations_list(types="public_channel,im")["channels"]
+    assert [c["id"] for c in with_dms if c.get("is_im")] == [dm]
+    assert api_error(lambda: client.conversations_list(cursor="bm9wZQ=="))["error"] == "invalid_cursor"
+    assert api_error(lambda: client.conversations_list(types="shared"))["error"] == "invalid_types"
+
+
+def test_removed_user_is_deleted_and_leaves_channels(fake: FakeSlack, client: WebClient) -> None:
+    cid = client.conversations_create(name="so-0102", is_private=True)["channel"]["id"]
+    client.conversations_invite(channel=cid, users="ULAYLA,UDIEGO")
+    client.chat_postMessage(channel="ULAYLA", text="before")
+    removed = fake.remove_user("ULAYLA")
+    assert removed["deleted"] is True
+    info = client.users_info(user="ULAYLA")
+    assert info["ok"] and info["user"]["deleted"] is True
+    assert set(client.conversations_members(channel=cid)["members"]) == {"UBOT", "UDIEGO"}
+    assert "ULAYLA" not in fake.general.members
+    invite = api_error(lambda: client.conversations_invite(channel=cid, users="ULAYLA"))
+    assert invite["error"] == "user_is_inactive" and invite["errors"][0]["user"] == "ULAYLA"
+    assert api_error(lambda: client.chat_postMessage(channel="ULAYLA", text="x"))["error"] == "user_not_found"
+    with pytest.raises(AssertionError, match="removed"):
+        fake.slash_command("ULAYLA", "/so")
+    assert [m["text"] for m in fake.dms("ULAYLA")] == ["before"]
+
+
 # --------------------------------------------------------------------------- messages
 
 
@@ -379,6 +433,42 @@ def test_update_pin_react_and_ephemeral(fake: FakeSlack, client: WebClient) -> N
     assert api_error(lambda: client.chat_postEphemeral(channel=cid, user="UDIEGO", text="x"))["error"] == (
         "user_not_in_channel"
     )
+
+
+def test_message_metadata_and_history(fake: FakeSlack, client: WebClient) -> None:
+    cid = client.conversations_create(name="so-0103")["channel"]["id"]
+    meta = {"event_type": "sales_order_card", "event_payload": {"order": "SO-0103", "rev": 1}}
+    first = client.chat_postMessage(channel=cid, text="card", metadata=meta)["ts"]
+    second = client.chat_postMessage(channel=cid, text="plain")["ts"]
+    client.chat_postMessage(channel=cid, text="reply", thread_ts=first)
+    as_text = json.dumps({"event_type": "note", "event_payload": {"n": 3}})
+    third = client.api_call("chat.postMessage", params={"channel": cid, "text": "form", "metadata": as_text})
+    assert fake.message(cid, first)["metadata"] == meta
+    assert fake.message(cid, third["ts"])["metadata"]["event_payload"] == {"n": 3}
+    bad = {"event_type": "x", "event_payload": "not an object"}
+    assert api_error(lambda: client.chat_postMessage(channel=cid, text="x", metadata=bad))["error"] == (
+        "invalid_metadata_schema"
+    )
+
+    plain = client.conversations_history(channel=cid)
+    assert [m["text"] for m in plain["messages"]] == ["form", "plain", "card"]  # newest first, no replies
+    assert not any("metadata" in m for m in plain["messages"]) and plain["has_more"] is False
+    full = client.conversations_history(channel=cid, include_all_metadata=True)["messages"]
+    assert full[2]["metadata"] == meta and "metadata" not in full[1]
+
+    client.chat_update(channel=cid, ts=first, text="card v2")
+    kept = client.conversations_history(channel=cid, include_all_metadata=True, oldest=first, inclusive=True)
+    assert kept["messages"][-1]["metadata"] == meta and kept["messages"][-1]["text"] == "card v2"
+    new_meta = {"event_type": "sales_order_card", "event_payload": {"order": "SO-0103", "rev": 2}}
+    client.chat_update(channel=cid, ts=first, text="card v3", metadata=new_meta)
+    assert fake.message(cid, first)["metadata"] == new_meta
+
+    page = client.conversations_history(channel=cid, limit=2)
+    assert [m["ts"] for m in page["messages"]] == [third["ts"], second] and page["has_more"] is True
+    rest = client.conversations_history(channel=cid, limit=2, cursor=page["response_metadata"]["next_cursor"])
+    assert [m["ts"] for m in rest["messages"]] == [first] and rest["has_more"] is False
+    window = client.conversations_history(channel=cid, oldest=first, latest=third["ts"])["messages"]
+    assert [m["ts"] for m in window] == [second]
 
 
 # --------------------------------------------------------------------------- views
@@ -570,6 +660,75 @@ def test_fail_next(fake: FakeSlack, client: WebClient) -> None:
     assert len(fake.messages(cid)) == 1
     fake.reset_calls()
     assert fake.calls == []
+
+
+def test_lost_response_still_performs_the_call(fake: FakeSlack) -> None:
+    bare = WebClient(base_url=fake.url, token=TOKEN, retry_handlers=[])
+    fake.lose_response_next("conversations.create")
+    assert fake.faults_pending() == 1
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        bare.conversations_create(name="so-0104")
+    assert fake.channel_by_name("so-0104") is not None and fake.faults_pending() == 0
+    assert fake.calls_to("conversations.create")[-1].lost is True
+    assert fake.calls_to("conversations.create")[-1].response["ok"] is True
+    assert api_error(lambda: bare.conversations_create(name="so-0104"))["error"] == "name_taken"
+
+    # slack_sdk's default ConnectionErrorRetryHandler retries once: the retry meets the first call's effect
+    fake.lose_response_next("conversations.create")
+    default = WebClient(base_url=fake.url, token=TOKEN)
+    assert api_error(lambda: default.conversations_create(name="so-0105"))["error"] == "name_taken"
+    assert [c.lost for c in fake.calls_to("conversations.create")][-2:] == [True, False]
+
+
+def test_lost_and_delayed_uploads(fake: FakeSlack, client: WebClient) -> None:
+    cid = client.conversations_create(name="so-0106")["channel"]["id"]
+    fake.lose_response_next("upload")
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        client.files_upload_v2(channel=cid, content=b"rev-1", filename="SO-0106.pdf")
+    file_id = fake.calls_to("files.getUploadURLExternal")[-1].response["file_id"]
+    client.files_completeUploadExternal(files=[{"id": file_id}], channel_id=cid)  # the bytes did arrive
+    assert fake.files[file_id]["content"] == b"rev-1"
+    assert not any(c.method == "upload" for c in fake.calls)
+
+    fake.delay_next("upload", 0.3)
+    fake.delay_next("chat.postMessage", 0.3, times=2)
+    assert fake.faults_pending() == 3
+    started = time.monotonic()
+    client.files_upload_v2(channel=cid, content=b"rev-2", filename="SO-0106-r2.pdf")
+    client.chat_postMessage(channel=cid, text="a")
+    client.chat_postMessage(channel=cid, text="b")
+    assert time.monotonic() - started >= 0.9 and fake.faults_pending() == 0
+    impatient = WebClient(base_url=fake.url, token=TOKEN, timeout=1, retry_handlers=[])
+    fake.delay_next("chat.postMessage", 1.5)
+    with pytest.raises((urllib.error.URLError, TimeoutError)):
+        impatient.chat_postMessage(channel=cid, text="slow")
+    assert fake.messages(cid)[-1]["text"] == "slow"  # Slack did it; the client just never heard
+
+
+def test_retry_after_is_whole_seconds_and_windows_are_checked(fake: FakeSlack, client: WebClient) -> None:
+    cid = client.conversations_create(name="so-0107")["channel"]["id"]
+    fake.rate_limit("chat.postMessage", calls=1, per_seconds=1.5)
+    client.chat_postMessage(channel=cid, text="1")
+    with pytest.raises(SlackApiError) as info:
+        client.chat_postMessage(channel=cid, text="2")
+    assert info.value.response.headers["Retry-After"] == "2"
+    limited = fake.calls_to("chat.postMessage")[-1]
+    assert limited.status == 429 and limited.retry_after == 2.0
+    assert fake.calls_to("chat.postMessage")[0].retry_after is None
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel=cid, text="3")  # impatient: inside the window
+    assert fake.calls_inside_retry_after("chat.postMessage") == [fake.calls_to("chat.postMessage")[-1]]
+
+    fake.rate_limit("reactions.add", calls=1, per_seconds=0.5)
+    patient = WebClient(
+        base_url=fake.url, token=TOKEN, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)]
+    )
+    post = fake.messages(cid)[0]["ts"]
+    patient.reactions_add(channel=cid, timestamp=post, name="one")
+    patient.reactions_add(channel=cid, timestamp=post, name="two")
+    assert [c.status for c in fake.calls_to("reactions.add")] == [200, 429, 200]
+    assert fake.calls_to("reactions.add")[1].retry_after == 1.0
+    assert fake.calls_inside_retry_after("reactions.add") == []
 
 
 # --------------------------------------------------------------------------- the human side
