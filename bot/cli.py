@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("user_id", help="a Slack user id, e.g. U012ABCDEF")
         p.add_argument("role", help="admin, coordinator, supervisor or field_worker")
     role_sub.add_parser("list")
+    effects = sub.add_parser("effects", help="list the queued Slack actions; retry a failed one")
+    effects_sub = effects.add_subparsers(dest="effects_command", required=True)
+    listing = effects_sub.add_parser("list")
+    listing.add_argument("--failed", action="store_true", help="only the failed ones")
+    listing.add_argument("--pending", action="store_true", help="only the pending ones")
+    retry = effects_sub.add_parser("retry", help="queue a failed effect again (the dispatcher performs it)")
+    retry.add_argument("effect_id", type=int)
 
     args = parser.parse_args(argv)
     load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env where the command runs
@@ -55,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(args.out)
         if args.command == "role":
             return manage_roles(load_settings(), args)
+        if args.command == "effects":
+            return manage_effects(load_settings(), args)
     except (ConfigError, CommandError) as e:
         print(f"service-orders: {e}", file=sys.stderr)
         return 2
@@ -125,6 +134,27 @@ def manage_roles(settings: Settings, args: argparse.Namespace) -> int:
             )
     except Refused as r:
         raise CommandError(r.message) from None
+    return 0
+
+
+def manage_effects(settings: Settings, args: argparse.Namespace) -> int:
+    from workflow.service import Policy, open_workflow
+
+    wf = open_workflow(settings.database_url, Policy())
+    if args.effects_command == "retry":
+        if not wf.retry_effect(args.effect_id):
+            raise CommandError(
+                f"effect {args.effect_id} is not a failed effect (see `effects list --failed`)"
+            )
+        print(f"effect {args.effect_id} queued again: a running bot performs it within seconds")
+        return 0
+    status = "failed" if args.failed else "pending" if args.pending else None
+    rows = wf.effects(status)
+    for e in rows:
+        error = f"\t{e.last_error}" if e.last_error else ""
+        print(f"{e.id}\t{e.status}\t{e.kind}\t{e.key}\tattempts={e.attempts}{error}")
+    if not rows:
+        print(f"no {status or ''} effects".replace("  ", " "))
     return 0
 
 

@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -23,40 +24,31 @@ from workflow.snapshots import EffectView, OrderView
 
 log = logging.getLogger(__name__)
 
-# Errors that a retry cannot mend: the effect is marked failed and waits for an admin.
-PERMANENT = frozenset(
-    {
-        "channel_not_found",
-        "is_archived",
-        "not_in_channel",
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "restricted_action",
-        "invalid_blocks",
-        "msg_too_long",
-        "no_text",
-        "cant_update_message",
-        "message_not_found",
-        "user_not_found",
-        "cannot_create_channel",
-        "invalid_name_specials",
-        "invalid_name",
-        "invalid_arguments",
-        "file_not_found",
-        "not_allowed_token_type",
-    }
-)
 # Answers that mean the effect is already there: done.
 ALREADY = frozenset({"already_in_channel", "already_pinned", "already_reacted"})
+MAX_ATTEMPTS = 12  # transient failures for ~10 minutes (capped backoff), then the effect fails
+CARD_EVENT = "service_order_card"  # message metadata marking the order card
+POST_EVENT = "service_order_post"  # message metadata carrying an effect's idempotency key
+HISTORY_LOOKBACK = 100  # messages searched for our own post after an answer was lost
+USER_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "user_is_inactive",
+        "user_is_restricted",
+        "ura_max_channels",
+        "cant_invite",
+        "user_disabled",
+        "invitee_cant_see_channel",
+    }
+)
 
 
 class Retry(Exception):
-    def __init__(self, error: str, delay: float) -> None:
+    """Try the effect again after delay seconds (attempted=False: Slack was not called)."""
+
+    def __init__(self, error: str, delay: float, attempted: bool = True) -> None:
         super().__init__(error)
-        self.error, self.delay = error, delay
+        self.error, self.delay, self.attempted = error, delay, attempted
 
 
 class Dispatcher:
@@ -74,6 +66,7 @@ class Dispatcher:
         self._idle = threading.Event()
         self._thread: threading.Thread | None = None
         self._names: dict[str, str] = {}
+        self._cooldown: dict[str, float] = {}  # method -> monotonic time its Retry-After ends
         self._bot_user: str | None = None
         self.performers: dict[str, Callable[[EffectView, OrderView | None], None]] = {
             fx.CREATE_CHANNEL: self._create_channel,
@@ -85,6 +78,7 @@ class Dispatcher:
             fx.DM: self._dm,
             fx.UPLOAD_PDF: self._upload_pdf,
             fx.REACT: self._react,
+            fx.ALERT: self._alert,
         }
 
     # ------------------------------------------------------------------ running
@@ -109,7 +103,9 @@ class Dispatcher:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.wake()
-            if self._idle.wait(0.05) and not self.wf.pending_effects():
+            # idle, and nothing left that will run later either (postponed effects count)
+            later = self.wf.clock() + timedelta(days=1)
+            if self._idle.wait(0.05) and not self.wf.pending_effects(now=later):
                 return True
         return False
 
@@ -122,8 +118,18 @@ class Dispatcher:
                 done = 0
             if done == 0:
                 self._idle.set()
-                self._wake.wait(self.poll_seconds)
+                self._wake.wait(self._until_next_due())
                 self._wake.clear()
+
+    def _until_next_due(self) -> float:
+        try:
+            due = self.wf.next_due()
+        except Exception:
+            return self.poll_seconds
+        if due is None:
+            return self.poll_seconds
+        wait = (due - self.wf.clock()).total_seconds()
+        return min(self.poll_seconds, max(0.01, wait))
 
     def run_once(self) -> int:
         """Perform every effect that is due now (one per order per pass); the number performed."""
@@ -140,10 +146,8 @@ class Dispatcher:
         try:
             self.performers[effect.kind](effect, order)
         except Retry as r:
-            log.warning(
-                "effect %s (%s) will be retried in %.1fs: %s", effect.id, effect.key, r.delay, r.error
-            )
-            self.wf.effect_retry_later(effect.id, r.error, r.delay)
+            log.info("effect %s (%s) postponed %.2fs: %s", effect.id, effect.key, r.delay, r.error)
+            self._later(effect, r.error, r.delay, r.attempted)
             return
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))
@@ -151,23 +155,52 @@ class Dispatcher:
                 self.wf.effect_done(effect.id)
                 return
             if e.response.status_code == 429 or error == "ratelimited":
-                delay = float(e.response.headers.get("Retry-After", e.response.headers.get("retry-after", 1)))
-                self.wf.effect_retry_later(effect.id, error, delay)
+                self.wf.effect_retry_later(effect.id, error, self._cool_down(e), attempted=False)
                 return
-            if (
-                error in PERMANENT
-                or e.response.status_code < 500
-                and error not in ("internal_error", "fatal_error")
+            if e.response.status_code < 500 and error not in (
+                "internal_error",
+                "fatal_error",
+                "request_timeout",
             ):
                 log.error("effect %s (%s) failed: %s", effect.id, effect.key, error)
                 self.wf.effect_failed(effect.id, error)
                 return
-            self.wf.effect_retry_later(effect.id, error, self._backoff(effect))
+            self._later(effect, error, self._backoff(effect), True)
             return
         except (SlackClientError, OSError) as e:  # timeouts, connection errors, upload POST failures
-            self.wf.effect_retry_later(effect.id, type(e).__name__, self._backoff(effect))
+            self._later(effect, type(e).__name__, self._backoff(effect), True)
             return
         self.wf.effect_done(effect.id)
+
+    def _later(self, effect: EffectView, error: str, delay: float, attempted: bool) -> None:
+        if attempted and effect.attempts + 1 >= MAX_ATTEMPTS:
+            log.error(
+                "effect %s (%s) failed after %s attempts: %s", effect.id, effect.key, MAX_ATTEMPTS, error
+            )
+            self.wf.effect_failed(effect.id, f"{error} (after {MAX_ATTEMPTS} attempts)")
+            return
+        self.wf.effect_retry_later(effect.id, error, delay, attempted=attempted)
+
+    def _cool_down(self, e: SlackApiError) -> float:
+        """Honour Retry-After for the method that was limited: no call to it until the window ends."""
+        headers = {k.lower(): v for k, v in (e.response.headers or {}).items()}
+        raw = headers.get("retry-after", "1")
+        try:
+            delay = max(0.0, float(raw[0] if isinstance(raw, list) else raw))
+        except ValueError:
+            delay = 1.0
+        method = str(e.response.api_url or "").rstrip("/").rsplit("/", 1)[-1] or "unknown"
+        self._cooldown[method] = time.monotonic() + delay
+        log.warning("Slack rate-limited %s: waiting %.1fs before calling it again", method, delay)
+        return delay
+
+    def _call(self, methods: tuple[str, ...], fn: Callable, **kwargs):  # type: ignore[no-untyped-def]
+        """Call Slack unless one of methods is inside a Retry-After window (then postpone, uncalled)."""
+        now = time.monotonic()
+        wait = max((self._cooldown.get(m, 0.0) - now for m in methods), default=0.0)
+        if wait > 0:
+            raise Retry(f"{methods[0]} inside Retry-After", wait, attempted=False)
+        return fn(**kwargs)
 
     @staticmethod
     def _backoff(effect: EffectView) -> float:
@@ -207,6 +240,53 @@ class Dispatcher:
             "text": card_text(order),
         }
 
+    # ------------------------------------------------------------------ finding our own posts
+    def _own_channel(self, name: str) -> dict | None:
+        """The channel called name, if this bot created it (a create whose answer was lost)."""
+        cursor = None
+        while True:
+            resp = self._call(
+                ("conversations.list",),
+                self.client.conversations_list,
+                types="public_channel,private_channel",
+                exclude_archived=False,
+                limit=1000,
+                cursor=cursor,
+            )
+            for ch in resp.get("channels", []):
+                if ch.get("name") == name:
+                    return ch if ch.get("creator") == self.bot_user_id() else None
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def _posted(self, channel: str, match: Callable[[dict], bool]) -> dict | None:
+        """A recent message of ours in channel that match accepts (after a lost answer)."""
+        resp = self._call(
+            ("conversations.history",),
+            self.client.conversations_history,
+            channel=channel,
+            limit=HISTORY_LOOKBACK,
+            include_all_metadata=True,
+        )
+        for msg in resp.get("messages", []):
+            if msg.get("bot_id") or msg.get("user") == self.bot_user_id():
+                if match(msg):
+                    return msg
+        return None
+
+    def _post(self, effect: EffectView, channel: str, **message) -> str:  # type: ignore[no-untyped-def]
+        """Post once: the message carries the effect's key, and a retry first looks for it."""
+        if effect.attempts > 0:
+            found = self._posted(channel, lambda m: _meta(m).get("key") == effect.key)
+            if found is not None:
+                return str(found["ts"])
+        meta = {"event_type": POST_EVENT, "event_payload": {"key": effect.key}}
+        resp = self._call(
+            ("chat.postMessage",), self.client.chat_postMessage, channel=channel, metadata=meta, **message
+        )
+        return str(resp["ts"])
+
     # ------------------------------------------------------------------ performers
     def _create_channel(self, effect: EffectView, order: OrderView | None) -> None:
         assert order is not None
@@ -216,12 +296,21 @@ class Dispatcher:
         for n in range(1, 100):
             candidate = name if n == 1 else f"{name[: 80 - len(str(n)) - 1]}-{n}"
             try:
-                resp = self.client.conversations_create(name=candidate, is_private=private)
+                resp = self._call(
+                    ("conversations.create",),
+                    self.client.conversations_create,
+                    name=candidate,
+                    is_private=private,
+                )
             except SlackApiError as e:
-                if e.response.get("error") == "name_taken":
-                    continue
-                raise
-            channel = resp["channel"]
+                if e.response.get("error") != "name_taken":
+                    raise
+                mine = self._own_channel(candidate)  # created by an attempt whose answer was lost?
+                if mine is None:
+                    continue  # somebody else's: take the next suffix
+                channel = mine
+            else:
+                channel = resp["channel"]
             self.wf.record_channel(order.id, channel["id"], channel["name"])
             return
         raise Retry("no free channel name", 60.0)
@@ -232,49 +321,98 @@ class Dispatcher:
         for i in range(0, len(users), 100):
             chunk = users[i : i + 100]
             try:
-                self.client.conversations_invite(channel=channel, users=",".join(chunk))
+                self._call(
+                    ("conversations.invite",),
+                    self.client.conversations_invite,
+                    channel=channel,
+                    users=",".join(chunk),
+                )
+                continue
             except SlackApiError as e:
-                if e.response.get("error") != "already_in_channel" or len(chunk) == 1:
+                if e.response.get("error") not in ALREADY | USER_ERRORS:
                     raise
-                for user in chunk:  # some were in already: invite the others one by one
-                    try:
-                        self.client.conversations_invite(channel=channel, users=user)
-                    except SlackApiError as e2:
-                        if e2.response.get("error") != "already_in_channel":
-                            raise
+            for user in chunk:  # one at a time: skip who is in already, or cannot be invited
+                try:
+                    self._call(
+                        ("conversations.invite",),
+                        self.client.conversations_invite,
+                        channel=channel,
+                        users=user,
+                    )
+                except SlackApiError as e:
+                    error = e.response.get("error")
+                    if error in USER_ERRORS:
+                        log.warning("cannot invite %s to %s: %s", user, channel, error)
+                        self._call(
+                            ("chat.postMessage",),
+                            self.client.chat_postMessage,
+                            channel=channel,
+                            text=messages.cannot_invite(user, str(error)),
+                        )
+                    elif error not in ALREADY:
+                        raise
 
     def _post_card(self, effect: EffectView, order: OrderView | None) -> None:
         channel = self._channel(order)
         assert order is not None
         if order.card_ts:
             return
-        resp = self.client.chat_postMessage(channel=channel, **self._card(order))
-        self.wf.record_card(order.id, str(resp["ts"]))
+        found = None
+        if effect.attempts > 0:
+            found = self._posted(
+                channel,
+                lambda m: (
+                    _meta(m).get("order") == order.number
+                    and (m.get("metadata") or {}).get("event_type") == CARD_EVENT
+                ),
+            )
+        if found is not None:
+            ts = str(found["ts"])
+        else:
+            meta = {"event_type": CARD_EVENT, "event_payload": {"order": order.number}}
+            resp = self._call(
+                ("chat.postMessage",),
+                self.client.chat_postMessage,
+                channel=channel,
+                metadata=meta,
+                **self._card(order),
+            )
+            ts = str(resp["ts"])
+        self.wf.record_card(order.id, ts)
 
     def _pin_card(self, effect: EffectView, order: OrderView | None) -> None:
         channel = self._channel(order)
         assert order is not None
         if not order.card_ts:
-            raise Retry("card not posted yet", 1.0)
-        self.client.pins_add(channel=channel, timestamp=order.card_ts)
+            raise Retry("card not posted yet", 1.0, attempted=False)
+        self._call(("pins.add",), self.client.pins_add, channel=channel, timestamp=order.card_ts)
 
     def _update_card(self, effect: EffectView, order: OrderView | None) -> None:
         assert order is not None
         if not order.card_ts:
             return  # the card is not posted yet: it will be posted showing the latest state
         self.wf.supersede_card_updates(order.id, effect.id)
-        self.client.chat_update(channel=self._channel(order), ts=order.card_ts, **self._card(order))
+        self._call(
+            ("chat.update",),
+            self.client.chat_update,
+            channel=self._channel(order),
+            ts=order.card_ts,
+            **self._card(order),
+        )
 
     def _announce(self, effect: EffectView, order: OrderView | None) -> None:
         assert order is not None
         text = messages.announcement(order, effect.payload, self.settings.currency)
-        self.client.chat_postMessage(channel=self._channel(order), text=text)
+        self._post(effect, self._channel(order), text=text)
 
     def _dm(self, effect: EffectView, order: OrderView | None) -> None:
         assert order is not None
         self._channel(order)  # the DM links to the channel: wait until it exists
         text = messages.approval_request(order, self.settings.currency)
-        self.client.chat_postMessage(channel=effect.payload["user"], text=text)
+        # A DM whose answer was lost may be sent twice: reading DMs back would need im:history.
+        self._call(
+            ("chat.postMessage",), self.client.chat_postMessage, channel=effect.payload["user"], text=text
+        )
 
     def _upload_pdf(self, effect: EffectView, order: OrderView | None) -> None:
         channel = self._channel(order)
@@ -285,16 +423,50 @@ class Dispatcher:
             return
         data = render(order_document(rev, self.settings, self.name_of))
         filename = f"{order.number}-r{number}.pdf"
+        if effect.attempts > 0:  # an upload whose answer was lost may be in the channel already
+            found = self._posted(
+                channel, lambda m: any(f.get("name") == filename for f in m.get("files") or [])
+            )
+            if found is not None:
+                file = next(f for f in found["files"] if f.get("name") == filename)
+                self.wf.record_pdf(order.id, number, str(file["id"]), hashlib.sha256(data).hexdigest())
+                return
         title = f"{order.number} · revision {number}"
         comment = f":page_facing_up: *{order.number}* revision {number}"
         if rev.changes:
             comment += f" — {len(rev.changes)} change{'s' if len(rev.changes) != 1 else ''}"
-        resp = self.client.files_upload_v2(
-            channel=channel, content=data, filename=filename, title=title, initial_comment=comment
+        resp = self._call(
+            ("files.getUploadURLExternal", "files.completeUploadExternal"),
+            self.client.files_upload_v2,
+            channel=channel,
+            content=data,
+            filename=filename,
+            title=title,
+            initial_comment=comment,
         )
         file_id = str(resp["file"]["id"]) if resp.get("file") else str(resp["files"][0]["id"])
         self.wf.record_pdf(order.id, number, file_id, hashlib.sha256(data).hexdigest())
 
     def _react(self, effect: EffectView, order: OrderView | None) -> None:
         p = effect.payload
-        self.client.reactions_add(channel=p["channel"], timestamp=p["ts"], name=p["name"])
+        self._call(
+            ("reactions.add",),
+            self.client.reactions_add,
+            channel=p["channel"],
+            timestamp=p["ts"],
+            name=p["name"],
+        )
+
+    def _alert(self, effect: EffectView, order: OrderView | None) -> None:
+        """Tell an admin (DM) or the order's channel that an effect failed and how to retry it."""
+        p = effect.payload
+        self._call(
+            ("chat.postMessage",),
+            self.client.chat_postMessage,
+            channel=p["to"],
+            text=messages.effect_failed(p),
+        )
+
+
+def _meta(message: dict) -> dict:
+    return (message.get("metadata") or {}).get("event_payload") or {}

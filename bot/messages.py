@@ -110,3 +110,24 @@ def order_list(mine: list[OrderView], waiting: list[OrderView], currency: str) -
     out.append(f"*Your open orders* ({len(mine)})")
     out += [row(o) for o in mine] if mine else ["_None_ — `/so new` opens a new order."]
     return "\n".join(out)
+
+
+def cannot_invite(user: str, error: str) -> str:
+    reasons = {
+        "user_is_inactive": "they are no longer in the workspace",
+        "user_not_found": "Slack does not know them",
+        "user_is_restricted": "they are a guest",
+        "ura_max_channels": "they are a single-channel guest",
+    }
+    return f":warning: I could not invite <@{user}> to this channel: {reasons.get(error, error)}."
+
+
+def effect_failed(alert: dict) -> str:
+    """An admin's (or the channel's) notice that a Slack action failed for good, and how to retry."""
+    where = f" for *{alert['order']}*" if alert.get("order") else ""
+    return (
+        f":rotating_light: A Slack action{where} failed and will not be retried by itself: "
+        f"`{alert.get('kind')}` → `{alert.get('error')}`. Once the cause is fixed, an admin can retry it "
+        f"with `service-orders effects retry {alert.get('effect_id')}` "
+        f"(`service-orders effects list --failed` lists them all)."
+    )

@@ -37,7 +37,12 @@ class Runtime:
         )
         workflow.bootstrap_admins(settings.admins)
         client = WebClient(token=settings.bot_token or None, base_url=settings.slack_api_url, timeout=30)
-        dispatcher = Dispatcher(workflow, client, settings)
+        # The dispatcher retries by itself, after looking for what a lost answer may have done: the
+        # SDK's own retry of a dropped connection would post a second message.
+        effects_client = WebClient(
+            token=settings.bot_token or None, base_url=settings.slack_api_url, timeout=30, retry_handlers=[]
+        )
+        dispatcher = Dispatcher(workflow, effects_client, settings)
         app = create_app(settings, workflow, dispatcher, client)
         return cls(settings, workflow, client, dispatcher, app)
 

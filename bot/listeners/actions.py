@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -28,6 +29,7 @@ def register(app: App) -> None:
     app.action(ids.ADD_LINE)(add_line)
     app.action(ids.REMOVE_LINE)(remove_line)
     app.action(ids.LINE_KIND)(ack_only)
+    app.action(re.compile(".*"))(unknown_action)  # last: Bolt runs the first listener that matches
 
 
 def tell(client: WebClient, body: dict, text: str) -> None:
@@ -169,3 +171,12 @@ def remove_line(ack: Ack, body: dict, client: WebClient) -> None:
 def ack_only(ack: Ack) -> None:
     """A select inside a modal changed: its value arrives with the submission."""
     ack()
+
+
+def unknown_action(ack: Ack, body: dict, client: WebClient) -> None:
+    """A button this version does not know (an old message, or a forged payload): say so politely."""
+    ack()
+    action = ((body.get("actions") or [{}])[0] or {}).get("action_id", "?")
+    log.warning("unknown action id %r", str(action)[:80])
+    if body.get("container", {}).get("type") == "message":
+        tell(client, body, "That button is no longer in use. `/so list` shows your orders.")

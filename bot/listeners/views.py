@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import Ack, App, BoltContext
 
@@ -20,6 +21,7 @@ def register(app: App) -> None:
     app.view(ids.ADD_FIELD_WORKERS)(submit_field_workers)
     app.view(ids.CONFIRMATION)(submit_confirmation)
     app.view(ids.CLOSE_ORDER)(submit_close)
+    app.view(re.compile(".*"))(unknown_view)  # last: Bolt runs the first listener that matches
 
 
 def _user(body: dict) -> str:
@@ -120,3 +122,15 @@ def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
         return
     ack()
     context["dispatcher"].wake()
+
+
+def unknown_view(ack: Ack, body: dict) -> None:
+    """A form this version does not know (opened before an upgrade): close it and explain."""
+    log.warning("unknown view callback id %r", str((body.get("view") or {}).get("callback_id"))[:80])
+    ack(
+        response_action="update",
+        view=_done_view(
+            "Form out of date",
+            "This form is from an older version of the bot and was not saved. Please open it again.",
+        ),
+    )
