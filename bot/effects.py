@@ -143,6 +143,7 @@ class Dispatcher:
 
     def perform(self, effect: EffectView) -> None:
         order = self.wf.order(effect.order_id) if effect.order_id is not None else None
+        self.wf.effect_started(effect.id)
         try:
             self.performers[effect.kind](effect, order)
         except Retry as r:

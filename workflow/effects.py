@@ -9,6 +9,7 @@ ANNOUNCE = "announce"  # {"event": str, "actor": user id, ...details}
 DM = "dm"  # {"user": user id, "event": str}
 UPLOAD_PDF = "upload_pdf"  # {"revision": int}
 REACT = "react"  # {"channel": id, "ts": ts, "name": emoji}
+ALERT = "alert"  # {"to": user or channel id, "to_kind", "effect", "kind", "error", "order"} (no order)
 
 # Announcement events (ANNOUNCE and DM payload "event")
 SUBMITTED = "submitted"

@@ -546,25 +546,63 @@ class Workflow:
                 for e in s.exec(q).all()
             ]
 
-    def effect_done(self, effect_id: int) -> None:
-        with transaction(self.engine) as s:
-            e = s.get(Effect, effect_id)
-            if e is not None:
-                e.status, e.done_at, e.attempts = "done", self.clock(), e.attempts + 1
-
-    def effect_retry_later(self, effect_id: int, error: str, delay: float) -> None:
+    def effect_started(self, effect_id: int) -> None:
+        """Count an attempt before Slack is called: after a crash, the next attempt knows to look
+        for what this one may have done."""
         with transaction(self.engine) as s:
             e = s.get(Effect, effect_id)
             if e is not None:
                 e.attempts += 1
+
+    def effect_done(self, effect_id: int) -> None:
+        with transaction(self.engine) as s:
+            e = s.get(Effect, effect_id)
+            if e is not None:
+                e.status, e.done_at = "done", self.clock()
+
+    def effect_retry_later(self, effect_id: int, error: str, delay: float, attempted: bool = True) -> None:
+        """Try the effect again after delay seconds; attempted=False when Slack was not called."""
+        with transaction(self.engine) as s:
+            e = s.get(Effect, effect_id)
+            if e is not None:
+                if not attempted:
+                    e.attempts = max(0, e.attempts - 1)  # Slack was not called: not an attempt
                 e.last_error = error[:500]
                 e.not_before = self.clock() + timedelta(seconds=delay)
 
     def effect_failed(self, effect_id: int, error: str) -> None:
+        """Mark the effect failed (its order's later effects wait) and alert the admins and the channel."""
         with transaction(self.engine) as s:
             e = s.get(Effect, effect_id)
-            if e is not None:
-                e.status, e.attempts, e.last_error = "failed", e.attempts + 1, error[:500]
+            if e is None:
+                return
+            e.status, e.last_error = "failed", error[:500]
+            order = s.get(Order, e.order_id) if e.order_id is not None else None
+            alert = {
+                "effect_id": e.id,
+                "effect": e.key,
+                "kind": e.kind,
+                "error": error[:200],
+                "order": order.number if order else "",
+            }
+            recipients = [("user", u) for u in self.users_with(s, Role.ADMIN)]
+            if order is not None and order.channel_id and e.kind != fx.CREATE_CHANNEL:
+                recipients.append(("channel", order.channel_id))
+            for to_kind, to in recipients:
+                s.add(
+                    Effect(
+                        key=f"alert:{e.key}:{e.attempts}:{to}",
+                        order_id=None,
+                        kind=fx.ALERT,
+                        payload={**alert, "to": to, "to_kind": to_kind},
+                        created_at=self.clock(),
+                    )
+                )
+
+    def next_due(self) -> datetime | None:
+        """When the earliest postponed pending effect becomes due (None when none waits)."""
+        with Session(self.engine) as s:
+            return s.exec(select(func.min(Effect.not_before)).where(Effect.status == "pending")).one()
 
     def retry_effect(self, effect_id: int) -> bool:
         with transaction(self.engine) as s:

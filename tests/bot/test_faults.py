@@ -166,7 +166,7 @@ def test_parallel_approve_and_reject_record_one_decision(world):
 
 
 def test_a_burst_of_100_orders_under_the_channel_create_limit(world):
-    """Provoke: 100 submissions at once while conversations.create allows 10 calls a second (Tier 2, scaled down)."""
+    """Provoke: 100 submissions at once; conversations.create allows 10 calls a second (Tier 2, scaled)."""
     fake = world.fake
     fake.rate_limit("conversations.create", 10, 1.0)
     for n in range(100):

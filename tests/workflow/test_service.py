@@ -591,8 +591,13 @@ def test_pending_effects_gives_the_first_of_each_order_in_order(wf):
 def test_a_failed_effect_blocks_its_order_until_retried(wf):
     o1, o2 = submitted(wf), submitted(wf)
     first = wf.pending_effects()[0]
+    wf.effect_started(first.id)  # the dispatcher counts the attempt before calling Slack
     wf.effect_failed(first.id, "channel_limit_reached")
-    assert [(e.order_id, e.kind) for e in wf.pending_effects()] == [(o2.id, fx.CREATE_CHANNEL)]
+    pending = wf.pending_effects()
+    assert [(e.order_id, e.kind) for e in pending] == [(o2.id, fx.CREATE_CHANNEL), (None, fx.ALERT)]
+    alert = pending[1].payload
+    assert (alert["to"], alert["error"], alert["order"]) == (ADMIN, "channel_limit_reached", o1.number)
+    wf.effect_done(pending[1].id)
     failed = wf.effects("failed")
     assert [(f.id, f.last_error, f.attempts) for f in failed] == [(first.id, "channel_limit_reached", 1)]
     assert wf.retry_effect(first.id) is True
@@ -605,6 +610,7 @@ def test_a_failed_effect_blocks_its_order_until_retried(wf):
 def test_retry_later_hides_the_effect_until_its_time(wf, clock):
     o1, o2 = submitted(wf), submitted(wf)
     first = wf.pending_effects()[0]
+    wf.effect_started(first.id)
     wf.effect_retry_later(first.id, "ratelimited", 30)
     assert [e.order_id for e in wf.pending_effects()] == [o2.id]  # and o1's later ones wait too
     clock.advance(29)

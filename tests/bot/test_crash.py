@@ -1,0 +1,171 @@
+"""Kill the bot process (SIGKILL) while Slack calls are in flight, start it again: nothing is lost,
+nothing is done twice. The bot runs as `service-orders serve` in a process of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from forms import ids
+from sandbox import FakeSlack
+from workflow.service import Workflow, open_workflow
+
+SECRET = "crash-test-secret"
+LAYLA, OGECHI = "U0LAYLA01", "U0OGECHI1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class BotProcess:
+    def __init__(self, fake: FakeSlack, db_url: str, log: Path) -> None:
+        self.port = free_port()
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SO_", "DATABASE_URL"))},
+            "SLACK_BOT_TOKEN": "xoxb-sandbox",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.url,
+            "DATABASE_URL": db_url,
+        }
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+        fake.request_url = f"http://127.0.0.1:{self.port}/slack/events"
+
+    def start(self) -> None:
+        out = self.log.open("a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"the bot did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def wait_until(check, timeout: float = 60.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def all_done(wf: Workflow) -> bool:
+    return not wf.pending_effects(now=wf.clock() + timedelta(days=1))
+
+
+@pytest.fixture
+def crash_world(tmp_path):
+    fake = FakeSlack(signing_secret=SECRET)
+    fake.start()
+    fake.add_user(LAYLA, "layla", "Layla Haddad")
+    fake.add_user(OGECHI, "ogechi", "Ogechi Okafor")
+    db_url = f"sqlite:///{tmp_path / 'crash.db'}"
+    wf = open_workflow(db_url)
+    wf.grant("test", LAYLA, "coordinator", check=False)
+    wf.grant("test", OGECHI, "supervisor", check=False)
+    bot = BotProcess(fake, db_url, tmp_path / "bot.log")
+    try:
+        yield fake, wf, bot
+    finally:
+        bot.stop()
+        fake.stop()
+        wf.engine.dispose()
+
+
+def submit(fake: FakeSlack, title: str) -> None:
+    assert fake.slash_command(LAYLA, "/so", "new").status == 200
+    view = fake.calls_to("views.open")[-1].response["view"]["id"]
+    fake.fill(view, ids.CLIENT, ids.CLIENT, "Nordic Dental")
+    fake.fill(view, ids.SITE, ids.SITE, "Main street 1")
+    fake.fill(view, ids.TITLE, ids.TITLE, title)
+    fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
+    fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85")
+    assert fake.submit(LAYLA, view).status == 200
+
+
+def test_sigkill_between_commit_and_effects_and_mid_call_loses_nothing_and_repeats_nothing(crash_world):
+    """Provoke: SIGKILL while a channel create and a card post are performed but not yet answered;
+    then SIGKILL in the middle of a PDF upload. Restart each time."""
+    fake, wf, bot = crash_world
+    bot.start()
+    # Slack performs these at once but answers slowly: the process dies before it hears back.
+    fake.delay_next("conversations.create", 5.0)
+    submit(fake, "Router one")
+    submit(fake, "Router two")
+    wait_until(lambda: fake.calls_to("conversations.create"), what="the first channel create")
+    bot.kill()
+    assert not all_done(wf), "effects must still be pending when the process dies"
+
+    bot.start()
+    fake.delay_next("chat.postMessage", 5.0)  # the next card post is performed, its answer never heard
+    wait_until(
+        lambda: any(m.get("blocks") for c in fake.channels.values() for m in fake.messages(c.id)),
+        what="a card posted",
+    )
+    bot.kill()
+
+    bot.start()
+    wait_until(lambda: all_done(wf), what="every pending effect done after the restarts")
+    orders = [wf.find("1"), wf.find("2")]
+    so_channels = [c for c in fake.channels.values() if c.name.startswith("so-")]
+    assert sorted(c.name for c in so_channels) == [
+        "so-0001-nordic-dental-router-one",
+        "so-0002-nordic-dental-router-two",
+    ]
+    for order in orders:
+        cards = [m for m in fake.messages(order.channel_id) if m.get("blocks")]
+        assert len(cards) == 1 and cards[0]["ts"] == order.card_ts
+        assert fake.channels[order.channel_id].pins == [order.card_ts]
+        submitted = [m for m in fake.messages(order.channel_id) if "submitted *" in m.get("text", "")]
+        assert len(submitted) == 1
+
+    # approve, and die in the middle of the PDF upload (the bytes are sent, the share not yet done)
+    card = orders[0]
+    fake.delay_next("upload", 5.0)
+    fake.click(OGECHI, card.channel_id, card.card_ts, ids.APPROVE)
+    wait_until(lambda: fake.calls_to("files.getUploadURLExternal"), what="the upload to start")
+    time.sleep(0.3)
+    bot.kill()
+    bot.start()
+    wait_until(lambda: all_done(wf), what="the PDF after the restart")
+    pdfs = [f["name"] for f in fake.files.values() if f["name"].endswith(".pdf") and f.get("shared_to")]
+    assert pdfs == ["SO-0001-r1.pdf"]
+    approved = [m for m in fake.messages(card.channel_id) if "approved *SO-0001*" in m.get("text", "")]
+    assert len(approved) == 1
+    assert wf.order(card.id).status == "in_progress"
