@@ -214,3 +214,27 @@ def test_a_field_worker_who_left_the_workspace_is_reported_not_fatal(world):
     assert texts(world, order.channel_id, "could not invite")
     assert not wf.effects("failed")
     assert card(world, order)
+
+
+def test_two_confirmations_from_the_same_revision_the_second_is_refused(world):
+    """Provoke: Diego and Ogechi open Create confirmation on revision 1 and both submit."""
+    fake, wf = world.fake, world.runtime.workflow
+    order = submit_order(world)
+    approve(world, order)
+    wf.add_field_workers(order.id, OGECHI, [DIEGO])
+    world.runtime.dispatcher.wake()
+    world.settle()
+    click(world, DIEGO, order, ids.OPEN_CONFIRMATION)
+    diego_view = opened_view(world)
+    click(world, OGECHI, order, ids.OPEN_CONFIRMATION)
+    ogechi_view = opened_view(world)
+    fake.fill(diego_view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "3 h × 85")
+    fake.fill(ogechi_view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "4 h × 85")
+    assert fake.submit(DIEGO, diego_view).status == 200
+    assert fake.submit(OGECHI, ogechi_view).status == 200
+    world.settle()
+    error = fake.view_errors.get(ogechi_view, {}).get(ids.CONFIRMATION_NOTE, "")
+    assert "changed since you opened this form" in error and "revision 2" in error
+    assert wf.order(order.id).current_revision == 2
+    assert str(wf.order(order.id).lines[0].quantity) == "3"  # Diego's, not merged with Ogechi's
+    assert pdfs(world) == ["SO-0001-r1.pdf", "SO-0001-r2.pdf"]
