@@ -15,6 +15,47 @@ from workflow.service import Workflow
 log = logging.getLogger(__name__)
 
 
+def _is_obj(value: object, *keys: str) -> bool:
+    """value is a dict whose keys are non-empty strings."""
+    return isinstance(value, dict) and all(isinstance(value.get(k), str) and value.get(k) for k in keys)
+
+
+def malformed(body: object) -> str:
+    """Why a payload cannot be what Slack sends (empty when it looks right).
+
+    Bolt's own middleware and matchers read these fields without checking their types: a payload
+    of the wrong shape is refused before Bolt sees it (see bot.server)."""
+    if not isinstance(body, dict):
+        return "body"
+    kind = body.get("type")
+    for key in ("view", "event", "container", "message"):
+        if key in body and not isinstance(body[key], dict):
+            return key
+    for key in ("user", "channel", "team", "enterprise"):
+        if body.get(key) is not None and not isinstance(body[key], dict | str):
+            return key
+    if "actions" in body and not (
+        isinstance(body["actions"], list) and all(_is_obj(a) for a in body["actions"])
+    ):
+        return "actions"
+    if kind in ("block_actions", "view_submission", "view_closed", "block_suggestion"):
+        if not _is_obj(body.get("user"), "id"):
+            return "user"
+        if kind == "block_actions":
+            actions = body.get("actions")
+            if not (isinstance(actions, list) and actions and all(_is_obj(a, "action_id") for a in actions)):
+                return "actions"
+            if "container" in body and not isinstance(body["container"], dict):
+                return "container"
+        if kind.startswith("view") and not _is_obj(body.get("view"), "callback_id", "type"):
+            return "view"
+    if kind == "event_callback" and not _is_obj(body.get("event"), "type"):
+        return "event"
+    if "command" in body and not isinstance(body.get("user_id"), str):
+        return "user_id"
+    return ""
+
+
 def create_app(settings: Settings, workflow: Workflow, dispatcher: Dispatcher, client: WebClient) -> App:
     """A Bolt app that verifies every request's signature and acks once the listener is done.
 

@@ -17,9 +17,9 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    bot_token: str = ""
-    signing_secret: str = ""
-    app_token: str = ""
+    bot_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
     slack_api_url: str = DEFAULT_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     admins: tuple[str, ...] = ()

@@ -47,7 +47,7 @@ class Runtime:
         return cls(settings, workflow, client, dispatcher, app)
 
     def asgi(self) -> SlackASGI:
-        return SlackASGI(self.app)
+        return SlackASGI(self.app, self.settings.signing_secret)
 
     def serve_in_background(self, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
         """Serve HTTP mode from a thread (the demo and the tests); the dispatcher starts too."""

@@ -3,21 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import malformed
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
 
 
+log = logging.getLogger(__name__)
+
+
 class SlackASGI:
     """Hands each Slack request to Bolt on a worker thread, so the event loop never blocks."""
 
-    def __init__(self, app: App, workers: int = 16) -> None:
+    def __init__(self, app: App, signing_secret: str, workers: int = 16) -> None:
         self.app = app
+        self.verifier = SignatureVerifier(signing_secret)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt")
+
+    def _dispatch(self, body: bytes, query: dict, headers: dict) -> BoltResponse:
+        text = body.decode("utf-8", "replace")
+        request = BoltRequest(body=text, query=query, headers=headers)
+        problem = malformed(request.body)
+        if problem and self.verifier.is_valid_request(text, {k: v[0] for k, v in headers.items()}):
+            # Signed, yet not a shape Slack sends: answered here, as Bolt would crash reading it.
+            log.warning(
+                "malformed %s payload: bad %s",
+                request.body.get("type", "?") if isinstance(request.body, dict) else "?",
+                problem,
+            )
+            return BoltResponse(status=400, body="malformed payload")
+        return self.app.dispatch(request)
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] == "lifespan":
@@ -53,9 +75,13 @@ class SlackASGI:
         for k, v in scope.get("headers", []):
             headers.setdefault(k.decode("latin-1").lower(), []).append(v.decode("latin-1"))
         query = {k: [v] for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))}
-        request = BoltRequest(body=body.decode("utf-8", "replace"), query=query, headers=headers)
         loop = asyncio.get_running_loop()
-        response: BoltResponse = await loop.run_in_executor(self.pool, self.app.dispatch, request)
+        try:
+            response = await loop.run_in_executor(self.pool, self._dispatch, body, query, headers)
+        except Exception as e:  # a body Bolt cannot even read: the sender's fault, not a crash
+            log.warning("unreadable request to %s: %s", EVENTS_PATH, type(e).__name__)
+            await _send(send, 400, b"invalid request", "text/plain")
+            return
         out_headers = [(k.encode(), v.encode()) for k, vs in response.headers.items() for v in vs]
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
         body_out = response.body.encode("utf-8") if isinstance(response.body, str) else response.body

@@ -104,7 +104,9 @@ def clean_text(raw: str | None, *, multiline: bool) -> str:
     """
     if not raw:
         return ""
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    # Drop what is not text first, then normalise: NFC of the cleaned text is stable, so the same
+    # words cleaned twice are the same words (a reopened line is not a changed line).
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
     kept: list[str] = []
     for char in text:
         if char == "\n":
@@ -115,7 +117,7 @@ def clean_text(raw: str | None, *, multiline: bool) -> str:
             continue
         else:
             kept.append(char)
-    text = "".join(kept)
+    text = unicodedata.normalize("NFC", "".join(kept))
     if multiline:
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     return text.strip()

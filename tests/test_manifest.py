@@ -28,6 +28,8 @@ EXPECTED_BOT_SCOPES = {
     "chat:write",
     "channels:manage",
     "groups:write",
+    "channels:read",
+    "groups:read",
     "channels:history",
     "groups:history",
     "pins:write",

@@ -39,7 +39,7 @@ def tell(client: WebClient, body: dict, text: str) -> None:
     not post an ephemeral message); chat.postEphemeral is the fallback.
     """
     url = body.get("response_url")
-    if url:
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
         try:
             resp = WebhookClient(url, timeout=5).send(
                 text=text, response_type="ephemeral", replace_original=False
@@ -47,10 +47,10 @@ def tell(client: WebClient, body: dict, text: str) -> None:
             if resp.status_code == 200:
                 return
             log.warning("response_url answered %s", resp.status_code)
-        except OSError as e:
+        except Exception as e:  # a bad or unreachable URL: fall back to an ephemeral message
             log.warning("response_url failed: %s", type(e).__name__)
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-    user = (body.get("user") or {}).get("id")
+    channel = _field(body.get("container"), "channel_id") or _field(body.get("channel"), "id")
+    user = _field(body.get("user"), "id")
     if not channel or not user:
         log.warning("cannot answer a click without channel or user")
         return
@@ -60,18 +60,26 @@ def tell(client: WebClient, body: dict, text: str) -> None:
         log.warning("chat.postEphemeral failed: %s", e.response.get("error"))
 
 
+def _field(obj: object, key: str) -> str | None:
+    """obj[key] when obj is a dict and the value a string (payloads come from outside)."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def _order_id(body: dict) -> int | None:
     """The order id a card button carries; only a pointer — the server checks everything."""
     try:
-        value = body["actions"][0]["value"]
-        return int(value)
+        order_id = int(str(body["actions"][0]["value"]).strip())
     except (KeyError, IndexError, TypeError, ValueError):
+        order_id = 0
+    if not 0 < order_id < 2**63:
         log.warning("card button without a usable order id")
         return None
+    return order_id
 
 
 def _user(body: dict) -> str:
-    return (body.get("user") or {}).get("id", "")
+    return _field(body.get("user"), "id") or ""
 
 
 def approve(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -101,7 +109,7 @@ def _open_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext, a
         tell(client, body, messages.refusal(r, context["settings"].tz))
         return
     try:
-        client.views_open(trigger_id=body["trigger_id"], view=build(order))
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=build(order))
     except SlackApiError as e:
         log.warning("views.open failed: %s", e.response.get("error"))
         tell(client, body, "Slack took too long to open the form. Please click again.")

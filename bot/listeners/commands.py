@@ -51,7 +51,7 @@ def open_new_order(ack: Ack, body: dict, client: WebClient, context: BoltContext
         return
     try:
         # The trigger_id lives 3 seconds: the form needs no data, so it opens complete at once.
-        client.views_open(trigger_id=body["trigger_id"], view=forms.new_order_modal())
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=forms.new_order_modal())
     except SlackApiError as e:
         log.warning("views.open failed for /so new: %s", e.response.get("error"))
         ack(text="Slack took too long to open the form. Please run `/so new` again.")

@@ -19,7 +19,19 @@ def record_message(body: dict, event: dict, context: BoltContext) -> None:
     """Record a thread reply or a file shared in an order's channel (once per event_id)."""
     if event.get("bot_id") or event.get("subtype") not in RECORDED_SUBTYPES:
         return
-    files = [f.get("name") or f.get("title") or f.get("id", "file") for f in event.get("files") or []]
+    fields = ("channel", "user", "ts")
+    if not all(isinstance(event.get(k), str) and event.get(k) for k in fields):
+        log.warning("message event without channel, user or ts: ignored")
+        return
+    if not isinstance(event.get("text") or "", str) or not isinstance(event.get("thread_ts") or "", str):
+        log.warning("message event with a malformed text or thread: ignored")
+        return
+    raw_files = event.get("files") if isinstance(event.get("files"), list) else []
+    files = [
+        str(f.get("name") or f.get("title") or f.get("id") or "file")
+        for f in raw_files
+        if isinstance(f, dict)
+    ]
     ts, thread_ts = event.get("ts", ""), event.get("thread_ts")
     is_reply = bool(thread_ts) and thread_ts != ts
     if not (is_reply or files):

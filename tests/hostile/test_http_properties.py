@@ -257,7 +257,7 @@ def _form(fields: dict[str, str]) -> bytes:
 
 
 def bolt_parses(body: bytes, content_type: str) -> bool:
-    """Whether Bolt can turn the body into a request at all (see the xfail test below)."""
+    """Whether Bolt can turn the body into a request at all (see test_unparsable_signed_bodies_give_4xx)."""
     try:
         BoltRequest(body=body.decode("utf-8", "replace"), headers={"content-type": [content_type]})
     except Exception:  # noqa: BLE001 - any failure is "cannot parse"
@@ -276,7 +276,7 @@ def bolt_chokes(body: bytes, content_type: str) -> bool:
             body=body.decode("utf-8", "replace"), headers={"content-type": [content_type]}
         ).body
     except Exception:  # noqa: BLE001
-        return False  # not parsable at all: the other xfail test
+        return False  # not parsable at all: test_unparsable_signed_bodies_give_4xx
     readers = (to_options, to_shortcut, to_action, to_view, to_command, to_event, to_message, to_step)
     try:
         for read in readers:
@@ -368,11 +368,6 @@ def test_malformed_signed_requests_never_give_5xx(
         crash_log.setdefault(crash.split(" | ")[1][:120], (shape, body[:400]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/server.py builds BoltRequest outside any try: Bolt's parse_body/build_context raise "
-    "(JSONDecodeError, AttributeError) on a body that is not a JSON object, and uvicorn answers 500.",
-)
 @settings(max_examples=20, deadline=None, suppress_health_check=SLOW)
 @given(request=unparsable)
 @example(request=("payload=not JSON", _form({"payload": "{"}), FORM))
@@ -386,12 +381,6 @@ def test_unparsable_signed_bodies_give_4xx(world: World, request: tuple[str, byt
     assert 400 <= result.status < 500, (shape, body[:300], result.status)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="listeners (and Bolt's matchers) raise on wrongly typed fields of a signed payload; the app's "
-    "error handler answers 200, so Slack shows a generic error and the person is told nothing. "
-    "See the reduced tests at the end of this module; the @example below is one of them.",
-)
 @settings(max_examples=60, deadline=None, suppress_health_check=SLOW)
 @given(request=requests_)
 @example(
@@ -429,14 +418,7 @@ def test_still_serving_after_the_storm(world: World, crashes: Crashes) -> None:
     assert not crashes.take()
 
 
-HUGE_ID = pytest.param(
-    "9" * 40,
-    marks=pytest.mark.xfail(
-        strict=True,
-        reason="int('9'*40) is passed to SQLite: OverflowError (Python int too large to convert to SQLite "
-        "INTEGER) in Workflow._get; the listener crashes, the clicker is told nothing",
-    ),
-)
+HUGE_ID = "9" * 40
 
 
 @pytest.mark.parametrize("value", ["999999", "-1", "0", "abc", "", "1.5", str(2**63 - 1), HUGE_ID])
@@ -485,12 +467,6 @@ def _post(world: World, crashes: Crashes, payload: Any) -> tuple[int, list[str]]
     return result.status, crashes.take()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bolt's payload readers (to_step: body['view']['type'], '\"callback_id\" in view'; to_event: "
-    "'\"type\" in event') raise on a view or event of the wrong shape, in dispatch and again in Bolt's "
-    "error handler, so the request escapes Bolt and uvicorn answers 500",
-)
 @settings(max_examples=20, deadline=None, suppress_health_check=SLOW)
 @given(request=requests_unfiltered.filter(lambda r: bolt_chokes(r[1], r[2])))
 @example(
@@ -517,7 +493,6 @@ def test_bodies_bolt_cannot_read_give_4xx(world: World, request: tuple[str, byte
     assert result.status < 500, (shape, body[:300], result.status)
 
 
-@pytest.mark.xfail(strict=True, reason="commands.open_new_order reads body['trigger_id']: KeyError")
 def test_slash_new_without_trigger_id(world: World, crashes: Crashes) -> None:
     crashes.take()
     body = _form({"command": "/so", "text": "new", "user_id": LAYLA, "team_id": world.fake.team_id})
@@ -525,17 +500,11 @@ def test_slash_new_without_trigger_id(world: World, crashes: Crashes) -> None:
     assert result.status < 500 and not crashes.take()
 
 
-@pytest.mark.xfail(strict=True, reason="Bolt's block_action matcher reads action['action_id']: KeyError")
 def test_block_action_without_action_id(world: World, crashes: Crashes) -> None:
     status, crashed = _post(world, crashes, {"type": "block_actions", "user": {"id": LAYLA}, "actions": [{}]})
     assert status < 500 and not crashed, (status, crashed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actions.tell() catches only OSError around WebhookClient.send: a response_url that is not a URL "
-    "raises ValueError('unknown url type'): the listener crashes, the chat.postEphemeral fallback never runs",
-)
 def test_click_with_a_response_url_that_is_no_url(world: World, crashes: Crashes) -> None:
     payload = {
         "type": "block_actions",
@@ -548,11 +517,6 @@ def test_click_with_a_response_url_that_is_no_url(world: World, crashes: Crashes
     assert status < 500 and not crashed, (status, crashed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="events.record_message calls f.get(...) on every item of event['files']: AttributeError for a "
-    "non-object item",
-)
 def test_message_event_with_files_not_objects(world: World, crashes: Crashes) -> None:
     crashes.take()
     envelope = {
@@ -566,21 +530,11 @@ def test_message_event_with_files_not_objects(world: World, crashes: Crashes) ->
     assert result.status < 500 and not crashes.take()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no listener handles view_closed; Bolt's unhandled-request warning calls view.get() on a "
-    "string view: AttributeError (inside Bolt; the app's error handler turns it into a 200)",
-)
 def test_view_closed_with_view_a_string(world: World, crashes: Crashes) -> None:
     status, crashed = _post(world, crashes, {"type": "view_closed", "user": {"id": LAYLA}, "view": ""})
     assert status < 500 and not crashed, (status, crashed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actions.tell() falls back to (body.get('container') or {}).get(...): a container that is a "
-    "number or a string raises AttributeError",
-)
 def test_click_with_a_container_that_is_no_object(world: World, crashes: Crashes) -> None:
     payload = {
         "type": "block_actions",
