@@ -64,3 +64,41 @@ def test_unknown_role_is_refused_with_exit_2(tmp_path):
 def test_bad_timezone_is_a_config_error(tmp_path):
     result = run(["role", "list"], tmp_path, {"SO_TIMEZONE": "Mars/Olympus"})
     assert result.returncode == 2 and "SO_TIMEZONE" in result.stderr
+
+
+def test_effects_list_and_retry_a_failed_effect(tmp_path):
+    from decimal import Decimal
+
+    from forms.types import LineDraft, OrderDraft
+    from workflow.service import open_workflow
+
+    db = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fx.db'}"}
+    wf = open_workflow(db["DATABASE_URL"])
+    wf.grant("test", "U0LAYLA01", "coordinator", check=False)
+    wf.submit(
+        "U0LAYLA01",
+        OrderDraft(
+            "Acme",
+            "Main st",
+            "",
+            "Router",
+            "",
+            None,
+            "normal",
+            [LineDraft("labour", "Diagnosis", Decimal(2), "h", Decimal(85))],
+        ),
+    )
+    first = wf.pending_effects()[0]
+    wf.effect_started(first.id)
+    wf.effect_failed(first.id, "restricted_action")
+    wf.engine.dispose()
+
+    listed = run(["effects", "list", "--failed"], tmp_path, db)
+    assert listed.returncode == 0
+    assert f"{first.id}\tfailed\tcreate_channel\tchannel:SO-0001" in listed.stdout
+    assert "restricted_action" in listed.stdout
+    retried = run(["effects", "retry", str(first.id)], tmp_path, db)
+    assert retried.returncode == 0 and "queued again" in retried.stdout
+    assert "no failed effects" in run(["effects", "list", "--failed"], tmp_path, db).stdout
+    again = run(["effects", "retry", str(first.id)], tmp_path, db)
+    assert again.returncode == 2 and "not a failed effect" in again.stderr
