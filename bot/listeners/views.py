@@ -42,86 +42,94 @@ def _done_view(title: str, text: str) -> dict:
     }
 
 
-def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
-    result = forms.parse_new_order(body.get("view") or {})
+def _handle(
+    ack: Ack, body: dict, context: BoltContext, parse, command, refusal_block, next_view=None
+) -> None:  # type: ignore[no-untyped-def]
+    """Parse and validate the form → run the workflow command → ack (closing the form), or ack with
+    errors under the form's blocks; then wake the dispatcher for the Slack calls it queued.
+
+    command(workflow, user, value) runs the change; refusal_block(refused) names the block a refusal
+    is shown under; next_view(order), when given, is the view the form turns into (else it closes)."""
+    result = parse(body.get("view") or {})
     if not result.ok:
         ack(response_action="errors", errors=result.errors)
         return
     try:
-        order = context["workflow"].submit(_user(body), result.value)
+        order = command(context["workflow"], _user(body), result.value)
     except Refused as r:
-        _refuse(ack, ids.CLIENT, r, context)
+        _refuse(ack, refusal_block(r), r, context)
         return
-    ack(
-        response_action="update",
-        view=_done_view(
+    if next_view is None:
+        ack()
+    else:
+        ack(response_action="update", view=next_view(order))
+    context["dispatcher"].wake()
+
+
+def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
+    def submitted(order) -> dict:  # type: ignore[no-untyped-def]
+        return _done_view(
             "Order submitted",
             f":white_check_mark: *{order.number}* is submitted and waits for approval.\n"
             "Its channel is being created and you are invited to it: the order card is pinned there.",
-        ),
+        )
+
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_new_order,
+        lambda wf, user, d: wf.submit(user, d),
+        lambda r: ids.CLIENT,
+        submitted,
     )
-    context["dispatcher"].wake()
 
 
 def submit_reject(ack: Ack, body: dict, context: BoltContext) -> None:
-    result = forms.parse_reject(body.get("view") or {})
-    if not result.ok:
-        ack(response_action="errors", errors=result.errors)
-        return
-    draft = result.value
-    try:
-        context["workflow"].reject(draft.order_id, _user(body), draft.reason)
-    except Refused as r:
-        _refuse(ack, ids.REJECT_REASON, r, context)
-        return
-    ack()
-    context["dispatcher"].wake()
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_reject,
+        lambda wf, user, d: wf.reject(d.order_id, user, d.reason),
+        lambda r: ids.REJECT_REASON,
+    )
 
 
 def submit_field_workers(ack: Ack, body: dict, context: BoltContext) -> None:
-    result = forms.parse_field_workers(body.get("view") or {})
-    if not result.ok:
-        ack(response_action="errors", errors=result.errors)
-        return
-    draft = result.value
-    try:
-        context["workflow"].add_field_workers(draft.order_id, _user(body), draft.user_ids)
-    except Refused as r:
-        _refuse(ack, ids.FIELD_WORKERS, r, context)
-        return
-    ack()
-    context["dispatcher"].wake()
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_field_workers,
+        lambda wf, user, d: wf.add_field_workers(d.order_id, user, d.user_ids),
+        lambda r: ids.FIELD_WORKERS,
+    )
 
 
 def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
-    result = forms.parse_confirmation(body.get("view") or {})
-    if not result.ok:
-        ack(response_action="errors", errors=result.errors)
-        return
-    d = result.value
-    try:
-        context["workflow"].confirm(d.order_id, _user(body), d.base_revision, d.lines, d.note, d.final)
-    except Refused as r:
-        _refuse(ack, ids.CONFIRMATION_NOTE, r, context)
-        return
-    ack()
-    context["dispatcher"].wake()
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_confirmation,
+        lambda wf, user, d: wf.confirm(d.order_id, user, d.base_revision, d.lines, d.note, d.final),
+        lambda r: ids.CONFIRMATION_NOTE,
+    )
 
 
 def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
-    result = forms.parse_close(body.get("view") or {})
-    if not result.ok:
-        ack(response_action="errors", errors=result.errors)
-        return
-    d = result.value
-    try:
-        context["workflow"].close(d.order_id, _user(body), d.outcome, d.reason)
-    except Refused as r:
-        block = ids.CLOSE_REASON if r.code == "invalid" and "reason" in r.message else ids.CLOSE_OUTCOME
-        _refuse(ack, block, r, context)
-        return
-    ack()
-    context["dispatcher"].wake()
+    def block(r: Refused) -> str:
+        return ids.CLOSE_REASON if r.code == "invalid" and "reason" in r.message else ids.CLOSE_OUTCOME
+
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_close,
+        lambda wf, user, d: wf.close(d.order_id, user, d.outcome, d.reason),
+        block,
+    )
 
 
 def unknown_view(ack: Ack, body: dict) -> None:
