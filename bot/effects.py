@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -55,12 +58,21 @@ class Dispatcher:
     """One thread that performs pending effects; woken after each commit, and every few seconds."""
 
     def __init__(
-        self, workflow: Workflow, client: WebClient, settings: Settings, poll_seconds: float = 2.0
+        self,
+        workflow: Workflow,
+        client: WebClient,
+        settings: Settings,
+        poll_seconds: float = 2.0,
+        lease_seconds: float = 300.0,
     ) -> None:
         self.wf = workflow
         self.client = client
         self.settings = settings
         self.poll_seconds = poll_seconds
+        # Who claims effects, and for how long: longer than the slowest effect (an upload of three
+        # calls with a 30 s timeout each), so that no other process takes one still under way.
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease_seconds = lease_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._idle = threading.Event()
@@ -84,6 +96,9 @@ class Dispatcher:
     # ------------------------------------------------------------------ running
     def start(self) -> None:
         if self._thread is None:
+            if self.wf.engine.dialect.name == "sqlite":
+                # One process serves a SQLite database: claims left in it are a dead process's.
+                self.wf.release_claims()
             self._thread = threading.Thread(target=self._loop, name="effects", daemon=True)
             self._thread.start()
 
@@ -93,6 +108,10 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        try:
+            self.wf.release_claims(self.worker)  # what this process had taken, others may now do
+        except Exception:
+            log.warning("could not release this process's claims; they expire by themselves")
 
     def wake(self) -> None:
         self._idle.clear()
@@ -134,7 +153,7 @@ class Dispatcher:
     def run_once(self) -> int:
         """Perform every effect that is due now (one per order per pass); the number performed."""
         count = 0
-        for effect in self.wf.pending_effects():
+        for effect in self.wf.claim_effects(self.worker, self.lease_seconds):
             if self._stop.is_set():
                 break
             self.perform(effect)

@@ -193,6 +193,8 @@ class Effect(SQLModel, table=True):
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
     not_before: datetime | None = _ts_opt()
+    claimed_by: str | None = Field(default=None, max_length=64)  # the process performing it now
+    lease_until: datetime | None = _ts_opt()  # ... until then; afterwards another process may
     created_at: datetime = _ts()
     done_at: datetime | None = _ts_opt()
 

@@ -529,6 +529,44 @@ class Workflow:
             ).all()
             return [EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts) for e in rows]
 
+    def claim_effects(
+        self, worker: str, lease_seconds: float = 300.0, limit: int = 50, now: datetime | None = None
+    ) -> list[EffectView]:
+        """Take the due effects (the first unfinished one of each order) for worker to perform.
+
+        Claimed rows carry a lease: other processes skip them (and so the rest of their order)
+        until it runs out; on PostgreSQL, rows another process is claiming at this moment are
+        skipped too (FOR UPDATE SKIP LOCKED). A process that dies leaves its claims to expire.
+        """
+        now = now or self.clock()
+        unfinished = col(Effect.status).in_(["pending", "failed"])
+        firsts = select(func.min(Effect.id)).where(unfinished, col(Effect.order_id).is_not(None))
+        firsts = firsts.group_by(col(Effect.order_id))
+        due = (col(Effect.not_before).is_(None)) | (col(Effect.not_before) <= now)
+        free = (col(Effect.lease_until).is_(None)) | (col(Effect.lease_until) <= now)
+        with transaction(self.engine) as s:
+            rows = s.exec(
+                select(Effect)
+                .where(Effect.status == "pending", due, free)
+                .where(col(Effect.id).in_(firsts) | col(Effect.order_id).is_(None))
+                .order_by(col(Effect.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            until = now + timedelta(seconds=lease_seconds)
+            for e in rows:
+                e.claimed_by, e.lease_until = worker, until
+            return [EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts) for e in rows]
+
+    def release_claims(self, worker: str | None = None) -> int:
+        """Give back the claims of worker (of every worker when None: a lone process starting)."""
+        with transaction(self.engine) as s:
+            stmt = update(Effect).where(col(Effect.claimed_by).is_not(None))
+            if worker is not None:
+                stmt = stmt.where(Effect.claimed_by == worker)
+            res = s.exec(stmt.values(claimed_by=None, lease_until=None))  # type: ignore[call-overload]
+            return res.rowcount or 0
+
     def has_pending_effects(self) -> bool:
         with Session(self.engine) as s:
             n = s.exec(select(func.count()).select_from(Effect).where(Effect.status == "pending")).one()
@@ -559,6 +597,7 @@ class Workflow:
             e = s.get(Effect, effect_id)
             if e is not None:
                 e.status, e.done_at = "done", self.clock()
+                e.claimed_by, e.lease_until = None, None
 
     def effect_retry_later(self, effect_id: int, error: str, delay: float, attempted: bool = True) -> None:
         """Try the effect again after delay seconds; attempted=False when Slack was not called."""
@@ -569,6 +608,7 @@ class Workflow:
                     e.attempts = max(0, e.attempts - 1)  # Slack was not called: not an attempt
                 e.last_error = error[:500]
                 e.not_before = self.clock() + timedelta(seconds=delay)
+                e.claimed_by, e.lease_until = None, None
 
     def effect_failed(self, effect_id: int, error: str) -> None:
         """Mark the effect failed (its order's later effects wait) and alert the admins and the channel."""
@@ -577,6 +617,7 @@ class Workflow:
             if e is None:
                 return
             e.status, e.last_error = "failed", error[:500]
+            e.claimed_by, e.lease_until = None, None
             order = s.get(Order, e.order_id) if e.order_id is not None else None
             alert = {
                 "effect_id": e.id,
