@@ -9,6 +9,7 @@ import sys
 from dotenv import find_dotenv, load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
+from workflow.service import SchemaOutdated, SchemaTooNew
 
 log = logging.getLogger("service_orders")
 
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("user_id", help="a Slack user id, e.g. U012ABCDEF")
         p.add_argument("role", help="admin, coordinator, supervisor or field_worker")
     role_sub.add_parser("list")
+    db = sub.add_parser("db", help="the database: upgrade it to this version's schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="run the migrations (Alembic) up to this version")
     effects = sub.add_parser("effects", help="list the queued Slack actions; retry a failed one")
     effects_sub = effects.add_subparsers(dest="effects_command", required=True)
     listing = effects_sub.add_parser("list")
@@ -64,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             return manage_roles(load_settings(), args)
         if args.command == "effects":
             return manage_effects(load_settings(), args)
-    except (ConfigError, CommandError) as e:
+        if args.command == "db":
+            return upgrade_db(load_settings())
+    except (ConfigError, CommandError, SchemaOutdated, SchemaTooNew) as e:
         print(f"service-orders: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -106,7 +112,7 @@ def manage_roles(settings: Settings, args: argparse.Namespace) -> int:
     from workflow.rules import Role
     from workflow.service import Policy, Refused, open_workflow
 
-    wf = open_workflow(settings.database_url, Policy())
+    wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
     wf.bootstrap_admins(settings.admins)
     if args.role_command == "list":
         rows = wf.role_list()
@@ -137,10 +143,21 @@ def manage_roles(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def upgrade_db(settings: Settings) -> int:
+    from workflow.service import upgrade_database
+
+    before, after = upgrade_database(settings.database_url)
+    if before == after:
+        print(f"the database is up to date ({after})")
+    else:
+        print(f"the database is upgraded: {before or 'unversioned'} → {after}")
+    return 0
+
+
 def manage_effects(settings: Settings, args: argparse.Namespace) -> int:
     from workflow.service import Policy, open_workflow
 
-    wf = open_workflow(settings.database_url, Policy())
+    wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
     if args.effects_command == "retry":
         if not wf.retry_effect(args.effect_id):
             raise CommandError(

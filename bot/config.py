@@ -28,6 +28,7 @@ class Settings:
     timezone: str = "UTC"
     allow_self_approval: bool = False
     private_channels: bool = True
+    auto_upgrade: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -81,4 +82,5 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         timezone=tz,
         allow_self_approval=_flag(env, "SO_ALLOW_SELF_APPROVAL", False),
         private_channels=_flag(env, "SO_PRIVATE_CHANNELS", True),
+        auto_upgrade=_flag(env, "SO_DB_AUTO_UPGRADE", False),
     )

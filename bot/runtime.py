@@ -34,6 +34,7 @@ class Runtime:
             Policy(
                 allow_self_approval=settings.allow_self_approval, private_channels=settings.private_channels
             ),
+            auto_upgrade=settings.auto_upgrade,
         )
         workflow.bootstrap_admins(settings.admins)
         client = WebClient(token=settings.bot_token or None, base_url=settings.slack_api_url, timeout=30)

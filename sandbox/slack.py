@@ -14,6 +14,7 @@ import hmac
 import json
 import math
 import mimetypes
+import random
 import re
 import secrets
 import string
@@ -188,6 +189,9 @@ class FakeSlack:
     ) -> None:
         self.signing_secret = signing_secret
         self.request_url = request_url
+        # Several replicas behind one address: when set, each request goes to one of these at random
+        # (as a load balancer would send it), instead of request_url.
+        self.request_urls: list[str] = []
         self.bot_token = bot_token
         self.team_id = team_id
         self.team_domain = "sandbox"
@@ -1372,7 +1376,7 @@ class FakeSlack:
     ) -> HttpResult:
         if not self.request_url:
             raise RuntimeError("FakeSlack.request_url is not set: where is the bot listening?")
-        url = self.request_url
+        url = random.choice(self.request_urls) if self.request_urls else self.request_url
         if path is not None:
             parts = urllib.parse.urlsplit(url)
             url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+import storage
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 DEFAULT_URL = "sqlite:///service-orders.db"
@@ -43,13 +50,131 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet (the embedded default needs no manual step)."""
-    SQLModel.metadata.create_all(engine)
+# --- Schema and migrations -------------------------------------------------------------------
+#
+# Alembic scripts live in storage/migrations; the Config is built here, so no alembic.ini is needed
+# and the env.py runs on the connection we pass in.
+
+MIGRATIONS_DIR = Path(storage.__file__).parent / "migrations"
+BASELINE_REVISION = "0001_initial"  # the schema as it was before migrations existed
+VERSION_TABLE = "alembic_version"
+_PG_LOCK_KEY = 0x5E5F_0DE5  # pg_advisory_xact_lock: one schema change at a time across processes
+
+
+class SchemaOutdated(RuntimeError):
+    """The database is at an older migration than this code needs, and was not upgraded."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current = current
+        self.head = head
+        super().__init__(
+            f"The database is at migration {current}; this version needs {head}. "
+            "Run `service-orders db upgrade` (or set SO_DB_AUTO_UPGRADE=true)."
+        )
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer version of this code (a migration unknown here)."""
+
+    def __init__(self, current: str, head: str) -> None:
+        self.current = current
+        self.head = head
+        super().__init__(
+            f"The database is at migration {current}, which this version (at {head}) does not know: "
+            "it was upgraded by a newer version. Run that version, or restore a backup."
+        )
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "no migrations under storage/migrations/versions"
+    return head
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at; None when it has never been stamped (or is empty)."""
+    with engine.connect() as conn:
+        return _current(conn)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the migrations up to revision (default: the newest), in one transaction.
+
+    A database made before migrations existed (tables, no stamp) is first stamped at the baseline.
+    """
+    with engine.begin() as conn:
+        _lock(conn)
+        config = _alembic_config(conn)
+        if _current(conn) is None and _has_tables(conn):
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, revision)
+
+
+def _has_tables(conn: Connection) -> bool:
+    return bool(set(inspect(conn).get_table_names()) & set(SQLModel.metadata.tables))
+
+
+def _lock(conn: Connection) -> None:
+    # SQLite transactions already begin with BEGIN IMMEDIATE (the write lock); PostgreSQL needs one.
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+
+
+def create_schema(engine: Engine, auto_upgrade: bool = False) -> None:
+    """Make the database ready for this code (the embedded default needs no manual step).
+
+    - empty database: create the tables from the models and stamp the newest migration;
+    - tables but no migration stamp (made before migrations existed): stamp the baseline and
+      upgrade to the newest;
+    - stamped at an older migration: raise SchemaOutdated, or upgrade when auto_upgrade;
+    - stamped at a migration unknown here (a newer version upgraded it): raise SchemaTooNew;
+    - at the newest migration: nothing.
+    """
+    script = ScriptDirectory.from_config(_alembic_config())
+    head = script.get_current_head()
+    assert head is not None
+    with engine.begin() as conn:
+        _lock(conn)
+        config = _alembic_config(conn)
+        current = _current(conn)
+        if current == head:
+            return
+        if current is None:
+            if not _has_tables(conn):
+                SQLModel.metadata.create_all(conn)
+                command.stamp(config, head)
+                return
+            command.stamp(config, BASELINE_REVISION)
+            command.upgrade(config, head)
+            return
+        try:
+            script.get_revision(current)
+        except CommandError as exc:  # alembic.util.CommandError: "Can't locate revision ..."
+            raise SchemaTooNew(current, head) from exc
+        if not auto_upgrade:
+            raise SchemaOutdated(current, head)
+        command.upgrade(config, head)
 
 
 def drop_schema(engine: Engine) -> None:
-    SQLModel.metadata.drop_all(engine)
+    """Drop every table, the migration stamp included."""
+    with engine.begin() as conn:
+        _lock(conn)
+        SQLModel.metadata.drop_all(conn)
+        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.db import transaction
+from storage.db import SchemaOutdated, SchemaTooNew, transaction
 from storage.models import (
     Activity,
     Counter,
@@ -32,6 +32,17 @@ from workflow import effects as fx
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
 from workflow.snapshots import EffectView, LineView, NoteView, OrderView, RevisionView
+
+__all__ = [
+    "Policy",
+    "Refused",
+    "SchemaOutdated",
+    "SchemaTooNew",
+    "Workflow",
+    "channel_name",
+    "open_workflow",
+    "upgrade_database",
+]
 
 CHANNEL_NAME_MAX = 80  # Slack's limit
 SLUG_MAX = 40
@@ -915,10 +926,29 @@ class Workflow:
         )
 
 
-def open_workflow(database_url: str, policy: Policy | None = None) -> Workflow:
-    """A Workflow over database_url, creating the schema on first use."""
+def open_workflow(database_url: str, policy: Policy | None = None, auto_upgrade: bool = False) -> Workflow:
+    """A Workflow over database_url, creating the schema on first use.
+
+    A database made by an older version raises storage.db.SchemaOutdated unless auto_upgrade."""
     from storage.db import create_schema, make_engine
 
     engine = make_engine(database_url)
-    create_schema(engine)
+    try:
+        create_schema(engine, auto_upgrade=auto_upgrade)
+    except Exception:
+        engine.dispose()
+        raise
     return Workflow(engine, policy)
+
+
+def upgrade_database(database_url: str) -> tuple[str | None, str]:
+    """Run the migrations up to the newest; (revision before, revision after)."""
+    from storage.db import current_revision, head_revision, make_engine, upgrade
+
+    engine = make_engine(database_url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        return before, head_revision()
+    finally:
+        engine.dispose()

@@ -102,3 +102,31 @@ def test_effects_list_and_retry_a_failed_effect(tmp_path):
     assert "no failed effects" in run(["effects", "list", "--failed"], tmp_path, db).stdout
     again = run(["effects", "retry", str(first.id)], tmp_path, db)
     assert again.returncode == 2 and "not a failed effect" in again.stderr
+
+
+def test_an_older_database_is_not_upgraded_silently(tmp_path):
+    from storage.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001_initial")  # as the previous version left it
+    engine.dispose()
+    db = {"DATABASE_URL": url}
+    refused = run(["role", "list"], tmp_path, db)
+    assert refused.returncode == 2 and "service-orders db upgrade" in refused.stderr
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    upgraded = run(["db", "upgrade"], tmp_path, db)
+    assert upgraded.returncode == 0 and "0001_initial → 0002_effect_leases" in upgraded.stdout
+    assert run(["role", "list"], tmp_path, db).returncode == 0
+    assert "up to date" in run(["db", "upgrade"], tmp_path, db).stdout
+
+
+def test_auto_upgrade_setting_upgrades_on_start(tmp_path):
+    from storage.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001_initial")
+    engine.dispose()
+    result = run(["role", "list"], tmp_path, {"DATABASE_URL": url, "SO_DB_AUTO_UPGRADE": "true"})
+    assert result.returncode == 0 and "nobody has a role yet" in result.stdout

@@ -3,90 +3,17 @@ nothing is done twice. The bot runs as `service-orders serve` in a process of it
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from forms import ids
 from sandbox import FakeSlack
-from workflow.service import Workflow, open_workflow
+from tests.bot.processes import BotProcess, all_done, wait_until
+from workflow.service import open_workflow
 
 SECRET = "crash-test-secret"
 LAYLA, OGECHI = "U0LAYLA01", "U0OGECHI1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class BotProcess:
-    def __init__(self, fake: FakeSlack, db_url: str, log: Path) -> None:
-        self.port = free_port()
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SO_", "DATABASE_URL"))},
-            "SLACK_BOT_TOKEN": "xoxb-sandbox",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.url,
-            "DATABASE_URL": db_url,
-        }
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-        fake.request_url = f"http://127.0.0.1:{self.port}/slack/events"
-
-    def start(self) -> None:
-        out = self.log.open("a")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=Path(__file__).resolve().parents[2],
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"the bot did not start: {self.log.read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-
-def wait_until(check, timeout: float = 60.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def all_done(wf: Workflow) -> bool:
-    return not wf.pending_effects(now=wf.clock() + timedelta(days=1))
 
 
 @pytest.fixture
@@ -99,7 +26,7 @@ def crash_world(tmp_path):
     wf = open_workflow(db_url)
     wf.grant("test", LAYLA, "coordinator", check=False)
     wf.grant("test", OGECHI, "supervisor", check=False)
-    bot = BotProcess(fake, db_url, tmp_path / "bot.log")
+    bot = BotProcess(fake, db_url, tmp_path / "bot.log", SECRET)
     try:
         yield fake, wf, bot
     finally:

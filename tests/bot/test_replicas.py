@@ -1,0 +1,140 @@
+"""Three `service-orders serve` processes over one PostgreSQL database, requests landing on any of
+them: nothing happens twice, nothing is lost."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from forms import ids
+from sandbox import FakeSlack
+from storage.db import create_schema, drop_schema, make_engine
+from tests.bot.processes import BotProcess, all_done, wait_until
+from tests.conftest import _postgres_url
+from workflow.service import Workflow, channel_name
+
+SECRET = "replica-test-secret"
+LAYLA, OGECHI = "U0LAYLA01", "U0OGECHI1"
+ORDERS = 50
+
+
+def coordinator(n: int) -> str:
+    return f"U0COORD{n:03d}"
+
+
+@pytest.fixture
+def replicas(tmp_path):
+    url = _postgres_url()  # skips locally without PostgreSQL, fails in CI
+    engine = make_engine(url)
+    drop_schema(engine)
+    create_schema(engine)
+    wf = Workflow(engine)
+    wf.grant("test", LAYLA, "coordinator", check=False)
+    wf.grant("test", OGECHI, "supervisor", check=False)
+    fake = FakeSlack(signing_secret=SECRET)
+    fake.start()
+    fake.add_user(LAYLA, "layla", "Layla Haddad")
+    fake.add_user(OGECHI, "ogechi", "Ogechi Okafor")
+    for n in range(ORDERS):  # one coordinator per order: a person has one modal open at a time
+        fake.add_user(coordinator(n), f"coordinator{n}", f"Coordinator {n}")
+        wf.grant("test", coordinator(n), "coordinator", check=False)
+    bots = [BotProcess(fake, url, tmp_path / f"bot{i}.log", SECRET) for i in range(3)]
+    try:
+        for bot in bots:
+            bot.start()
+        fake.request_urls = [bot.url for bot in bots]  # a load balancer in front of the replicas
+        yield fake, wf, bots
+    finally:
+        for bot in bots:
+            bot.stop()
+        fake.stop()
+        engine.dispose()
+
+
+def test_three_replicas_fifty_orders_nothing_twice(replicas):
+    fake, wf, bots = replicas
+
+    def one_order(n: int) -> None:
+        # Each person's modal is their own: find it by the trigger the command carried.
+        user = coordinator(n)
+        result = fake.slash_command(user, "/so", "new")
+        assert result.status == 200, result.body_text
+        views = [
+            c.response["view"]
+            for c in fake.calls_to("views.open")
+            if c.params.get("trigger_id") == result.request["trigger_id"]
+        ]
+        assert len(views) == 1
+        view = views[0]["id"]
+        fake.fill(view, ids.CLIENT, ids.CLIENT, f"Client {n}")
+        fake.fill(view, ids.SITE, ids.SITE, "Site")
+        fake.fill(view, ids.TITLE, ids.TITLE, f"Order {n}")
+        fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
+        fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 h × 80")
+        assert fake.submit(user, view).status == 200
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one_order, range(ORDERS)))
+    wait_until(lambda: all_done(wf), timeout=120, what="every order's channel and card")
+
+    orders = [wf.find(str(n)) for n in range(1, ORDERS + 1)]
+    assert all(o is not None and o.channel_id and o.card_ts for o in orders)
+
+    def approve(order) -> None:  # type: ignore[no-untyped-def]
+        assert fake.click(OGECHI, order.channel_id, order.card_ts, ids.APPROVE).status == 200
+
+    order_list = list(orders)
+    random.shuffle(order_list)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(approve, order_list))
+    wait_until(lambda: all_done(wf), timeout=120, what="every approval's PDF")
+
+    so_channels = [c for c in fake.channels.values() if c.name.startswith("so-")]
+    assert len(so_channels) == ORDERS
+    # each order's own channel, under the name it asked for (no "-2" from a second create)
+    assert sorted(c.id for c in so_channels) == sorted(o.channel_id for o in orders)
+    assert all(fake.channels[o.channel_id].name == channel_name(o.number, o.client, o.title) for o in orders)
+    for order in orders:
+        messages = fake.messages(order.channel_id)
+        assert len([m for m in messages if m.get("blocks")]) == 1, order.number  # one card
+        assert fake.channels[order.channel_id].pins == [order.card_ts]
+        assert len([m for m in messages if "submitted *" in m.get("text", "")]) == 1
+        assert len([m for m in messages if "approved *" in m.get("text", "")]) == 1
+        assert wf.order(order.id).status == "in_progress"
+    shared_pdfs = [f["name"] for f in fake.files.values() if f.get("shared_to")]
+    assert sorted(shared_pdfs) == sorted(f"{o.number}-r1.pdf" for o in orders)
+    assert len(fake.dms(OGECHI)) == ORDERS
+    # the work was shared: every replica answered requests
+    assert len({c.params.get("trigger_id") for c in fake.calls_to("views.open")}) == ORDERS
+
+
+def test_one_event_delivered_to_every_replica_is_one_note(replicas):
+    fake, wf, bots = replicas
+    result = fake.slash_command(LAYLA, "/so", "new")
+    view = fake.calls_to("views.open")[-1].response["view"]["id"]
+    fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
+    fake.fill(view, ids.SITE, ids.SITE, "Site")
+    fake.fill(view, ids.TITLE, ids.TITLE, "Router")
+    assert fake.submit(LAYLA, view).status == 200 and result.status == 200
+    wait_until(lambda: all_done(wf), timeout=60, what="the order's channel")
+    order = wf.find("1")
+    event = {
+        "type": "message",
+        "channel": order.channel_id,
+        "user": LAYLA,
+        "text": "Gate code 1234",
+        "ts": "1764000000.002000",
+        "thread_ts": order.card_ts,
+        "channel_type": "group",
+        "event_ts": "1764000000.002000",
+    }
+    for retry, bot in enumerate(bots):
+        fake.request_urls = [bot.url]
+        assert fake.deliver_event(event, event_id="Ev0REPLICA", retry_num=retry or None).status == 200
+    wait_until(lambda: all_done(wf), timeout=60, what="the reaction")
+    with wf.engine.connect() as conn:
+        notes = conn.exec_driver_sql("select count(*) from activities where kind = 'note'").scalar()
+    assert notes == 1
+    assert len(fake.calls_to("reactions.add")) == 1
