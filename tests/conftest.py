@@ -18,15 +18,34 @@ ADMIN = "U0ADMIN01"
 EVERYONE = {**PEOPLE, PEDRO: "Pedro Sánchez", ADMIN: "Ana Admin"}
 
 
-@pytest.fixture
-def world(tmp_path) -> Iterator[World]:
-    """Layla coordinator, Ogechi supervisor, Diego field worker, Pedro nobody, Ana admin."""
-    with local_world(f"sqlite:///{tmp_path / 'so.db'}", people=EVERYONE, admins=(ADMIN,)) as w:
+@pytest.fixture(params=["sqlite", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    """Layla coordinator, Ogechi supervisor, Diego field worker, Pedro nobody, Ana admin — the real
+    bot over a SQLite file or a wiped PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'so.db'}"
+    else:
+        url = _postgres_url()
+        engine = make_engine(url)
+        drop_schema(engine)
+        engine.dispose()
+    with local_world(url, people=EVERYONE, admins=(ADMIN,)) as w:
         wf = w.runtime.workflow
         wf.grant("test", LAYLA, "coordinator", check=False)
         wf.grant("test", OGECHI, "supervisor", check=False)
         wf.grant("test", DIEGO, "field_worker", check=False)
         yield w
+
+
+def count_notes(world: World, order_id: int | None = None) -> int:
+    """How many notes the bot recorded (on one order, or on all)."""
+    query = "select count(*) from activities where kind = 'note'"
+    params: dict = {}
+    if order_id is not None:
+        query += " and order_id = :order_id"
+        params["order_id"] = order_id
+    with world.runtime.workflow.engine.connect() as conn:
+        return int(conn.execute(text(query), params).scalar_one())
 
 
 # A fresh database per test, on SQLite (a file) and on PostgreSQL. PostgreSQL comes from

@@ -23,7 +23,8 @@ QUANTITY_STEP = Decimal("0.001")
 
 def exact_quantity(q: Decimal) -> Decimal:
     """A quantity as stored: three decimals at most (what every database keeps the same)."""
-    return Decimal(q).quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP).normalize()
+    text = format(Decimal(q).quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP), "f")
+    return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)  # 1.500 → 1.5, 100 stays 100
 
 
 def exact_price(p: Decimal) -> Decimal:

@@ -803,8 +803,17 @@ class Workflow:
             .where(Revision.order_id == order_id, Revision.number == number)
             .order_by(col(Line.position))
         ).all()
+        # The same numbers from every backend (PostgreSQL's NUMERIC keeps trailing zeros).
         return [
-            LineView(r.kind, r.description, r.quantity, r.unit, r.unit_price, line_total(r)) for r in rows
+            LineView(
+                r.kind,
+                r.description,
+                exact_quantity(r.quantity),
+                r.unit,
+                exact_price(r.unit_price),
+                line_total(r),
+            )
+            for r in rows
         ]
 
     def _add_revision(

@@ -23,7 +23,7 @@ from tests.bot.helpers import (
     opened_view,
     submit_order,
 )
-from tests.conftest import ADMIN, PEDRO
+from tests.conftest import ADMIN, PEDRO, count_notes
 
 
 def pdf_text(content: bytes) -> str:
@@ -215,7 +215,7 @@ def test_role_command_for_admins_only(world):
 
 
 def test_a_retried_event_is_recorded_once(world):
-    fake, wf = world.fake, world.runtime.workflow
+    fake = world.fake
     order = submit_order(world)
     event = {
         "type": "message",
@@ -231,10 +231,7 @@ def test_a_retried_event_is_recorded_once(world):
     again = fake.deliver_event(event, event_id="Ev0RETRY01", retry_num=1, retry_reason="http_timeout")
     assert first.status == 200 and again.status == 200
     world.settle()
-    with wf.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "select count(*) from activities where kind = 'note' and order_id = ?", (order.id,)
-        ).scalar()
+    rows = count_notes(world, order.id)
     assert rows == 1
     assert len(fake.calls_to("reactions.add")) == 1
 

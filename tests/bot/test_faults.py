@@ -10,7 +10,7 @@ import threading
 from bot.demo import DIEGO, LAYLA, OGECHI, World
 from forms import ids
 from tests.bot.helpers import card, click, ephemerals_to, opened_view, submit_order
-from tests.conftest import ADMIN, PEDRO
+from tests.conftest import ADMIN, PEDRO, count_notes
 
 
 def pdfs(world: World) -> list[str]:
@@ -123,8 +123,7 @@ def test_the_same_event_three_times_is_one_note(world):
     for retry in (None, 1, 2):
         assert world.fake.deliver_event(event, event_id="Ev0THRICE1", retry_num=retry).status == 200
     world.settle()
-    with world.runtime.workflow.engine.connect() as conn:
-        notes = conn.exec_driver_sql("select count(*) from activities where kind = 'note'").scalar()
+    notes = count_notes(world)
     assert notes == 1
     assert len(world.fake.calls_to("reactions.add")) == 1
 
