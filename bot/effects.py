@@ -190,6 +190,10 @@ class Dispatcher:
         except (SlackClientError, OSError) as e:  # timeouts, connection errors, upload POST failures
             self._later(effect, type(e).__name__, self._backoff(effect), True)
             return
+        except Exception as e:  # a bug or a database hiccup: retried, then failed (and the admins told)
+            log.exception("effect %s (%s) raised", effect.id, effect.key)
+            self._later(effect, type(e).__name__, self._backoff(effect), True)
+            return
         self.wf.effect_done(effect.id)
 
     def _later(self, effect: EffectView, error: str, delay: float, attempted: bool) -> None:
@@ -430,9 +434,15 @@ class Dispatcher:
         self._channel(order)  # the DM links to the channel: wait until it exists
         text = messages.approval_request(order, self.settings.currency)
         # A DM whose answer was lost may be sent twice: reading DMs back would need im:history.
-        self._call(
-            ("chat.postMessage",), self.client.chat_postMessage, channel=effect.payload["user"], text=text
-        )
+        try:
+            self._call(
+                ("chat.postMessage",), self.client.chat_postMessage, channel=effect.payload["user"], text=text
+            )
+        except SlackApiError as e:
+            if e.response.get("error") not in USER_ERRORS | {"cannot_dm_bot", "channel_not_found"}:
+                raise
+            # Someone who left cannot be told; the order must not wait for them.
+            log.warning("cannot DM %s: %s", effect.payload["user"], e.response.get("error"))
 
     def _upload_pdf(self, effect: EffectView, order: OrderView | None) -> None:
         channel = self._channel(order)

@@ -237,3 +237,16 @@ def test_two_confirmations_from_the_same_revision_the_second_is_refused(world):
     assert wf.order(order.id).current_revision == 2
     assert str(wf.order(order.id).lines[0].quantity) == "3"  # Diego's, not merged with Ogechi's
     assert pdfs(world) == ["SO-0001-r1.pdf", "SO-0001-r2.pdf"]
+
+
+def test_a_supervisor_who_left_does_not_hold_up_the_order(world):
+    """Provoke: a second supervisor is deactivated before an order is submitted (the DM to them fails)."""
+    fake, wf = world.fake, world.runtime.workflow
+    wf.grant("test", PEDRO, "supervisor", check=False)
+    fake.remove_user(PEDRO)
+    order = submit_order(world)
+    assert not wf.effects("failed")
+    assert len(fake.dms(OGECHI)) == 1
+    assert texts(world, order.channel_id, "could not invite")  # Pedro could not be invited
+    approve(world, order)
+    assert pdfs(world) == ["SO-0001-r1.pdf"]
