@@ -1,0 +1,47 @@
+"""The benchmarks keep working: `bench/run.py --smoke` runs every benchmark with tiny counts.
+
+Benchmarks are not tests: this only checks that the script runs and reports; the numbers of a smoke
+run mean nothing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SECTIONS = (
+    "1. Ack latency (ms) and throughput",
+    "2. PDF rendering",
+    "4. Burst of submissions",
+)
+HEADERS = (
+    "request",  # table 1
+    "render ms",  # table 2
+    "minimum s",  # table 4
+)
+
+
+def test_bench_smoke(tmp_path):
+    out = tmp_path / "BENCH.md"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    written = out.read_text(encoding="utf-8")
+    for text in (proc.stdout, written):
+        for section in SECTIONS:
+            assert section in text
+        for header in HEADERS:
+            assert header in text
+        assert "3. " in text and "not measured" in text
+    assert "Smoke mode" in written
+    assert "--smoke" in written  # the exact command
+    assert "slack-bolt" in written and "fpdf2" in written and "SQLAlchemy" in written
+    assert not (ROOT / "BENCH.md").exists()
