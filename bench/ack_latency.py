@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-import socket
 import sqlite3
 import tempfile
 import threading
@@ -89,7 +88,6 @@ class Result:
     bare_insert_times: list[float] = field(default_factory=list)
     submit_times: list[float] = field(default_factory=list)
     approve_times: list[float] = field(default_factory=list)
-    socket_cells: list[Cell] = field(default_factory=list)  # table 1a
 
     def cell(self, app: str, kind: str, c: int) -> Cell:
         return next(x for x in self.cells if (x.app, x.kind, x.concurrency) == (app, kind, c))
@@ -148,29 +146,8 @@ def bare_app(secret: str, fake_url: str, db_path: Path | None, times: list[float
     return app
 
 
-class TcpServer(BackgroundServer):
-    """bot.runtime.BackgroundServer with its listening socket created as IPPROTO_TCP.
-
-    BackgroundServer binds ``socket.socket(AF_INET, SOCK_STREAM)``, whose ``proto`` is 0; asyncio
-    only turns Nagle off (TCP_NODELAY) on accepted sockets whose ``proto`` is IPPROTO_TCP, and
-    uvicorn writes a response's headers and body in two send() calls: on a keep-alive connection
-    every answer then waits ~40 ms for the client's delayed ACK (measured in table 1a). `service-
-    orders serve` (uvicorn.run with host and port) is not affected. The benchmark serves every
-    app through this subclass, otherwise identical, so that the 40 ms does not hide everything."""
-
-    def __init__(self, asgi: SlackASGI, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(asgi, host, port)
-        self.sock.close()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.host, self.port = self.sock.getsockname()[:2]
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-
-def serve(app: App, secret: str, as_is: bool = False) -> BackgroundServer:
-    asgi = SlackASGI(app, secret)
-    server = BackgroundServer(asgi, "127.0.0.1", 0) if as_is else TcpServer(asgi)
+def serve(app: App, secret: str) -> BackgroundServer:
+    server = BackgroundServer(SlackASGI(app, secret), "127.0.0.1", 0)
     server.start()
     return server
 
@@ -200,8 +177,8 @@ class RealWorld:
                 timezone="Europe/Madrid",
             )
         )
-        # as Runtime.serve_in_background, with the TCP_NODELAY fix of TcpServer
-        self.server = TcpServer(self.runtime.asgi())
+        # as Runtime.serve_in_background does
+        self.server = BackgroundServer(self.runtime.asgi(), "127.0.0.1", 0)
         self.server.start()
         self.runtime.dispatcher.start()
         self.fake.request_url = self.server.url
@@ -454,25 +431,6 @@ def run(smoke: bool, log=print) -> Result:  # type: ignore[no-untyped-def]
                 f"{sum(1 for x in fake.calls_to('views.open') if x.response.get('ok'))} of "
                 f"{len(fake.calls_to('views.open'))}"
             )
-            # 1a. the same bare app (a), served by BackgroundServer as it is and by TcpServer
-            n = 10 if smoke else 100
-            for as_is, label in ((True, "BackgroundServer as is"), (False, "TcpServer (IPPROTO_TCP)")):
-                srv = serve(bare_app(secret, fake.url, None), secret, as_is=as_is)
-                try:
-                    gen.run(srv.host, srv.port, "/slack/events", secret, slash_bodies(fake, 5), 1)
-                    res = gen.run(srv.host, srv.port, "/slack/events", secret, slash_bodies(fake, n), 1)
-                finally:
-                    srv.stop()
-                result.socket_cells.append(
-                    Cell(
-                        label,
-                        "/so new",
-                        1,
-                        [x.latency for x in res.samples],
-                        res.throughput,
-                        bad_answers(APP_A, "/so new", res),
-                    )
-                )
             failed = world.wf.effects("failed")
             result.notes.append(f"failed effects in the real app after the run: {len(failed)}")
         finally:
@@ -514,8 +472,8 @@ def tables(result: Result) -> list[Table]:
         f"{cfg.requests} requests per cell after a warm-up of {cfg.warmup} per app and request kind; "
         "closed loop, `c` keep-alive connections from a separate load-generator process; latency from "
         "sending the signed request to reading the whole answer.",
-        "All three apps: SlackASGI under uvicorn, served by bot.runtime.BackgroundServer with its "
-        "socket made IPPROTO_TCP (TcpServer, see 1a); process_before_response=True; the same signed "
+        "All three apps: SlackASGI under uvicorn, served by bot.runtime.BackgroundServer (its socket "
+        "is IPPROTO_TCP, so TCP_NODELAY is on); process_before_response=True; the same signed "
         "bodies. The fake Slack, the bot and its dispatcher share one process (as in bot.demo).",
         f"Approve: every click of the real app approves a different pending order "
         f"({result.precreated} pre-created through workflow.submit, channels and cards made by the "
@@ -539,10 +497,6 @@ def tables(result: Result) -> list[Table]:
         f"{ms(percentile(result.approve_times, 50))} ms; the INSERT+commit of (b): "
         f"{ms(percentile(result.bare_insert_times, 50))} ms (median of {len(result.bare_insert_times)})."
     )
-    socket_rows = [
-        [x.app, str(len(x.latencies)), ms(x.p(50)), ms(x.p(99)), f"{x.throughput:.0f}", str(x.errors)]
-        for x in result.socket_cells
-    ]
     return [
         Table(
             "1. Ack latency (ms) and throughput",
@@ -550,19 +504,6 @@ def tables(result: Result) -> list[Table]:
             rows,
             notes,
             text_columns=3,
-        ),
-        Table(
-            "1a. The serving socket: bare app (a), `/so new`, c=1, keep-alive",
-            ["server", "n", "p50", "p99", "req/s", "errors"],
-            socket_rows,
-            [
-                "bot.runtime.BackgroundServer binds socket.socket(AF_INET, SOCK_STREAM) (proto 0); asyncio "
-                "sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP, and uvicorn writes the headers "
-                "and the body of an answer in two send() calls: each answer on a kept-alive connection waits "
-                "for the client's delayed ACK (~40 ms on Linux). TcpServer (bench/ack_latency.py) only "
-                "creates the socket with IPPROTO_TCP; every other table serves through it. "
-                "`service-orders serve` (uvicorn.run(host, port)) is not affected.",
-            ],
         ),
     ]
 

@@ -66,7 +66,9 @@ class BackgroundServer:
     """uvicorn on a socket bound up front, so the port is known before it starts."""
 
     def __init__(self, asgi: SlackASGI, host: str, port: int) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets marked TCP, and
+        # uvicorn sends headers and body apart — each keep-alive answer would wait ~40 ms for an ACK.
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = self.sock.getsockname()[:2]

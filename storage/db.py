@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -19,6 +21,8 @@ import storage
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 DEFAULT_URL = "sqlite:///service-orders.db"
+READ_ONLY = "service_orders_read_only"  # execution option marking a read-only connection
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str = DEFAULT_URL, echo: bool = False) -> Engine:
@@ -45,9 +49,17 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # Take the write lock at the start: a read that later upgrades to a write can otherwise
-        # fail with "database is locked" instead of waiting for the busy timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            # A reader: under WAL it sees a snapshot and never waits for a writer.
+            conn.exec_driver_sql("BEGIN")
+        else:
+            # Take the write lock at the start: a read that later upgrades to a write can otherwise
+            # fail with "database is locked" instead of waiting for the busy timeout.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    # Writers of this process queue on a lock of ours, woken the moment it is free, instead of on
+    # SQLite's busy handler, which sleeps in steps of up to 100 ms (the long tail of the acks).
+    _WRITE_LOCKS[engine] = threading.RLock()
 
 
 # --- Schema and migrations -------------------------------------------------------------------
@@ -177,10 +189,16 @@ def drop_schema(engine: Engine) -> None:
         conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
 
+def reader(engine: Engine) -> Engine:
+    """The engine for reads only: on SQLite they take no write lock (and wait for none)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session whose work is committed together at the end, or not at all."""
-    with Session(engine, expire_on_commit=False) as session:
+    lock = _WRITE_LOCKS.get(engine)
+    with lock if lock is not None else nullcontext(), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.db import SchemaOutdated, SchemaTooNew, transaction
+from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction
 from storage.models import (
     Activity,
     Counter,
@@ -124,6 +124,7 @@ class Workflow:
         self, engine: Engine, policy: Policy | None = None, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self.engine = engine
+        self.reader = reader(engine)  # reads: no write lock taken on SQLite
         self.policy = policy or Policy()
         self.clock = clock
 
@@ -138,7 +139,7 @@ class Workflow:
                     pass
 
     def roles_of(self, user_id: str) -> frozenset[str]:
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             return self._roles(s, user_id)
 
     def _roles(self, s: Session, user_id: str) -> frozenset[str]:
@@ -175,7 +176,7 @@ class Workflow:
 
     def role_list(self) -> list[tuple[str, str]]:
         """(user id, role) pairs, sorted."""
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             rows = s.exec(select(RoleGrant.user_id, RoleGrant.role)).all()
             return sorted((u, r) for u, r in rows)
 
@@ -400,7 +401,7 @@ class Workflow:
 
     def check(self, order_id: int, actor: str, action: Action) -> OrderView:
         """The order, if actor may do action on it now (before opening a modal); else Refused."""
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             order = self._get(s, order_id)
             self._authorize(s, order, actor, action)
             return self._view(s, order)
@@ -443,7 +444,7 @@ class Workflow:
 
     # ---------------------------------------------------------------- reads
     def order(self, order_id: int) -> OrderView:
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             return self._view(s, self._get(s, order_id))
 
     def find(self, ref: str) -> OrderView | None:
@@ -451,12 +452,12 @@ class Workflow:
         m = re.fullmatch(r"\s*\*?(?:so-?)?0*(\d{1,9})\s*", ref, re.IGNORECASE)
         if not m:
             return None
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             order = s.exec(select(Order).where(Order.seq == int(m.group(1)))).first()
             return None if order is None else self._view(s, order)
 
     def find_by_channel(self, channel_id: str) -> OrderView | None:
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             order = s.exec(select(Order).where(Order.channel_id == channel_id)).first()
             return None if order is None else self._view(s, order)
 
@@ -464,7 +465,7 @@ class Workflow:
         """(my open orders, orders waiting for my approval)."""
         roles = self.roles_of(user_id)
         open_states = [Status.PENDING_APPROVAL, Status.IN_PROGRESS]
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             member_of = select(Member.order_id).where(Member.user_id == user_id, Member.role != "supervisor")
             mine = s.exec(
                 select(Order)
@@ -482,7 +483,7 @@ class Workflow:
             return [self._view(s, o) for o in mine], [self._view(s, o) for o in waiting]
 
     def revision(self, order_id: int, number: int) -> RevisionView:
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             order = self._get(s, order_id)
             rev = self._revision(s, order.id, number)
             lines = self._lines_of(s, order.id, number)
@@ -530,7 +531,7 @@ class Workflow:
         firsts = select(func.min(Effect.id)).where(unfinished, col(Effect.order_id).is_not(None))
         firsts = firsts.group_by(col(Effect.order_id))
         due = (col(Effect.not_before).is_(None)) | (col(Effect.not_before) <= now)
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             rows = s.exec(
                 select(Effect)
                 .where(Effect.status == "pending", due)
@@ -579,12 +580,12 @@ class Workflow:
             return res.rowcount or 0
 
     def has_pending_effects(self) -> bool:
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             n = s.exec(select(func.count()).select_from(Effect).where(Effect.status == "pending")).one()
             return n > 0
 
     def effects(self, status: str | None = None) -> list[EffectView]:
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             q = select(Effect).order_by(col(Effect.id))
             if status:
                 q = q.where(Effect.status == status)
@@ -653,7 +654,7 @@ class Workflow:
 
     def next_due(self) -> datetime | None:
         """When the earliest postponed pending effect becomes due (None when none waits)."""
-        with Session(self.engine) as s:
+        with Session(self.reader) as s:
             return s.exec(select(func.min(Effect.not_before)).where(Effect.status == "pending")).one()
 
     def retry_effect(self, effect_id: int) -> bool:
