@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -16,7 +17,11 @@ from fpdf import FPDF
 from pdf.document import OrderDocument
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# The regular face is the full DejaVu Sans. The bold face is cut down to Latin and punctuation
+# (pdf/fonts/subset_bold.py): fpdf2 parses and subsets every face of every document, and the full
+# bold one cost as much as the rest of a short order. Bold text draws the characters the cut-down
+# face lacks (Greek, Cyrillic, Hebrew, ...) in the regular face (OrderPdf.bold_text).
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold-subset.ttf"}
 FAMILY = "DejaVuSans"
 
 # Shown instead of a character the font cannot draw (emoji, CJK, ...); it is in both faces.
@@ -44,19 +49,28 @@ LINE_H = 4.6  # mm per wrapped line of body text
 
 
 @cache
+def _cmap(style: str) -> frozenset[int]:
+    with TTFont(FONT_DIR / FONT_FILES[style], lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
 def font_codepoints() -> frozenset[int]:
-    """Codepoints both the regular and bold face can draw (read once per process)."""
-    faces = []
-    for file_name in FONT_FILES.values():
-        with TTFont(FONT_DIR / file_name, lazy=True) as font:
-            faces.append(set(font.getBestCmap()))
-    return frozenset(set.intersection(*faces))
+    """Codepoints the text can hold: the regular face draws them all, bold text included."""
+    return _cmap("")
+
+
+def bold_codepoints() -> frozenset[int]:
+    """Codepoints the cut-down bold face draws itself; bold text draws the others in regular."""
+    return _cmap("B")
 
 
 def clean(text: str, *, multiline: bool = True) -> str:
     """Text safe to draw: NFC, control characters stripped, glyphs the font lacks replaced."""
+    text = str(text)
+    if text.isascii() and text.isprintable():  # the common case: the font draws all of these
+        return text
     covered = font_codepoints()
-    text = unicodedata.normalize("NFC", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     out: list[str] = []
     for ch in text:
         if ch == "\n" or ch in "\u2028\u2029":
@@ -130,6 +144,7 @@ class OrderPdf(FPDF):
         self.set_line_width(0.2)
         self.c_margin = CELL_PAD
         self._width_cache: dict[tuple[str, float, str], float] = {}
+        self._regular_fallback = False
 
     # -- page furniture ---------------------------------------------------------------------
 
@@ -137,10 +152,12 @@ class OrderPdf(FPDF):
         doc = self.doc
         half = self.epw / 2
         self.set_xy(MARGIN, 10)
-        self.set_font(FAMILY, "B", 12)
         self.set_text_color(0)
-        self.cell(half, 6, self.fit(clean(doc.company, multiline=False), half))
-        self.cell(half, 6, self.fit(clean(f"Service order {doc.number}", multiline=False), half), align="R")
+        company = clean(doc.company, multiline=False)
+        number = clean(f"Service order {doc.number}", multiline=False)
+        with self.bold_text(12, company + number):
+            self.cell(half, 6, self.fit(company, half))
+            self.cell(half, 6, self.fit(number, half), align="R")
         self.set_xy(MARGIN, 16)
         self.set_font(FAMILY, "", 8.5)
         self.set_text_color(GREY_TEXT)
@@ -161,6 +178,27 @@ class OrderPdf(FPDF):
         self.set_text_color(0)
 
     # -- text helpers -----------------------------------------------------------------------
+
+    @contextmanager
+    def bold_text(self, size: float, text: str) -> Iterator[None]:
+        """The bold face at `size` for drawing `text` (already cleaned) in the block.
+
+        The bold face is cut down (see FONT_FILES): when `text` holds a character it lacks, fpdf2's
+        fallback draws that character in the regular face for the block. The fallback is off
+        otherwise, as it sends every character of every text through a slow path.
+        """
+        self.set_font(FAMILY, "B", size)
+        bold = bold_codepoints()
+        needed = not self._regular_fallback and any(ord(ch) not in bold for ch in text if ch != "\n")
+        if needed:
+            self._regular_fallback = True
+            self.set_fallback_fonts([FAMILY], exact_match=False)
+        try:
+            yield
+        finally:
+            if needed:
+                self.set_fallback_fonts([])
+                self._regular_fallback = False
 
     def text_width(self, text: str) -> float:
         key = (self.font_style, self.font_size_pt, text)
@@ -218,8 +256,8 @@ class OrderPdf(FPDF):
         if self.will_page_break(keep):
             self.add_page()
         self.ln(3)
-        self.set_font(FAMILY, "B", 11)
-        self.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+        with self.bold_text(11, title):
+            self.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
         self.set_font(FAMILY, "", BODY_SIZE)
 
     def paragraph(self, text: str, *, style: str = "", size: float = BODY_SIZE, grey: bool = False) -> None:
@@ -232,8 +270,13 @@ class OrderPdf(FPDF):
     # -- blocks -----------------------------------------------------------------------------
 
     def facts(self, left: Sequence[tuple[str, str]], right: Sequence[tuple[str, str]]) -> None:
-        """Two columns of label/value pairs; each value wraps (at most 8 lines)."""
+        """Two columns of label/value pairs; each value wraps (at most 8 lines).
+
+        Drawn with text() where cell() would put the text (see table()); the block sits at the top
+        of the first page, so it never reaches the page break (5 values of 8 lines fit).
+        """
         label_w, value_w = 27.0, self.epw / 2 - 27.0
+        pad = self.c_margin
         top = self.y
         bottom = top
         for column, pairs in enumerate((left, right)):
@@ -244,31 +287,40 @@ class OrderPdf(FPDF):
                 lines = self.wrap(clean(value), value_w)
                 if len(lines) > 8:
                     lines = lines[:7] + [self.fit(lines[7] + ELLIPSIS, value_w)]
-                self.set_xy(x, y)
                 self.set_font(FAMILY, "", 8.5)
                 self.set_text_color(GREY_TEXT)
-                self.cell(label_w, LINE_H, label)
+                self.text(x + pad, y + 0.5 * LINE_H + 0.3 * self.font_size, label)
                 self.set_text_color(0)
                 self.set_font(FAMILY, "", BODY_SIZE)
+                baseline = 0.5 * LINE_H + 0.3 * self.font_size
                 for n, line in enumerate(lines):
-                    self.set_xy(x + label_w, y + n * LINE_H)
-                    self.cell(value_w, LINE_H, line)
+                    if line:
+                        self.text(x + label_w + pad, y + n * LINE_H + baseline, line)
                 y += max(len(lines), 1) * LINE_H + 0.8
             bottom = max(bottom, y)
         self.set_xy(MARGIN, bottom)
 
     def table_header(self, columns: Sequence[_Column]) -> None:
-        self.set_font(FAMILY, "B", 8.5)
         self.set_fill_color(HEADER_FILL)
         self.set_x(MARGIN)
-        for col in columns:
-            self.cell(col.width, 6, col.title, align=col.align, fill=True)
+        with self.bold_text(8.5, "".join(col.title for col in columns)):
+            for col in columns:
+                self.cell(col.width, 6, col.title, align=col.align, fill=True)
         self.ln(6)
+        # Back to the text colour: text() then draws without a colour change of its own.
+        self.set_fill_color(0)
         self.set_font(FAMILY, "", BODY_SIZE)
 
     def table(self, columns: Sequence[_Column], rows: Sequence[Sequence[str]]) -> None:
-        """Rows of cleaned text; cells wrap; the header repeats at the top of each new page."""
+        """Rows of cleaned text; cells wrap; the header repeats at the top of each new page.
+
+        The cells are drawn with text() where cell() would place them (x after the padding, or
+        right-aligned; the baseline as cell() puts it): cell() costs several times as much a call,
+        and the regular face draws every cleaned character, so no fallback is needed here.
+        """
         self.set_font(FAMILY, "", BODY_SIZE)
+        baseline = 0.5 * LINE_H + 0.3 * self.font_size
+        pad = self.c_margin
         if self.will_page_break(6 + LINE_H + 1):
             self.add_page()
         self.table_header(columns)
@@ -291,18 +343,22 @@ class OrderPdf(FPDF):
                 x = MARGIN
                 for col, lines in zip(columns, cells, strict=True):
                     if n < len(lines) and lines[n]:
-                        self.set_xy(x, y)
-                        self.cell(col.width, LINE_H, lines[n], align=col.align)
+                        text = lines[n]
+                        if col.align == "R":
+                            self.text(x + col.width - pad - self.text_width(text), y + baseline, text)
+                        else:
+                            self.text(x + pad, y + baseline, text)
                     x += col.width
             self.set_y(top + max(len(c) for c in cells) * LINE_H + 0.5)
             self.line(MARGIN, self.y, right, self.y)
 
     def total_row(self, label: str, amount: str) -> None:
-        self.set_font(FAMILY, "B", 10)
         if self.will_page_break(7):
             self.add_page()
         self.ln(1)
-        self.cell(0, 6, f"{label} {amount}", align="R", new_x="LMARGIN", new_y="NEXT")
+        text = f"{label} {amount}"
+        with self.bold_text(10, text):
+            self.cell(0, 6, text, align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_font(FAMILY, "", BODY_SIZE)
 
 
@@ -325,8 +381,9 @@ def render(doc: OrderDocument) -> bytes:
     pdf.set_creator("Service Orders for Slack")
     pdf.add_page()
 
-    pdf.set_font(FAMILY, "B", 14)
-    pdf.multi_cell(0, 7, clean(doc.title) or "Untitled", new_x="LMARGIN", new_y="NEXT")
+    title = clean(doc.title) or "Untitled"
+    with pdf.bold_text(14, title):
+        pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     status = doc.status if not doc.outcome else f"{doc.status} {DASH} {doc.outcome}"
     pdf.facts(
@@ -410,8 +467,9 @@ def render(doc: OrderDocument) -> bytes:
         for note in doc.notes:
             if pdf.will_page_break(2 * LINE_H):
                 pdf.add_page()
-            pdf.set_font(FAMILY, "B", BODY_SIZE)
-            pdf.write(LINE_H, clean(f"{note.author} \u00b7 {when(note.at)}: ", multiline=False))
+            byline = clean(f"{note.author} \u00b7 {when(note.at)}: ", multiline=False)
+            with pdf.bold_text(BODY_SIZE, byline):
+                pdf.write(LINE_H, byline)
             pdf.set_font(FAMILY, "", BODY_SIZE)
             pdf.write(LINE_H, clean(note.text))
             pdf.ln(LINE_H)

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from pdf import DocChange, DocLine, DocNote, OrderDocument, render
-from pdf.render import REPLACEMENT, TOTAL_PAGES, clean, font_codepoints, quantity
+from pdf.fonts import subset_bold
+from pdf.render import (
+    ARROW,
+    CHANGE_COLUMNS,
+    DASH,
+    LINE_COLUMNS,
+    REPLACEMENT,
+    TOTAL_PAGES,
+    bold_codepoints,
+    clean,
+    font_codepoints,
+    quantity,
+)
 
 
 def line(description: str, qty: str = "2", unit_price: str = "45.00", kind: str = "material") -> DocLine:
@@ -74,6 +88,23 @@ def pages(pdf: bytes) -> list[str]:
 
 def text_of(pdf: bytes) -> str:
     return " ".join(pages(pdf))
+
+
+def font_runs(pdf: bytes) -> list[tuple[str, bool]]:
+    """Each drawn run of text, stripped, and whether it is in the bold face, in drawing order."""
+    runs: list[tuple[str, bool]] = []
+
+    def visit(text, cm, tm, font, size) -> None:  # type: ignore[no-untyped-def]
+        if text.strip():
+            runs.append((text.strip(), str(font["/BaseFont"]).endswith("DejaVuSansBold")))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def joined(runs: list[tuple[str, bool]], bold: bool) -> str:
+    return " ".join(text for text, is_bold in runs if is_bold == bold)
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +254,82 @@ def test_thousand_lines_flow_onto_pages_with_the_header_repeated() -> None:
         assert column in texts[1], column
     assert "Item 0000" in texts[0] and "Item 0999" in " ".join(texts)
     assert "Total EUR 90,000.00" in " ".join(texts)
+
+
+def test_headings_titles_and_totals_are_drawn_in_the_bold_face_and_the_rest_in_regular() -> None:
+    pdf = render(order())
+    runs = font_runs(pdf)
+    bold, regular = joined(runs, True), joined(runs, False)
+    for expected in [
+        "Nordic Heat & Service AB",
+        "Service order SO-0042",
+        "Boiler service at Storgatan",
+        "Lines",
+        "Unit price",
+        f"Before {ARROW} after",
+        "Total EUR 1,815.00",
+        "Changes since revision 2",
+        "Erik Lund · 2025-01-14 10:02:",
+    ]:
+        assert expected in bold, expected
+    for expected in ["Replace pressure valve", "1,725.00", "Åkesson Fastigheter AB", "Pump is noisy"]:
+        assert expected in regular, expected
+        assert expected not in bold, expected
+    # Real bold glyphs, no faux bold: no text is stroked (the text render mode is never set).
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        assert b" Tr" not in page.get_contents().get_data()
+
+
+def test_bold_text_draws_what_the_cut_down_bold_face_lacks_in_the_regular_face(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    greek, cyrillic, hebrew = "Ελλάς", "Кириллица", "שלום"
+    outside = {ord(ch) for ch in greek + cyrillic + hebrew}
+    assert outside <= font_codepoints() and not outside & bold_codepoints()
+    doc = order(
+        company=f"Łódź {greek}",
+        title=f"Ștefan {cyrillic} {hebrew}",
+        notes=[DocNote(greek, datetime(2025, 1, 14, 10, 2), "Done.")],
+    )
+    with caplog.at_level(logging.WARNING):
+        pdf = render(doc)
+    assert "missing" not in caplog.text  # fpdf2 warns of glyphs a font lacks
+    runs = font_runs(pdf)
+    assert ("Łódź", True) in runs and ("Ștefan", True) in runs
+    for word in (greek, cyrillic):
+        assert (word, False) in runs, word
+    assert (hebrew, False) in runs or (hebrew[::-1], False) in runs  # RTL is drawn as stored
+    assert ("· 2025-01-14 10:02:", True) in runs  # back to bold after the note author's Greek
+    assert render(doc) == pdf
+
+
+def test_character_neither_face_draws_becomes_the_replacement_also_in_bold() -> None:
+    runs = font_runs(render(order(title="Boiler 漢字 🚀 service")))
+    assert (f"Boiler {REPLACEMENT}{REPLACEMENT} {REPLACEMENT} service", True) in runs
+
+
+def test_a_title_drawn_with_the_regular_fallback_across_pages_keeps_the_page_numbers() -> None:
+    title = "Ελληνικά heading words " * 250
+    pdf = render(order(title=title))
+    texts = pages(pdf)
+    assert len(texts) >= 2
+    for n, text in enumerate(texts, start=1):
+        assert f"Page {n} of {len(texts)}" in text
+    assert sum(text.count("Ελληνικά") for text in texts) == 250
+    assert "Total EUR 1,815.00" in " ".join(texts)
+
+
+def test_shipped_bold_face_is_what_its_script_cuts_from_the_full_face() -> None:
+    with TTFont(subset_bold.SOURCE, lazy=True) as full, TTFont(subset_bold.TARGET, lazy=True) as cut:
+        full_cmap, cut_cmap = full.getBestCmap(), cut.getBestCmap()
+        assert sorted(cut_cmap) == subset_bold.wanted(set(full_cmap))
+        for codepoint, glyph in cut_cmap.items():  # same advance widths: the layout is unchanged
+            assert cut["hmtx"][glyph] == full["hmtx"][full_cmap[codepoint]]
+    assert bold_codepoints() == frozenset(cut_cmap)
+    # What the renderer itself writes in bold never needs the fallback.
+    fixed = "".join(col.title for col in LINE_COLUMNS + CHANGE_COLUMNS)
+    fixed += "Service order Description Lines Approval Field workers Revision note Changes since Notes"
+    fixed += f"Total: 0123456789,.- \u00b7 {ARROW} {DASH} {REPLACEMENT} Untitled"
+    assert {ord(ch) for ch in fixed} <= bold_codepoints()
+    # clean() passes printable ASCII through as it is: the regular face must draw all of it.
+    assert set(range(0x20, 0x7F)) <= font_codepoints()
