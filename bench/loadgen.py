@@ -121,6 +121,10 @@ class Generator:
     def __init__(self) -> None:
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
+    def start(self) -> None:
+        """Start the generator's process now (it keeps the priority this process has now)."""
+        self.pool.submit(int).result()
+
     def run(self, *args, **kwargs) -> LoadResult:  # type: ignore[no-untyped-def]
         return self.pool.submit(run_load, *args, **kwargs).result()
 

@@ -8,8 +8,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.effects import Dispatcher
 from bot.listeners import register_listeners
+from bot.worker import Worker
 from workflow.service import Workflow
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def malformed(body: object) -> str:
     return ""
 
 
-def create_app(settings: Settings, workflow: Workflow, dispatcher: Dispatcher, client: WebClient) -> App:
+def create_app(settings: Settings, workflow: Workflow, dispatcher: Worker, client: WebClient) -> App:
     """A Bolt app that verifies every request's signature and acks once the listener is done.
 
     process_before_response=True: listeners only parse, run one transaction and ack (slow work is

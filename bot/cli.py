@@ -1,15 +1,20 @@
-"""The console script: service-orders run | serve | demo | role."""
+"""The console script: service-orders run | serve | demo | role | db | effects | export."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import time
+from typing import TYPE_CHECKING, TextIO
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import WORKER_MODES, ConfigError, Settings, load_settings
 from workflow.service import SchemaOutdated, SchemaTooNew
+
+if TYPE_CHECKING:
+    from workflow.export import ExportStats
 
 log = logging.getLogger("service_orders")
 
@@ -21,10 +26,19 @@ class CommandError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="service-orders", description="Service Orders for Slack")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)")
+    run = sub.add_parser("run", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)")
     serve = sub.add_parser("serve", help="serve HTTP mode: POST /slack/events, GET /healthz")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
+    for p in (run, serve):
+        p.add_argument(
+            "--worker",
+            choices=WORKER_MODES,
+            default="process",
+            help="where the work after each ack runs: a child process (default), a thread of this "
+            "process, or none (a `service-orders work` process runs it)",
+        )
+    sub.add_parser("work", help="run only the worker: carry out stored commands, perform Slack actions")
     demo = sub.add_parser("demo", help="play the seed use case against a local Slack-compatible server")
     demo.add_argument("--out", default="demo-output", help="folder for the PDFs (default: demo-output)")
     role = sub.add_parser("role", help="grant, revoke and list roles")
@@ -44,22 +58,49 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--pending", action="store_true", help="only the pending ones")
     retry = effects_sub.add_parser("retry", help="queue a failed effect again (the dispatcher performs it)")
     retry.add_argument("effect_id", type=int)
+    export = sub.add_parser("export", help="export orders with their lines, as CSV or JSON Lines")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    orders = export_sub.add_parser(
+        "orders",
+        help="every matching order: CSV (one row per line) or JSON Lines (one order per line)",
+        description="Filters narrow the export; without any, every order is exported.",
+    )
+    orders.add_argument("--format", choices=("csv", "json"), default="csv", help="default: csv")
+    orders.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        help="pending, in_progress, closed, rejected, cancelled, open or ended (repeat, or a,b)",
+    )
+    orders.add_argument("--client", default="", help="a part of the client's name (any case)")
+    orders.add_argument("--from", dest="date_from", default="", help="planned on or after: YYYY-MM-DD")
+    orders.add_argument("--to", dest="date_to", default="", help="planned on or before: YYYY-MM-DD")
+    orders.add_argument("--text", default="", help="words that must all be in the title or description")
+    orders.add_argument("--out", default="-", help="the file to write (default: standard output)")
 
     args = parser.parse_args(argv)
     load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env where the command runs
     logging.basicConfig(
-        level=logging.INFO if args.command in ("run", "serve") else logging.WARNING,
+        level=logging.INFO if args.command in ("run", "serve", "work") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Bolt logs a refused request's body at INFO: message contents stay out of our logs.
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per glyph table subset per PDF
     try:
         if args.command == "run":
-            return run_socket_mode(load_settings(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")))
+            return run_socket_mode(load_settings(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")), args.worker)
         if args.command == "serve":
             return serve_http(
-                load_settings(require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")), args.host, args.port
+                load_settings(require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")),
+                args.host,
+                args.port,
+                args.worker,
             )
+        if args.command == "work":
+            from bot.worker import run_worker
+
+            return run_worker(load_settings(require=("SLACK_BOT_TOKEN",)))
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -70,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return manage_effects(load_settings(), args)
         if args.command == "db":
             return upgrade_db(load_settings())
+        if args.command == "export":
+            return export_orders(load_settings(), args)
     except (ConfigError, CommandError, SchemaOutdated, SchemaTooNew) as e:
         print(f"service-orders: {e}", file=sys.stderr)
         return 2
@@ -78,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_socket_mode(settings: Settings) -> int:
+def run_socket_mode(settings: Settings, worker: str = "process") -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.runtime import Runtime
 
-    runtime = Runtime.build(settings)
+    runtime = Runtime.build(settings, worker)
     runtime.dispatcher.start()
     log.info("connecting to Slack in Socket Mode")
     try:
@@ -93,12 +136,12 @@ def run_socket_mode(settings: Settings) -> int:
     return 0
 
 
-def serve_http(settings: Settings, host: str, port: int) -> int:
+def serve_http(settings: Settings, host: str, port: int, worker: str = "process") -> int:
     import uvicorn
 
     from bot.runtime import Runtime
 
-    runtime = Runtime.build(settings)
+    runtime = Runtime.build(settings, worker)
     runtime.dispatcher.start()
     log.info("serving Slack requests on http://%s:%s/slack/events", host, port)
     try:
@@ -173,6 +216,98 @@ def manage_effects(settings: Settings, args: argparse.Namespace) -> int:
     if not rows:
         print(f"no {status or ''} effects".replace("  ", " "))
     return 0
+
+
+def export_orders(settings: Settings, args: argparse.Namespace) -> int:
+    """Stream the matching orders to --out (a temporary file renamed at the end: never half a file)."""
+    import contextlib
+    import io
+    import os
+    import tempfile
+    from datetime import datetime
+
+    from forms import filters_from_fields
+    from workflow import search
+    from workflow.export import write_csv, write_json_lines
+    from workflow.service import Policy, open_workflow
+
+    parsed = filters_from_fields(
+        datetime.now(settings.tz).date(),
+        statuses=args.status,
+        client=args.client,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        text=args.text,
+    )
+    if parsed.value is None:
+        raise CommandError("; ".join(f"{t}: {m}" for t, m in parsed.errors.items()).replace("`", ""))
+    wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
+    progress = None
+    if sys.stderr.isatty():
+        progress = ProgressBar(search.count(wf.reader, parsed.value, None, ()), sys.stderr)
+    write = write_csv if args.format == "csv" else write_json_lines
+    orders = wf.export_orders(parsed.value, None)  # the command line sees every order
+    if args.out == "-":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            write(orders, out, progress=progress)
+            out.flush()
+        except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        finally:
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                out.detach()  # sys.stdout stays usable
+            if progress:
+                progress.done()
+        return 0
+    target = os.path.abspath(args.out)
+    if os.path.isdir(target):
+        raise CommandError(f"--out {args.out} is a folder: give a file name")
+    try:
+        fd, part = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=os.path.dirname(target))
+    except OSError as e:
+        raise CommandError(f"cannot write to {args.out}: {e.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            stats = write(orders, out, progress=progress)
+        os.replace(part, target)
+    finally:
+        if progress:
+            progress.done()
+        if os.path.exists(part):
+            os.unlink(part)
+    lines = f", {stats.rows} rows" if args.format == "csv" else ""
+    print(f"exported {stats.orders} orders{lines} to {args.out}")
+    return 0
+
+
+class ProgressBar:
+    """[#######-------------]  35%  3,500/10,000 orders, redrawn in place on a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream = total, stream
+        self.shown = -1.0
+        self.last = 0.0
+
+    def __call__(self, stats: ExportStats) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and stats.orders < self.total:
+            return  # a terminal redrawn 10 times a second is smooth; more only costs
+        self.last = now
+        share = min(1.0, stats.orders / self.total) if self.total else 1.0
+        filled = int(share * self.WIDTH)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)  # ASCII: any terminal shows it
+        self.stream.write(f"\r[{bar}] {share:4.0%}  {stats.orders:,}/{self.total:,} orders")
+        self.stream.flush()
+        self.shown = share
+
+    def done(self) -> None:
+        if self.shown >= 0:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 if __name__ == "__main__":

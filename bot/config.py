@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///service-orders.db"
 
+# Where the work after each ack runs (see bot.worker): a child process, a thread, or elsewhere.
+WORKER_MODES = ("process", "thread", "none")
+
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names it."""

@@ -16,13 +16,14 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import messages
+from bot import inbox, messages, replies
 from bot.cards import card_text, order_card
 from bot.config import Settings
 from bot.documents import order_document
+from bot.exports import send_export
 from pdf import render
 from workflow import effects as fx
-from workflow.service import Workflow
+from workflow.service import Refused, Workflow
 from workflow.snapshots import EffectView, OrderView
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Dispatcher:
         settings: Settings,
         poll_seconds: float = 2.0,
         lease_seconds: float = 300.0,
+        wake_event=None,  # type: ignore[no-untyped-def]  # a multiprocessing.Event in a worker process
     ) -> None:
         self.wf = workflow
         self.client = client
@@ -73,7 +75,7 @@ class Dispatcher:
         # calls with a 30 s timeout each), so that no other process takes one still under way.
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
-        self._wake = threading.Event()
+        self._wake = wake_event if wake_event is not None else threading.Event()
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._thread: threading.Thread | None = None
@@ -91,6 +93,8 @@ class Dispatcher:
             fx.UPLOAD_PDF: self._upload_pdf,
             fx.REACT: self._react,
             fx.ALERT: self._alert,
+            fx.EXPORT_CSV: lambda effect, order: send_export(self, effect),
+            fx.REPLY: self._reply,
         }
 
     # ------------------------------------------------------------------ running
@@ -124,7 +128,11 @@ class Dispatcher:
             self.wake()
             # idle, and nothing left that will run later either (postponed effects count)
             later = self.wf.clock() + timedelta(days=1)
-            if self._idle.wait(0.05) and not self.wf.pending_effects(now=later):
+            if (
+                self._idle.wait(0.05)
+                and not self.wf.has_pending_commands()
+                and not self.wf.pending_effects(now=later)
+            ):
                 return True
         return False
 
@@ -151,14 +159,22 @@ class Dispatcher:
         return min(self.poll_seconds, max(0.01, wait))
 
     def run_once(self) -> int:
-        """Perform every effect that is due now (one per order per pass); the number performed."""
-        count = 0
+        """Carry out the commands in the inbox, then perform every effect that is due now (one per
+        order per pass); the number of both."""
+        count = self.run_commands()
         for effect in self.wf.claim_effects(self.worker, self.lease_seconds):
             if self._stop.is_set():
                 break
             self.perform(effect)
             count += 1
         return count
+
+    def run_commands(self, limit: int = 20) -> int:
+        """Carry out up to limit commands from the inbox (the oldest first); the number taken."""
+        with self.wf.claimed_commands(limit) as commands:
+            for command in commands:
+                inbox.carry_out(self.wf, command)
+        return len(commands)
 
     def perform(self, effect: EffectView) -> None:
         order = self.wf.order(effect.order_id) if effect.order_id is not None else None
@@ -486,6 +502,35 @@ class Dispatcher:
             timestamp=p["ts"],
             name=p["name"],
         )
+
+    def _reply(self, effect: EffectView, order: OrderView | None) -> None:
+        """The answer to a command carried out after its ack: in the form, or to the clicker."""
+        p = effect.payload
+        to = p.get("to") or {}
+        refusal = Refused.from_dict(p["refusal"]) if p.get("refusal") else None
+        text = messages.refusal(refusal, self.settings.tz) if refusal else ""
+        if not refusal and p.get("command") == inbox.SUBMIT and p.get("order") is not None:
+            text = messages.submitted(self.wf.order(int(p["order"])))
+        if not text:
+            return
+        if to.get("external_id"):
+            title = "Not submitted" if refusal else "Order submitted"
+            try:
+                self._call(
+                    ("views.update",),
+                    self.client.views_update,
+                    external_id=to["external_id"],
+                    view=replies.notice_view(title, text),
+                )
+            except SlackApiError as e:
+                if e.response.get("error") != "not_found":
+                    raise
+                # Not yet known to Slack (the ack that names it may still be on its way), or closed
+                # by the person: look again a few times, then let it be.
+                if effect.attempts < 5:
+                    raise Retry("not_found", 0.1 * 2**effect.attempts) from None
+            return
+        replies.tell(self.client, to.get("response_url"), to.get("channel"), to.get("user"), text)
 
     def _alert(self, effect: EffectView, order: OrderView | None) -> None:
         """Tell an admin (DM) or the order's channel that an effect failed and how to retry it."""

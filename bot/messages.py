@@ -5,19 +5,24 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.cards import STATUS_ICON, lines_summary, mrkdwn_escape, slack_date
+from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
 from workflow.money import money_text
 from workflow.rules import OUTCOME_TEXT
 from workflow.service import Refused
 from workflow.snapshots import OrderView
 
-HELP = """*Service orders* — `/so` commands:
+HELP = f"""*Service orders* — `/so` commands:
 • `/so` or `/so new` — open the *New service order* form (coordinators, admins)
 • `/so list` — your open orders and the orders waiting for your approval
+• `/so list FILTERS` — search the orders you can see, newest first: \
+`/so list status:open client:acme`, `/so list mine from:2026-11-01 router`
+• `/so export FILTERS` — the same orders with their lines, as a CSV file in a direct message
 • `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
 • `/so role @user ROLE` — give a role: admin, coordinator, supervisor, field_worker (admins)
 • `/so role revoke @user ROLE`, `/so role list` (admins)
 • `/so help` — this help
+*Filters:* {FILTER_SYNTAX}
 Each order gets its own channel with a pinned card: approve, reject, add field workers, create \
 confirmations and close the order from its buttons. Reply in the card's thread to add notes and photos."""
 
@@ -67,6 +72,14 @@ def approval_request(order: OrderView, currency: str) -> str:
     return (
         f":bell: *{order.number}* — {mrkdwn_escape(order.title)} for {mrkdwn_escape(order.client)} "
         f"({currency} {money_text(order.total)}) waits for your approval in {channel_ref(order)}."
+    )
+
+
+def submitted(order: OrderView) -> str:
+    """The form, once its order is stored."""
+    return (
+        f":white_check_mark: *{order.number}* is submitted and waits for approval.\n"
+        "Its channel is being created and you are invited to it: the order card is pinned there."
     )
 
 
@@ -131,3 +144,41 @@ def effect_failed(alert: dict) -> str:
         f"with `service-orders effects retry {alert.get('effect_id')}` "
         f"(`service-orders effects list --failed` lists them all)."
     )
+
+
+def bad_filters(errors: dict[str, str], verb: str) -> str:
+    """The answer to `/so list` or `/so export` with filters that cannot be read: each bad token
+    and what is allowed instead, then the whole grammar."""
+    done = "nothing was exported" if verb == "export" else "nothing was searched"
+    rows = [f"• `{_code(token)}` — {message}" for token, message in errors.items()]
+    return (
+        f"I could not read {'this filter' if len(rows) == 1 else 'these filters'}, so {done}:\n"
+        + "\n".join(rows)
+        + f"\n\n*Filters:* {FILTER_SYNTAX}"
+    )
+
+
+def _code(text: str) -> str:
+    """User text inside `backticks`: escaped, and no backtick of its own to end the span early."""
+    return mrkdwn_escape(text).replace("`", "'")
+
+
+LIST_TIP = "\n_Search with filters: `/so list status:closed client:acme` — `/so help` lists them all._"
+
+
+def export_queued(filter_text: str) -> str:
+    what = f"the orders matching `{_code(filter_text)}`" if filter_text else "all the orders you can see"
+    return f"Preparing your export… I will send {what} to you as a CSV file in a direct message."
+
+
+def export_sent(filter_text: str, orders: int, rows: int) -> str:
+    what = f" matching `{_code(filter_text)}`" if filter_text else ""
+    return (
+        f":page_facing_up: Your export: {orders} order{'s' if orders != 1 else ''}{what}, "
+        f"{rows} row{'s' if rows != 1 else ''} (one per order line)."
+    )
+
+
+def export_empty(filter_text: str) -> str:
+    what = f" match `{_code(filter_text)}`" if filter_text else " are visible to you"
+    return f"Your export is empty: no orders{what}, so there is no file."

@@ -15,7 +15,8 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.effects import Dispatcher
 from bot.server import SlackASGI
-from workflow.service import Policy, Workflow, open_workflow
+from bot.worker import NoWorker, Worker, WorkerProcess, effects_client, open_settings_workflow
+from workflow.service import Workflow
 
 
 @dataclass
@@ -23,27 +24,25 @@ class Runtime:
     settings: Settings
     workflow: Workflow
     client: WebClient
-    dispatcher: Dispatcher
+    dispatcher: Worker
     app: App
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
-        """Open the database (creating the schema on first use), the Slack client and the app."""
-        workflow = open_workflow(
-            settings.database_url,
-            Policy(
-                allow_self_approval=settings.allow_self_approval, private_channels=settings.private_channels
-            ),
-            auto_upgrade=settings.auto_upgrade,
-        )
+    def build(cls, settings: Settings, worker: str = "thread") -> Runtime:
+        """Open the database (creating the schema on first use), the Slack client and the app.
+
+        worker: "thread" — the dispatcher runs in this process (tests, the demo); "process" — in a
+        child process (`serve`), so the acks never wait for it; "none" — elsewhere."""
+        workflow = open_settings_workflow(settings)
         workflow.bootstrap_admins(settings.admins)
         client = WebClient(token=settings.bot_token or None, base_url=settings.slack_api_url, timeout=30)
-        # The dispatcher retries by itself, after looking for what a lost answer may have done: the
-        # SDK's own retry of a dropped connection would post a second message.
-        effects_client = WebClient(
-            token=settings.bot_token or None, base_url=settings.slack_api_url, timeout=30, retry_handlers=[]
-        )
-        dispatcher = Dispatcher(workflow, effects_client, settings)
+        dispatcher: Worker
+        if worker == "process":
+            dispatcher = WorkerProcess(settings, workflow)
+        elif worker == "none":
+            dispatcher = NoWorker(workflow)
+        else:
+            dispatcher = Dispatcher(workflow, effects_client(settings), settings)
         app = create_app(settings, workflow, dispatcher, client)
         return cls(settings, workflow, client, dispatcher, app)
 
@@ -60,6 +59,8 @@ class Runtime:
     def stop(self) -> None:
         self.dispatcher.stop()
         self.workflow.engine.dispose()
+        if self.workflow.inbox is not self.workflow.engine:
+            self.workflow.inbox.dispose()
 
 
 class BackgroundServer:

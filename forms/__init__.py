@@ -8,19 +8,24 @@ from forms.close import close_modal, parse_close
 from forms.confirmation import confirmation_modal, parse_confirmation
 from forms.editor import with_line_added, with_line_removed
 from forms.field_workers import field_workers_modal, parse_field_workers
+from forms.filters import FILTER_SYNTAX, OrderFilters, filters_from_fields, parse_filters
 from forms.new_order import new_order_modal, parse_new_order
 from forms.reject import parse_reject, reject_modal
 from forms.result import FormResult
 
 __all__ = [
+    "FILTER_SYNTAX",
     "FormResult",
+    "OrderFilters",
     "close_modal",
     "confirmation_modal",
     "field_workers_modal",
+    "filters_from_fields",
     "new_order_modal",
     "parse_close",
     "parse_confirmation",
     "parse_field_workers",
+    "parse_filters",
     "parse_new_order",
     "parse_reject",
     "reject_modal",

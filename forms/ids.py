@@ -21,6 +21,11 @@ OPEN_ADD_FIELD_WORKERS = "order_add_field_workers"
 OPEN_CONFIRMATION = "order_create_confirmation"
 OPEN_CLOSE = "order_close"
 
+# Paging buttons under a /so list result; the value carries the filters and the cursor (never trusted)
+LIST_PAGING_BLOCK = "orders_list_paging"
+LIST_PREVIOUS = "orders_list_previous"
+LIST_NEXT = "orders_list_next"
+
 # Buttons and selects inside the line editor of a modal
 ADD_LINE = "line_add"
 REMOVE_LINE = "line_remove"

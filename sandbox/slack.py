@@ -219,6 +219,7 @@ class FakeSlack:
         self._triggers: dict[str, dict] = {}
         self.responses: list[dict] = []
         self._response_urls: dict[str, dict] = {}
+        self._shown_ephemerals: dict[str, dict] = {}  # ts -> an ephemeral answer as its person sees it
         self.calls: list[Call] = []
         self._faults: dict[str, deque] = {}
         self._limits: dict[str, tuple[int, float, deque]] = {}
@@ -379,6 +380,12 @@ class FakeSlack:
         with self._lock:
             dm = self._im_by_user.get(user_id)
             return self.messages(dm) if dm else []
+
+    def ephemeral(self, user_id: str, ts: str) -> dict | None:
+        """An ephemeral answer (to a command or a click) as user_id sees it now, replacements applied."""
+        with self._lock:
+            shown = self._shown_ephemerals.get(ts)
+            return copy.deepcopy(shown) if shown is not None and shown["user"] == user_id else None
 
     def open_views(self, user_id: str) -> list[dict]:
         """The modal stack a person sees, bottom first."""
@@ -1292,7 +1299,12 @@ class FakeSlack:
     # ------------------------------------------------------------------ response_url
 
     def _new_response_url(
-        self, user: str, channel_id: str | None, message_ts: str | None, source: str
+        self,
+        user: str,
+        channel_id: str | None,
+        message_ts: str | None,
+        source: str,
+        ephemeral_ts: str | None = None,
     ) -> str:
         rid = secrets.token_hex(12)
         with self._lock:
@@ -1301,6 +1313,7 @@ class FakeSlack:
                 "channel": channel_id,
                 "message_ts": message_ts,
                 "source": source,
+                "ephemeral_ts": ephemeral_ts,  # a click on an ephemeral message: what it may replace
             }
         return f"{self.base}/response/{rid}"
 
@@ -1316,26 +1329,41 @@ class FakeSlack:
                 payload = {"text": text}
             if not isinstance(payload, dict):
                 return 400, "invalid_payload"
-            self._apply_response(origin, payload, via="response_url")
+            if self._apply_response(origin, payload, via="response_url"):
+                return 400, "invalid_blocks"
             return 200, "ok"
 
-    def _apply_response(self, origin: dict, payload: dict, via: str) -> None:
-        self.responses.append(
-            {
-                "via": via,
-                "user": origin["user"],
-                "channel": origin["channel"],
-                "message_ts": origin.get("message_ts"),
-                "source": origin["source"],
-                "payload": copy.deepcopy(payload),
-                "text": payload.get("text", ""),
-                "blocks": payload.get("blocks", []),
-                "at": time.time(),
-            }
-        )
+    def _apply_response(self, origin: dict, payload: dict, via: str) -> list[str]:
+        """Show an answer (an ack's body, or a POST to a response_url); Block Kit problems, if any
+        (then nothing is shown, as Slack shows nothing)."""
+        record = {
+            "via": via,
+            "user": origin["user"],
+            "channel": origin["channel"],
+            "message_ts": origin.get("message_ts"),
+            "source": origin["source"],
+            "payload": copy.deepcopy(payload),
+            "text": payload.get("text", ""),
+            "blocks": payload.get("blocks", []),
+            "at": time.time(),
+        }
+        self.responses.append(record)
+        problems = _blocks.validate_blocks(payload.get("blocks"), _blocks.MESSAGE_BLOCKS_MAX, "/blocks")
+        if problems:
+            record["problems"] = problems
+            return problems
+        shown = self._shown_ephemerals.get(origin.get("ephemeral_ts") or "")
+        if shown is not None and _as_bool(payload.get("delete_original")):
+            del self._shown_ephemerals[shown["ts"]]
+            return []
+        if shown is not None and _as_bool(payload.get("replace_original")):
+            shown["text"] = payload.get("text", shown["text"])
+            shown["blocks"] = copy.deepcopy(payload.get("blocks", []))
+            record["ts"] = shown["ts"]
+            return []
         channel = self._conversation(origin["channel"])
         if channel is None:
-            return
+            return []
         target = (
             self._find_message(channel.id, origin.get("message_ts")) if origin.get("message_ts") else None
         )
@@ -1356,6 +1384,18 @@ class FakeSlack:
             if payload.get("thread_ts"):
                 message["thread_ts"] = payload["thread_ts"]
             self._append_message(channel, message)
+        elif not _as_bool(payload.get("delete_original")):
+            # Shown to this person only, until they leave: an ephemeral message they may click on.
+            ts = self._next_ts()
+            self._shown_ephemerals[ts] = {
+                "ts": ts,
+                "user": origin["user"],
+                "channel": channel.id,
+                "text": payload.get("text", ""),
+                "blocks": copy.deepcopy(payload.get("blocks", [])),
+            }
+            record["ts"] = ts
+        return []
 
     # ------------------------------------------------------------------ the human side: transport
 
@@ -1528,6 +1568,71 @@ class FakeSlack:
             }
             if payload["actions"][0]["style"] is None:
                 del payload["actions"][0]["style"]
+        return self._post_payload(payload)
+
+    def click_ephemeral(
+        self,
+        user_id: str,
+        message_ts: str,
+        action_id: str,
+        value: str | None = None,
+        block_id: str | None = None,
+    ) -> HttpResult:
+        """Click a button on an ephemeral message shown to user_id (see ``ephemeral``).
+
+        As Slack does, the payload carries no ``message`` (the bot never saw it) and its
+        response_url may replace or delete that ephemeral message."""
+        with self._lock:
+            user = self._user_ref(user_id)
+            shown = self._shown_ephemerals.get(message_ts)
+            if shown is None or shown["user"] != user_id:
+                raise AssertionError(f"no ephemeral message {message_ts} shown to {user_id}")
+            found = [
+                (b, e)
+                for b, e in _blocks.iter_elements(shown.get("blocks") or [])
+                if e.get("type") == "button"
+                and e.get("action_id") == action_id
+                and (block_id is None or b.get("block_id") == block_id)
+                and (value is None or e.get("value") == value)
+            ]
+            if not found:
+                raise AssertionError(f"no button {action_id!r} on ephemeral message {message_ts}")
+            block, button = found[0]
+            channel = self._conversation(shown["channel"])
+            payload = {
+                "type": "block_actions",
+                "user": user,
+                "api_app_id": APP_ID,
+                "token": VERIFICATION_TOKEN,
+                "container": {
+                    "type": "message",
+                    "message_ts": message_ts,
+                    "channel_id": shown["channel"],
+                    "is_ephemeral": True,
+                },
+                "trigger_id": self._issue_trigger(user_id),
+                "team": self._team_ref(),
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "channel": {
+                    "id": shown["channel"],
+                    "name": "directmessage" if channel is None or channel.is_im else channel.name,
+                },
+                "state": {"values": {}},
+                "response_url": self._new_response_url(
+                    user_id, shown["channel"], None, "block_actions", ephemeral_ts=message_ts
+                ),
+                "actions": [
+                    {
+                        "action_id": action_id,
+                        "block_id": block.get("block_id"),
+                        "text": button.get("text"),
+                        "value": button.get("value"),
+                        "type": "button",
+                        "action_ts": f"{time.time():.6f}",
+                    }
+                ],
+            }
         return self._post_payload(payload)
 
     def _open_view(self, user_id: str, view_id: str) -> dict:

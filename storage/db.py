@@ -189,6 +189,31 @@ def drop_schema(engine: Engine) -> None:
         conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
 
+def open_inbox(engine: Engine) -> Engine:
+    """The engine for the inbox (storage.models.Command) of the database engine points at.
+
+    A SQLite database file keeps its inbox in a file beside it (orders.db → orders.inbox.db), with
+    a write lock of its own: storing a command before the ack never waits for a worker's longer
+    transaction on the orders. Elsewhere (PostgreSQL, in-memory SQLite) it is the database itself.
+    The inbox holds only commands not yet carried out; its one table is created when missing."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return engine
+    path = Path(database)
+    beside = path.with_name(f"{path.stem}.inbox{path.suffix or '.db'}")
+    inbox = make_engine(engine.url.set(database=str(beside)).render_as_string(hide_password=False))
+    models.Command.__table__.create(inbox, checkfirst=True)  # type: ignore[attr-defined]
+    return inbox
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction for a few statements of Core SQL, committed at the end."""
+    lock = _WRITE_LOCKS.get(engine)
+    with lock if lock is not None else nullcontext(), engine.begin() as conn:
+        yield conn
+
+
 def reader(engine: Engine) -> Engine:
     """The engine for reads only: on SQLite they take no write lock (and wait for none)."""
     return engine.execution_options(**{READ_ONLY: True})

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Numeric, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Numeric, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -92,6 +92,13 @@ class RoleGrant(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
+    # /so list pages newest first (by seq): each common filter has an index that ends in seq, so a
+    # page is read in index order and stops after one page, however many orders there are.
+    __table_args__ = (
+        Index("ix_orders_status_seq", "status", "seq"),
+        Index("ix_orders_requester_id_seq", "requester_id", "seq"),
+        Index("ix_orders_planned_date", "planned_date"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True)
     number: str = Field(max_length=20, unique=True)
@@ -158,7 +165,10 @@ class Member(SQLModel, table=True):
     """Who takes part in an order and as what: requester, supervisor, field_worker."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("order_id", "user_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "user_id", "role"),
+        Index("ix_members_user_id_order_id", "user_id", "order_id"),  # whose orders: mine, visibility
+    )
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     user_id: str = Field(max_length=32)
@@ -205,3 +215,30 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_events"
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = _ts()
+
+
+class Command(SQLModel, table=True):
+    """Inbox: what a person asked for, stored before the ack and carried out by a worker after it.
+
+    On SQLite the inbox is a file of its own (see storage.db.inbox_engine), so storing a command
+    never waits for the main database's write lock; on PostgreSQL it is this table."""
+
+    __tablename__ = "commands"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)  # processed_commands remembers it once carried out
+    kind: str = Field(max_length=30)
+    user_id: str = Field(max_length=32)
+    payload: dict = _json()
+    reply: dict = _json()  # where the answer goes: a view's external id, or a response_url
+    created_at: datetime = _ts()
+
+
+class ProcessedCommand(SQLModel, table=True):
+    """Commands carried out: written in the transaction of the change (or of the refusal) it made,
+    so a command is carried out once even if the worker dies before it forgets it."""
+
+    __tablename__ = "processed_commands"
+    key: str = Field(primary_key=True, max_length=64)
+    order_id: int | None = Field(default=None)
+    outcome: str = Field(default="done", max_length=10)  # done | refused
+    processed_at: datetime = _ts()

@@ -35,6 +35,7 @@ EXPECTED_BOT_SCOPES = {
     "pins:write",
     "reactions:write",
     "files:write",
+    "im:write",
     "users:read",
 }
 
@@ -89,8 +90,9 @@ def test_slash_command_matches_code(manifest):
     assert [c["command"] for c in commands] == [ids.SLASH_COMMAND]
     cmd = commands[0]
     assert cmd["should_escape"] is True
-    assert cmd["description"] == "Service orders: new, list, show, help"
-    assert cmd["usage_hint"] == "[new | list | show SO-0042 | help | role @user ROLE]"
+    assert cmd["description"] == "Service orders: new, list, export, show, help"
+    hint = "[new | list FILTERS | export FILTERS | show SO-0042 | help | role @user ROLE]"
+    assert cmd["usage_hint"] == hint
 
 
 def test_socket_mode_and_interactivity(manifest):

@@ -10,6 +10,7 @@ DM = "dm"  # {"user": user id, "event": str}
 UPLOAD_PDF = "upload_pdf"  # {"revision": int}
 REACT = "react"  # {"channel": id, "ts": ts, "name": emoji}
 ALERT = "alert"  # {"to": user or channel id, "to_kind", "effect", "kind", "error", "order"} (no order)
+EXPORT_CSV = "export_csv"  # {"user": user id, "filters": filter text} (no order): a CSV sent to their DM
 
 # Announcement events (ANNOUNCE and DM payload "event")
 SUBMITTED = "submitted"
@@ -19,3 +20,7 @@ REJECTED = "rejected"
 FIELD_WORKERS_ADDED = "field_workers_added"
 CONFIRMED = "confirmed"
 CLOSED = "closed"
+
+# The answer to a command carried out after its ack (no order: performed at once, in no order's queue)
+# {"to": {"external_id"} or {"response_url", "channel", "user"}, "command", "order"?, "refusal"?}
+REPLY = "reply"

@@ -3,37 +3,45 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction
+from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction, writing
 from storage.models import (
     Activity,
+    Command,
     Counter,
     Effect,
     Line,
     Member,
     Order,
+    ProcessedCommand,
     ProcessedEvent,
     Revision,
     RoleGrant,
     utcnow,
 )
 from workflow import effects as fx
+from workflow import export as order_export
+from workflow import search as order_search
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
-from workflow.snapshots import EffectView, LineView, NoteView, OrderView, RevisionView
+from workflow.snapshots import CommandView, EffectView, LineView, NoteView, OrderView, RevisionView
 
 __all__ = [
+    "AlreadyCarriedOut",
     "Policy",
     "Refused",
     "SchemaOutdated",
@@ -96,6 +104,33 @@ class Refused(Exception):
         self.decided_at = decided_at
         self.decision = decision
 
+    def to_dict(self) -> dict:
+        """JSON for an outbox payload (the answer to a command carried out after its ack)."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "who": self.who,
+            "decided_by": self.decided_by,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "decision": self.decision,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Refused:
+        at = d.get("decided_at")
+        return cls(
+            str(d.get("code", "")),
+            str(d.get("message", "")),
+            who=str(d.get("who") or ""),
+            decided_by=d.get("decided_by"),
+            decided_at=datetime.fromisoformat(at) if at else None,
+            decision=str(d.get("decision") or ""),
+        )
+
+
+class AlreadyCarriedOut(Exception):
+    """This command was carried out (or refused) before: nothing was done again."""
+
 
 @dataclass
 class _Tx:
@@ -104,6 +139,9 @@ class _Tx:
     session: Session
     order: Order
     effects: list[Effect] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.session.info["order"] = self.order  # the order a carried-out command changed
 
 
 def channel_name(number: str, client: str, title: str) -> str:
@@ -121,12 +159,18 @@ def channel_name(number: str, client: str, title: str) -> str:
 
 class Workflow:
     def __init__(
-        self, engine: Engine, policy: Policy | None = None, clock: Callable[[], datetime] = utcnow
+        self,
+        engine: Engine,
+        policy: Policy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        inbox: Engine | None = None,
     ) -> None:
         self.engine = engine
         self.reader = reader(engine)  # reads: no write lock taken on SQLite
         self.policy = policy or Policy()
         self.clock = clock
+        self.inbox = inbox if inbox is not None else engine  # see storage.db.open_inbox
+        self._local = threading.local()  # the command being carried out by this thread, if any
 
     # ---------------------------------------------------------------- roles
     def bootstrap_admins(self, user_ids: Iterable[str]) -> None:
@@ -151,7 +195,7 @@ class Workflow:
         if check:
             self._require_admin(actor)
         try:
-            with transaction(self.engine) as s:
+            with self._write() as s:
                 if s.exec(
                     select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
                 ).first():
@@ -165,7 +209,7 @@ class Workflow:
         role = self._role(role)
         if check:
             self._require_admin(actor)
-        with transaction(self.engine) as s:
+        with self._write() as s:
             grant = s.exec(
                 select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
             ).first()
@@ -203,7 +247,7 @@ class Workflow:
         if not verdict.allowed:
             raise Refused("role", f"Only {verdict.who} can submit orders.", who=verdict.who)
         now = self.clock()
-        with transaction(self.engine) as s:
+        with self._write() as s:
             seq = self._next_number(s)
             number = f"SO-{seq:04d}"
             order = Order(
@@ -259,7 +303,7 @@ class Workflow:
     def approve(self, order_id: int, actor: str) -> OrderView:
         """Pending → in progress; publishes revision 1 and its PDF."""
         now = self.clock()
-        with transaction(self.engine) as s:
+        with self._write() as s:
             tx = self._open(s, order_id, actor, Action.APPROVE)
             order = tx.order
             order.status = Status.IN_PROGRESS
@@ -279,7 +323,7 @@ class Workflow:
         if not reason:
             raise Refused("invalid", "A reason is required to reject an order.")
         now = self.clock()
-        with transaction(self.engine) as s:
+        with self._write() as s:
             tx = self._open(s, order_id, actor, Action.REJECT)
             order = tx.order
             order.status = Status.REJECTED
@@ -300,7 +344,7 @@ class Workflow:
         if not users:
             raise Refused("invalid", "Choose at least one person.")
         now = self.clock()
-        with transaction(self.engine) as s:
+        with self._write() as s:
             tx = self._open(s, order_id, actor, Action.ADD_FIELD_WORKERS)
             order = tx.order
             existing = set(self._members(s, order.id, "field_worker"))
@@ -333,7 +377,7 @@ class Workflow:
     ) -> OrderView:
         """A new revision of the lines, with its PDF; a final one closes the order."""
         now = self.clock()
-        with transaction(self.engine) as s:
+        with self._write() as s:
             tx = self._open(s, order_id, actor, Action.CONFIRM)
             order = tx.order
             if base_revision != order.current_revision:
@@ -377,7 +421,7 @@ class Workflow:
         if outcome is Outcome.NOT_PERFORMED and not reason:
             raise Refused("invalid", "A reason is required when the work was not performed.")
         now = self.clock()
-        with transaction(self.engine) as s:
+        with self._write() as s:
             tx = self._open(s, order_id, actor, Action.CLOSE)
             order = tx.order
             if outcome is Outcome.COMPLETED_WITH_CHANGES and not self._has_confirmation(s, order.id):
@@ -422,7 +466,7 @@ class Workflow:
         """
         now = self.clock()
         try:
-            with transaction(self.engine) as s:
+            with self._write() as s:
                 order = s.exec(select(Order).where(Order.channel_id == channel_id)).first()
                 s.add(ProcessedEvent(event_id=event_id, received_at=now))
                 if order is None:
@@ -441,6 +485,105 @@ class Workflow:
                 return self._view(s, order)
         except IntegrityError:
             return None  # the same event_id again: Slack retried a delivery
+
+    # ---------------------------------------------------------------- the inbox
+    #
+    # A listener stores what the person asked for (one INSERT) and acks; the dispatcher carries it
+    # out right after. Carrying out records the command's key in processed_commands in the same
+    # transaction as the change it makes, so a command is carried out once: after a crash before
+    # the inbox row was removed, and when two processes pick up the same row (PostgreSQL).
+
+    def enqueue(self, kind: str, user_id: str, payload: dict, reply: dict | None = None) -> str:
+        """Store a command for the worker; its key."""
+        key = uuid.uuid4().hex
+        row = {
+            "key": key,
+            "kind": kind,
+            "user_id": user_id,
+            "payload": payload,
+            "reply": reply or {},
+            "created_at": self.clock(),
+        }
+        with writing(self.inbox) as conn:
+            conn.execute(insert(Command), row)
+        return key
+
+    def has_pending_commands(self) -> bool:
+        with Session(reader(self.inbox)) as s:
+            return s.exec(select(Command.id).limit(1)).first() is not None
+
+    @contextmanager
+    def claimed_commands(self, limit: int = 20) -> Iterator[list[CommandView]]:
+        """The oldest commands in the inbox, removed from it when the block ends without error.
+
+        On PostgreSQL the rows stay locked (FOR UPDATE SKIP LOCKED) until then, so other processes
+        take other commands; on SQLite one process serves and reads them without a lock."""
+        query = select(Command).order_by(col(Command.id)).limit(limit)
+        if self.inbox.dialect.name == "sqlite":
+            with Session(reader(self.inbox)) as s:
+                rows = [_command_view(c) for c in s.exec(query).all()]
+            yield rows
+            if rows:
+                with writing(self.inbox) as conn:
+                    conn.execute(delete(Command).where(col(Command.key).in_([r.key for r in rows])))
+            return
+        with transaction(self.inbox) as s:
+            found = s.exec(query.with_for_update(skip_locked=True)).all()
+            rows = [_command_view(c) for c in found]
+            yield rows
+            if rows:
+                s.exec(delete(Command).where(col(Command.key).in_([r.key for r in rows])))  # type: ignore[call-overload]
+
+    def carry_out(
+        self, command: CommandView, run: Callable[[], OrderView], reply: dict | None = None
+    ) -> OrderView:
+        """run() the command's workflow call, marking it carried out in the call's transaction (and
+        queueing reply, an outbox REPLY effect, there too); AlreadyCarriedOut if it was before."""
+        self._local.command = (command.key, reply)
+        try:
+            return run()
+        finally:
+            self._local.command = None
+
+    def refuse_command(self, command: CommandView, refused: Refused, reply: dict | None = None) -> bool:
+        """Record that command was refused, and queue the answer saying why; False if it had been
+        carried out or refused before."""
+        try:
+            with transaction(self.engine) as s:
+                s.add(ProcessedCommand(key=command.key, outcome="refused", processed_at=self.clock()))
+                s.flush()
+                if reply is not None:
+                    s.add(self._reply(command.key, {**reply, "refusal": refused.to_dict()}))
+            return True
+        except IntegrityError:
+            return False
+
+    def _reply(self, key: str, payload: dict) -> Effect:
+        return Effect(
+            key=f"reply:{key}", order_id=None, kind=fx.REPLY, payload=payload, created_at=self.clock()
+        )
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A write transaction; the first one of a command being carried out also marks it done."""
+        pending = getattr(self._local, "command", None)
+        self._local.command = None
+        with transaction(self.engine) as s:
+            mark = None
+            if pending is not None:
+                mark = ProcessedCommand(key=pending[0], processed_at=self.clock())
+                s.add(mark)
+                try:
+                    s.flush()
+                except IntegrityError:
+                    raise AlreadyCarriedOut(pending[0]) from None
+            yield s
+            if mark is not None:
+                order = s.info.get("order")
+                mark.order_id = order.id if order is not None else None
+                if pending[1] is not None:
+                    s.add(self._reply(pending[0], {**pending[1], "order": mark.order_id}))
+                s.flush()
 
     # ---------------------------------------------------------------- reads
     def order(self, order_id: int) -> OrderView:
@@ -556,7 +699,7 @@ class Workflow:
         firsts = firsts.group_by(col(Effect.order_id))
         due = (col(Effect.not_before).is_(None)) | (col(Effect.not_before) <= now)
         free = (col(Effect.lease_until).is_(None)) | (col(Effect.lease_until) <= now)
-        with transaction(self.engine) as s:
+        with self._write() as s:
             rows = s.exec(
                 select(Effect)
                 .where(Effect.status == "pending", due, free)
@@ -572,7 +715,7 @@ class Workflow:
 
     def release_claims(self, worker: str | None = None) -> int:
         """Give back the claims of worker (of every worker when None: a lone process starting)."""
-        with transaction(self.engine) as s:
+        with self._write() as s:
             stmt = update(Effect).where(col(Effect.claimed_by).is_not(None))
             if worker is not None:
                 stmt = stmt.where(Effect.claimed_by == worker)
@@ -599,13 +742,13 @@ class Workflow:
     def effect_started(self, effect_id: int) -> None:
         """Count an attempt before Slack is called: after a crash, the next attempt knows to look
         for what this one may have done."""
-        with transaction(self.engine) as s:
+        with self._write() as s:
             e = s.get(Effect, effect_id)
             if e is not None:
                 e.attempts += 1
 
     def effect_done(self, effect_id: int) -> None:
-        with transaction(self.engine) as s:
+        with self._write() as s:
             e = s.get(Effect, effect_id)
             if e is not None:
                 e.status, e.done_at = "done", self.clock()
@@ -613,7 +756,7 @@ class Workflow:
 
     def effect_retry_later(self, effect_id: int, error: str, delay: float, attempted: bool = True) -> None:
         """Try the effect again after delay seconds; attempted=False when Slack was not called."""
-        with transaction(self.engine) as s:
+        with self._write() as s:
             e = s.get(Effect, effect_id)
             if e is not None:
                 if not attempted:
@@ -624,7 +767,7 @@ class Workflow:
 
     def effect_failed(self, effect_id: int, error: str) -> None:
         """Mark the effect failed (its order's later effects wait) and alert the admins and the channel."""
-        with transaction(self.engine) as s:
+        with self._write() as s:
             e = s.get(Effect, effect_id)
             if e is None:
                 return
@@ -658,7 +801,7 @@ class Workflow:
             return s.exec(select(func.min(Effect.not_before)).where(Effect.status == "pending")).one()
 
     def retry_effect(self, effect_id: int) -> bool:
-        with transaction(self.engine) as s:
+        with self._write() as s:
             e = s.get(Effect, effect_id)
             if e is None or e.status != "failed":
                 return False
@@ -667,7 +810,7 @@ class Workflow:
 
     def supersede_card_updates(self, order_id: int, keep_effect_id: int) -> int:
         """Mark older pending card updates of an order done: the card shows the latest state."""
-        with transaction(self.engine) as s:
+        with self._write() as s:
             res = s.exec(  # type: ignore[call-overload]
                 update(Effect)
                 .where(
@@ -681,16 +824,16 @@ class Workflow:
             return res.rowcount or 0
 
     def record_channel(self, order_id: int, channel_id: str, name: str) -> None:
-        with transaction(self.engine) as s:
+        with self._write() as s:
             order = self._get(s, order_id)
             order.channel_id, order.channel_name = channel_id, name
 
     def record_card(self, order_id: int, ts: str) -> None:
-        with transaction(self.engine) as s:
+        with self._write() as s:
             self._get(s, order_id).card_ts = ts
 
     def record_pdf(self, order_id: int, number: int, file_id: str, sha256: str) -> None:
-        with transaction(self.engine) as s:
+        with self._write() as s:
             rev = self._revision(s, order_id, number)
             rev.pdf_file_id, rev.pdf_sha256 = file_id, sha256
             s.add(rev)
@@ -935,20 +1078,70 @@ class Workflow:
             has_confirmation=self._has_confirmation(s, order.id),
         )
 
+    # ---------------------------------------------------------------- search and export
+    def search(
+        self,
+        filters: order_search.Filters,
+        viewer: str,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 10,
+    ) -> order_search.Page:
+        """A page of the orders viewer may see that match filters, newest first (workflow.search)."""
+        return order_search.search(
+            self.reader,
+            filters,
+            viewer,
+            self.roles_of(viewer),
+            after=after,
+            before=before,
+            limit=limit,
+            allow_self_approval=self.policy.allow_self_approval,
+        )
+
+    def may_see(self, order: OrderView, viewer: str) -> bool:
+        """Whether viewer may see order (the rule the search applies)."""
+        return order_search.may_see(order, viewer, self.roles_of(viewer))
+
+    def export_orders(
+        self, filters: order_search.Filters, viewer: str | None
+    ) -> Iterator[order_export.ExportOrder]:
+        """The matching orders with their lines, streamed oldest first (viewer None: every order)."""
+        roles = self.roles_of(viewer) if viewer is not None else frozenset()
+        return order_export.export_orders(
+            self.reader, filters, viewer, roles, allow_self_approval=self.policy.allow_self_approval
+        )
+
+    def queue_export(self, user: str, filter_text: str) -> str:
+        """Queue a CSV export of the orders filter_text selects, sent to user's DM; the effect's key."""
+        key = f"export:{user}:{uuid.uuid4().hex}"
+        with transaction(self.engine) as s:
+            s.add(
+                Effect(
+                    key=key,
+                    order_id=None,
+                    kind=fx.EXPORT_CSV,
+                    payload={"user": user, "filters": filter_text},
+                    created_at=self.clock(),
+                )
+            )
+        return key
+
 
 def open_workflow(database_url: str, policy: Policy | None = None, auto_upgrade: bool = False) -> Workflow:
     """A Workflow over database_url, creating the schema on first use.
 
     A database made by an older version raises storage.db.SchemaOutdated unless auto_upgrade."""
-    from storage.db import create_schema, make_engine
+    from storage.db import create_schema, make_engine, open_inbox
 
     engine = make_engine(database_url)
     try:
         create_schema(engine, auto_upgrade=auto_upgrade)
+        inbox = open_inbox(engine)
     except Exception:
         engine.dispose()
         raise
-    return Workflow(engine, policy)
+    return Workflow(engine, policy, inbox=inbox)
 
 
 def upgrade_database(database_url: str) -> tuple[str | None, str]:
@@ -962,3 +1155,7 @@ def upgrade_database(database_url: str) -> tuple[str | None, str]:
         return before, head_revision()
     finally:
         engine.dispose()
+
+
+def _command_view(c: Command) -> CommandView:
+    return CommandView(c.key, c.kind, c.user_id, dict(c.payload), dict(c.reply), c.created_at)

@@ -110,3 +110,15 @@ class EffectView:
     attempts: int
     status: str = "pending"
     last_error: str = ""
+
+
+@dataclass(frozen=True)
+class CommandView:
+    """A person's request waiting in the inbox (see Workflow.enqueue)."""
+
+    key: str
+    kind: str
+    user_id: str
+    payload: dict
+    reply: dict
+    created_at: datetime

@@ -8,10 +8,9 @@ import re
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 import forms
-from bot import messages
+from bot import inbox, messages, replies
 from forms import ids
 from forms.types import LineDraft
 from workflow.rules import Action
@@ -33,31 +32,9 @@ def register(app: App) -> None:
 
 
 def tell(client: WebClient, body: dict, text: str) -> None:
-    """An ephemeral answer to the person who clicked, seen only by them.
-
-    The click's response_url reaches the clicker wherever they clicked (even where the bot could
-    not post an ephemeral message); chat.postEphemeral is the fallback.
-    """
-    url = body.get("response_url")
-    if isinstance(url, str) and url.startswith(("https://", "http://")):
-        try:
-            resp = WebhookClient(url, timeout=5).send(
-                text=text, response_type="ephemeral", replace_original=False
-            )
-            if resp.status_code == 200:
-                return
-            log.warning("response_url answered %s", resp.status_code)
-        except Exception as e:  # a bad or unreachable URL: fall back to an ephemeral message
-            log.warning("response_url failed: %s", type(e).__name__)
+    """An ephemeral answer to the person who clicked (see bot.replies.tell)."""
     channel = _field(body.get("container"), "channel_id") or _field(body.get("channel"), "id")
-    user = _field(body.get("user"), "id")
-    if not channel or not user:
-        log.warning("cannot answer a click without channel or user")
-        return
-    try:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
-    except SlackApiError as e:
-        log.warning("chat.postEphemeral failed: %s", e.response.get("error"))
+    replies.tell(client, body.get("response_url"), channel, _field(body.get("user"), "id"), text)
 
 
 def _field(obj: object, key: str) -> str | None:
@@ -83,16 +60,17 @@ def _user(body: dict) -> str:
 
 
 def approve(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
+    """Store the approval in the inbox and ack: the dispatcher carries it out at once, and answers
+    a refusal ("already approved by …") through the click's response_url."""
     order_id = _order_id(body)
     if order_id is None:
+        ack()
         tell(client, body, "That button is out of date. Use `/so show` to find the order.")
         return
-    try:
-        context["workflow"].approve(order_id, _user(body))
-    except Refused as r:
-        tell(client, body, messages.refusal(r, context["settings"].tz))
-        return
+    channel = _field(body.get("container"), "channel_id") or _field(body.get("channel"), "id")
+    to = {"response_url": body.get("response_url"), "channel": channel, "user": _user(body)}
+    context["workflow"].enqueue(inbox.APPROVE, _user(body), {"order_id": order_id}, to)
+    ack()
     context["dispatcher"].wake()
 
 

@@ -1,4 +1,4 @@
-"""/so: new, list, show, help, role."""
+"""/so: new, list, export, show, help, role."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import forms
-from bot import messages
+from bot import lists, messages
 from forms import ids
 from workflow.rules import Action, Role, decide
 from workflow.service import Refused
@@ -35,9 +35,11 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
     elif verb == "help":
         ack(text=messages.HELP)
     elif verb == "list":
-        list_orders(ack, context, user)
+        list_orders(ack, context, user, rest)
+    elif verb == "export":
+        export_orders(ack, context, user, rest)
     elif verb == "show" or verb.startswith("*"):
-        show_order(ack, context, rest if verb == "show" else text)
+        show_order(ack, context, user, rest if verb == "show" else text)
     elif verb == "role":
         manage_roles(ack, context, user, rest)
     else:
@@ -59,21 +61,50 @@ def open_new_order(ack: Ack, body: dict, client: WebClient, context: BoltContext
     ack()
 
 
-def list_orders(ack: Ack, context: BoltContext, user: str) -> None:
-    settings = context["settings"]
-    mine, waiting = context["workflow"].list_for(user)
-    ack(text=messages.order_list(mine, waiting, settings.currency))
+def _filters(context: BoltContext, typed: str) -> forms.FormResult[forms.OrderFilters]:
+    """The filters typed after the verb (Slack escapes &, < and > in a command's text)."""
+    text = typed.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    today = context["workflow"].clock().astimezone(context["settings"].tz).date()
+    return forms.parse_filters(text, today)
 
 
-def show_order(ack: Ack, context: BoltContext, ref: str) -> None:
+def list_orders(ack: Ack, context: BoltContext, user: str, typed: str = "") -> None:
+    """Without filters: my open orders and those waiting for me. With: a page of the search."""
+    wf = context["workflow"]
+    if not typed.strip():
+        mine, waiting = wf.list_for(user)
+        ack(text=messages.order_list(mine, waiting, context["settings"].currency) + messages.LIST_TIP)
+        return
+    parsed = _filters(context, typed)
+    if parsed.value is None:
+        ack(text=messages.bad_filters(parsed.errors, "list"))
+        return
+    page = wf.search(parsed.value, user, limit=lists.PAGE_SIZE)
+    ack(response_type="ephemeral", **lists.order_list_message(page, parsed.value))
+
+
+def export_orders(ack: Ack, context: BoltContext, user: str, typed: str) -> None:
+    """Queue the export (the dispatcher writes and sends the file after the ack)."""
+    parsed = _filters(context, typed)
+    if parsed.value is None:
+        ack(text=messages.bad_filters(parsed.errors, "export"))
+        return
+    context["workflow"].queue_export(user, parsed.value.text())
+    ack(text=messages.export_queued(parsed.value.text()))
+    context["dispatcher"].wake()
+
+
+def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     settings = context["settings"]
     ref = ref.strip()
     if not ref:
         ack(text="Which order? For example `/so show SO-0042` or `/so show 42`.")
         return
-    order = context["workflow"].find(ref)
-    if order is None:
-        ack(text=f"No order `{ref[:40]}`. Try `/so list`.")
+    wf = context["workflow"]
+    order = wf.find(ref)
+    # An order the person may not see is answered as one that does not exist: its number says nothing.
+    if order is None or not wf.may_see(order, user):
+        ack(text=f"No order `{ref[:40]}` that you can see. Try `/so list`.")
         return
     ack(text=messages.order_summary(order, settings.currency, settings.tz))
 

@@ -8,7 +8,7 @@ import re
 from slack_bolt import Ack, App, BoltContext
 
 import forms
-from bot import messages
+from bot import inbox, messages, replies
 from forms import ids
 from workflow.service import Refused
 
@@ -31,15 +31,6 @@ def _user(body: dict) -> str:
 def _refuse(ack: Ack, block_id: str, refused: Refused, context: BoltContext) -> None:
     """A refusal inside a form: shown under block_id; the modal stays open, nothing changed."""
     ack(response_action="errors", errors={block_id: messages.refusal(refused, context["settings"].tz)[:2000]})
-
-
-def _done_view(title: str, text: str) -> dict:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": title[:24]},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
-    }
 
 
 def _handle(
@@ -67,22 +58,22 @@ def _handle(
 
 
 def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
-    def submitted(order) -> dict:  # type: ignore[no-untyped-def]
-        return _done_view(
-            "Order submitted",
-            f":white_check_mark: *{order.number}* is submitted and waits for approval.\n"
-            "Its channel is being created and you are invited to it: the order card is pinned there.",
-        )
-
-    _handle(
-        ack,
-        body,
-        context,
-        forms.parse_new_order,
-        lambda wf, user, d: wf.submit(user, d),
-        lambda r: ids.CLIENT,
-        submitted,
+    """Check the form, store it in the inbox and ack with "Submitting…": the dispatcher stores the
+    order at once and turns the form into "SO-0042 is submitted" (or says why it was refused)."""
+    view = body.get("view") or {}
+    result = forms.parse_new_order(view)
+    if not result.ok:
+        ack(response_action="errors", errors=result.errors)
+        return
+    to = {"external_id": inbox.submitted_view_id(str(view.get("id") or ""))}
+    context["workflow"].enqueue(inbox.SUBMIT, _user(body), {"view": view}, to)
+    ack(
+        response_action="update",
+        view=replies.notice_view(
+            "Submitting order", ":hourglass_flowing_sand: Submitting your order…", to["external_id"]
+        ),
     )
+    context["dispatcher"].wake()
 
 
 def submit_reject(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -137,7 +128,7 @@ def unknown_view(ack: Ack, body: dict) -> None:
     log.warning("unknown view callback id %r", str((body.get("view") or {}).get("callback_id"))[:80])
     ack(
         response_action="update",
-        view=_done_view(
+        view=replies.notice_view(
             "Form out of date",
             "This form is from an older version of the bot and was not saved. Please open it again.",
         ),

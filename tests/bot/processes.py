@@ -80,4 +80,5 @@ def wait_until(check, timeout: float = 60.0, what: str = "") -> None:  # type: i
 
 
 def all_done(wf: Workflow) -> bool:
-    return not wf.pending_effects(now=wf.clock() + timedelta(days=1))
+    """Nothing left in the inbox nor in the outbox (postponed effects included)."""
+    return not wf.has_pending_commands() and not wf.pending_effects(now=wf.clock() + timedelta(days=1))

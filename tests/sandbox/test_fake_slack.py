@@ -1000,3 +1000,58 @@ def test_a_bolt_app_runs_against_the_fake(fake: FakeSlack, bolt_app) -> None:
     assert heard == ["thanks"]
     bad = fake.post_signed(b"command=%2Fso", "application/x-www-form-urlencoded", secret="wrong")
     assert bad.status == 401
+
+
+def _post_json(url: str, payload: dict) -> int:
+    req = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req) as resp:
+            return resp.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_an_ephemeral_answer_can_be_clicked_replaced_and_deleted(fake: FakeSlack, receiver: Receiver) -> None:
+    button = {
+        "type": "button",
+        "action_id": "next",
+        "value": "2",
+        "text": {"type": "plain_text", "text": "Next"},
+    }
+    page = {
+        "text": "page 1",
+        "blocks": [section(1), {"type": "actions", "block_id": "p", "elements": [button]}],
+    }
+    receiver.reply = lambda req: (200, json.dumps(page))
+    fake.slash_command("ULAYLA", "/so", "list")
+    ts = fake.responses[-1]["ts"]
+    assert fake.ephemeral("ULAYLA", ts)["text"] == "page 1" and fake.ephemeral("UOGECHI", ts) is None
+
+    fake.click_ephemeral("ULAYLA", ts, "next")
+    payload = receiver.last().payload
+    assert payload["container"]["is_ephemeral"] is True and payload["container"]["message_ts"] == ts
+    assert "message" not in payload  # Slack sends no copy of an ephemeral message
+    assert payload["actions"][0]["value"] == "2" and payload["actions"][0]["block_id"] == "p"
+    replaced = {"text": "page 2", "blocks": [section(2)], "replace_original": True}
+    assert _post_json(payload["response_url"], replaced) == 200
+    assert fake.ephemeral("ULAYLA", ts)["text"] == "page 2" and fake.responses[-1]["ts"] == ts
+    with pytest.raises(AssertionError, match="no button"):
+        fake.click_ephemeral("ULAYLA", ts, "next")
+
+    fake.slash_command("ULAYLA", "/so", "list")
+    again = fake.responses[-1]["ts"]
+    fake.click_ephemeral("ULAYLA", again, "next")
+    assert _post_json(receiver.last().payload["response_url"], {"delete_original": True}) == 200
+    assert fake.ephemeral("ULAYLA", again) is None
+
+
+def test_answers_with_blocks_slack_would_refuse_are_not_shown(fake: FakeSlack, receiver: Receiver) -> None:
+    too_many = {"text": "x", "blocks": [section(i) for i in range(51)]}
+    receiver.reply = lambda req: (200, json.dumps(too_many))
+    fake.slash_command("ULAYLA", "/so", "list")
+    assert fake.responses[-1]["problems"] and "ts" not in fake.responses[-1]
+    url = receiver.last().form["response_url"]
+    assert _post_json(url, too_many) == 400
+    assert _post_json(url, {"text": "fine"}) == 200

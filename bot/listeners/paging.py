@@ -1,0 +1,73 @@
+"""The Previous and Next buttons under a `/so list` result: the list is replaced by its other page."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+import forms
+from bot import lists
+from forms import ids
+
+log = logging.getLogger(__name__)
+
+STALE = "This list is out of date. Run `/so list` again."
+
+
+def register(app: App) -> None:
+    app.action(ids.LIST_NEXT)(turn_page)
+    app.action(ids.LIST_PREVIOUS)(turn_page)
+
+
+def _field(obj: object, key: str) -> str | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def turn_page(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Search again from the button's cursor, as the person who clicked (the value is not trusted:
+    the filters are parsed again and the clicker's own view of the orders applies)."""
+    ack()
+    user = _field(body.get("user"), "id") or ""
+    action = (body.get("actions") or [{}])[0]
+    cursor = lists.read_button_value(action.get("value"))
+    parsed = forms.parse_filters(cursor.filters, _today(context)) if cursor else None
+    if cursor is None or parsed is None or parsed.value is None:
+        _replace(client, body, {"text": STALE})
+        return
+    page = context["workflow"].search(
+        parsed.value, user, after=cursor.after, before=cursor.before, limit=lists.PAGE_SIZE
+    )
+    _replace(client, body, lists.order_list_message(page, parsed.value, cursor.page))
+
+
+def _today(context: BoltContext):  # type: ignore[no-untyped-def]
+    return context["workflow"].clock().astimezone(context["settings"].tz).date()
+
+
+def _replace(client: WebClient, body: dict, message: dict) -> None:
+    """Show message in place of the list the person clicked in (an ephemeral message can be
+    replaced only through its response_url); a new ephemeral message if that fails."""
+    url = body.get("response_url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        try:
+            resp = WebhookClient(url, timeout=5).send_dict(
+                {**message, "response_type": "ephemeral", "replace_original": True}
+            )
+            if resp.status_code == 200:
+                return
+            log.warning("response_url answered %s: %s", resp.status_code, resp.body[:200])
+        except Exception as e:  # an unreachable URL: fall back to an ephemeral message
+            log.warning("response_url failed: %s", type(e).__name__)
+    channel = _field(body.get("container"), "channel_id") or _field(body.get("channel"), "id")
+    user = _field(body.get("user"), "id")
+    if not channel or not user:
+        return
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, **message)
+    except SlackApiError as e:
+        log.warning("chat.postEphemeral failed: %s", e.response.get("error"))
