@@ -242,3 +242,12 @@ class ProcessedCommand(SQLModel, table=True):
     order_id: int | None = Field(default=None)
     outcome: str = Field(default="done", max_length=10)  # done | refused
     processed_at: datetime = _ts()
+
+
+class RateLimit(SQLModel, table=True):
+    """A Slack method's Retry-After window, seen by every process that calls Slack: after a 429
+    no process calls that method until the window has passed."""
+
+    __tablename__ = "rate_limits"
+    method: str = Field(primary_key=True, max_length=60)
+    until: datetime = _ts()

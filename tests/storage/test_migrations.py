@@ -35,7 +35,7 @@ from storage.models import (
     RoleGrant,
 )
 
-HEAD = "0004_order_search"
+HEAD = "0005_rate_limits"
 T0 = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
 
@@ -141,6 +141,7 @@ def test_the_comparison_sees_missing_columns_other_types_and_other_constraints(e
         ("add_column", "effects", "lease_until"),
         ("add_table", "commands"),  # 0003
         ("add_table", "processed_commands"),
+        ("add_table", "rate_limits"),  # 0005
     } <= found
     assert structure_of_database(engine) != structure_of_models()
 
