@@ -231,6 +231,10 @@ class Dispatcher:
             delay = 1.0
         method = str(e.response.api_url or "").rstrip("/").rsplit("/", 1)[-1] or "unknown"
         self._cooldown[method] = time.monotonic() + delay
+        try:  # and for every other process calling Slack with this token
+            self.wf.note_rate_limit(method, self.wf.clock() + timedelta(seconds=delay))
+        except Exception:
+            log.warning("could not share the Retry-After window of %s with other processes", method)
         log.warning("Slack rate-limited %s: waiting %.1fs before calling it again", method, delay)
         return delay
 
@@ -238,6 +242,10 @@ class Dispatcher:
         """Call Slack unless one of methods is inside a Retry-After window (then postpone, uncalled)."""
         now = time.monotonic()
         wait = max((self._cooldown.get(m, 0.0) - now for m in methods), default=0.0)
+        if wait <= 0:  # another process may have been told to wait
+            shared = self.wf.rate_limited_until(methods)
+            if shared is not None:
+                wait = (shared - self.wf.clock()).total_seconds()
         if wait > 0:
             raise Retry(f"{methods[0]} inside Retry-After", wait, attempted=False)
         return fn(**kwargs)

@@ -29,6 +29,7 @@ from storage.models import (
     Order,
     ProcessedCommand,
     ProcessedEvent,
+    RateLimit,
     Revision,
     RoleGrant,
     utcnow,
@@ -794,6 +795,28 @@ class Workflow:
                         created_at=self.clock(),
                     )
                 )
+
+    def note_rate_limit(self, method: str, until: datetime) -> None:
+        """Slack limited method until then (Retry-After): every process waits for it."""
+        for _ in range(2):  # two processes limited at once: the second one's insert conflicts
+            try:
+                with self._write() as s:
+                    row = s.get(RateLimit, method[:60], with_for_update=True)
+                    if row is None:
+                        s.add(RateLimit(method=method[:60], until=until))
+                    elif row.until < until:
+                        row.until = until
+                return
+            except IntegrityError:
+                continue
+
+    def rate_limited_until(self, methods: Sequence[str]) -> datetime | None:
+        """The end of the latest Retry-After window still open for one of methods (None: none)."""
+        with Session(self.reader) as s:
+            latest = s.exec(
+                select(func.max(RateLimit.until)).where(col(RateLimit.method).in_(list(methods)))
+            ).one()
+        return latest if latest is not None and latest > self.clock() else None
 
     def next_due(self) -> datetime | None:
         """When the earliest postponed pending effect becomes due (None when none waits)."""

@@ -250,3 +250,41 @@ def test_a_supervisor_who_left_does_not_hold_up_the_order(world):
     assert texts(world, order.channel_id, "could not invite")  # Pedro could not be invited
     approve(world, order)
     assert pdfs(world) == ["SO-0001-r1.pdf"]
+
+
+def test_a_retry_after_one_process_was_given_holds_every_process(world):
+    """Provoke: conversations.create answers 429 Retry-After: 3 to one process's dispatcher; another
+    process (a dispatcher with its own memory, over the same database) then has a channel to create."""
+    import time
+
+    from bot.effects import Dispatcher
+    from bot.worker import effects_client
+
+    fake, wf, settings = world.fake, world.runtime.workflow, world.runtime.settings
+    fake.fail_next("conversations.create", retry_after=3)
+
+    def new_order(title: str) -> None:
+        assert fake.slash_command(LAYLA, "/so", "new").status == 200
+        view = opened_view(world)
+        fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
+        fake.fill(view, ids.SITE, ids.SITE, "Site")
+        fake.fill(view, ids.TITLE, ids.TITLE, title)
+        assert fake.submit(LAYLA, view).status == 200
+
+    new_order("First")
+    deadline = time.monotonic() + 20
+    while not any(c.status == 429 for c in fake.calls_to("conversations.create")):
+        assert time.monotonic() < deadline, "the first process never called conversations.create"
+        time.sleep(0.02)
+    world.runtime.dispatcher.stop()  # that process is gone; its memory of the 429 with it
+    other = Dispatcher(wf, effects_client(settings), settings, poll_seconds=0.05)
+    other.start()
+    try:
+        new_order("Second")
+        assert other.wait_idle(30)
+    finally:
+        other.stop()
+    creates = fake.calls_to("conversations.create")
+    assert [c.status for c in creates] == [429, 200, 200]
+    assert fake.calls_inside_retry_after("conversations.create") == []
+    assert len(channels_named(world, "so-")) == 2
