@@ -3,9 +3,14 @@
 from slack_bolt import App
 
 from bot.listeners import actions, commands, events, paging, views
+from forms import ids
 
 
 def register_listeners(app: App) -> None:
+    # Bolt tries the listeners in order, asking each whether it matches: the two requests that come
+    # in bursts (a form submitted, an approval) are matched first.
+    app.view(ids.NEW_ORDER)(views.submit_new_order)
+    app.action(ids.APPROVE)(actions.approve)
     commands.register(app)
     paging.register(app)  # before actions: its last listener takes every other button
     actions.register(app)

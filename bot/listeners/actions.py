@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(ids.APPROVE)(approve)
+    # ids.APPROVE: registered first of all, in bot.listeners
     app.action(ids.REJECT)(open_reject)
     app.action(ids.OPEN_ADD_FIELD_WORKERS)(open_field_workers)
     app.action(ids.OPEN_CONFIRMATION)(open_confirmation)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.view(ids.NEW_ORDER)(submit_new_order)
+    # ids.NEW_ORDER: registered first of all, in bot.listeners
     app.view(ids.REJECT_ORDER)(submit_reject)
     app.view(ids.ADD_FIELD_WORKERS)(submit_field_workers)
     app.view(ids.CONFIRMATION)(submit_confirmation)
