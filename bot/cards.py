@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from forms import ids
 from workflow.money import money_text, quantity_text
-from workflow.rules import OUTCOME_TEXT, Action, Status
+from workflow.rules import OUTCOME_TEXT, Action, Status, is_overdue
 from workflow.snapshots import OrderView
 
 CARD_LINES_SHOWN = 12
@@ -19,6 +20,8 @@ STATUS_ICON = {
     Status.CLOSED: ":white_check_mark:",
     Status.CANCELLED: ":heavy_minus_sign:",
 }
+
+OVERDUE_MARK = ":warning: *Overdue*"
 
 BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     # action: (button text, action_id, style)
@@ -65,14 +68,21 @@ def card_text(order: OrderView) -> str:
     return f"{order.number} · {order.status_text} · {order.client} · {order.title}"
 
 
-def order_card(order: OrderView, currency: str, tz: ZoneInfo) -> list[dict]:
-    """The order card: where the order stands and, as buttons, what can be done now."""
+def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None = None) -> list[dict]:
+    """The order card: where the order stands and, as buttons, what can be done now.
+
+    today (the company's date) marks an order in progress past its planned date as overdue."""
     icon = STATUS_ICON.get(order.status, "")
+    status = f"{icon} {order.status_text}"
+    planned = order.planned_date.isoformat() if order.planned_date else "Not planned"
+    if today is not None and is_overdue(order, today):
+        status += f" · {OVERDUE_MARK}"
+        planned += " (overdue)"
     fields = [
-        f"*Status*\n{icon} {order.status_text}",
+        f"*Status*\n{status}",
         f"*Client*\n{_cut(mrkdwn_escape(order.client), 300)}",
         f"*Site*\n{_cut(mrkdwn_escape(order.site), 300)}",
-        f"*Planned*\n{order.planned_date.isoformat() if order.planned_date else 'Not planned'}",
+        f"*Planned*\n{planned}",
         f"*Priority*\n{order.priority.capitalize()}",
         f"*Revision*\n{order.current_revision}",
     ]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from workflow.working_hours import DAY_MINUTES, WEEKDAYS
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///service-orders.db"
@@ -32,6 +35,16 @@ class Settings:
     allow_self_approval: bool = False
     private_channels: bool = True
     auto_upgrade: bool = False
+    # Reminders (bot.scheduler, workflow.reminders). Working time is counted in `timezone`.
+    approval_reminder_hours: float = 4.0  # working hours pending before supervisors are reminded; 0: off
+    working_hours: tuple[int, int] = (8 * 60, 18 * 60)  # minutes after local midnight: opens, closes
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday 0 … Sunday 6
+    digest_time: time | None = None  # the coordinators' daily digest (local time); None: off
+    archive_after_days: int = 0  # archive an order's channel this long after it ended; 0: never
+    scheduler_seconds: float = 60.0  # how often the reminder jobs run; 0: not at all in this process
+    # The App Home (bot.home): its "needs attention" part also uses approval_reminder_hours.
+    stale_days: float = 3.0  # in progress with nothing recorded this long: confirmations missing? 0: off
+    home_refresh_seconds: float = 5.0  # at most one Home publish per person per this many seconds; 0: each
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -86,4 +99,75 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         allow_self_approval=_flag(env, "SO_ALLOW_SELF_APPROVAL", False),
         private_channels=_flag(env, "SO_PRIVATE_CHANNELS", True),
         auto_upgrade=_flag(env, "SO_DB_AUTO_UPGRADE", False),
+        approval_reminder_hours=_number(env, "SO_APPROVAL_REMINDER_HOURS", 4.0),
+        working_hours=_working_hours(env.get("SO_WORKING_HOURS", "").strip() or "08:00-18:00"),
+        working_days=_working_days(env.get("SO_WORKING_DAYS", "").strip() or "mon-fri"),
+        digest_time=_digest_time(env.get("SO_DIGEST_TIME", "").strip()),
+        archive_after_days=int(_number(env, "SO_ARCHIVE_AFTER_DAYS", 0, whole=True)),
+        scheduler_seconds=_number(env, "SO_SCHEDULER_SECONDS", 60.0),
+        stale_days=_number(env, "SO_STALE_DAYS", 3.0),
+        home_refresh_seconds=_number(env, "SO_HOME_REFRESH_SECONDS", 5.0),
     )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, whole: bool = False) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 1e6:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{name} must be {kind}, 0 or more, not {raw!r}")
+    return value
+
+
+def _minutes(raw: str) -> int:
+    """'08:30' -> 510 ('24:00' -> 1440); ValueError otherwise."""
+    hours, _, minutes = raw.strip().partition(":")
+    h, m = int(hours), int(minutes or "0")
+    if not (0 <= h <= 24 and 0 <= m < 60) or h * 60 + m > DAY_MINUTES:
+        raise ValueError(raw)
+    return h * 60 + m
+
+
+def _working_hours(raw: str) -> tuple[int, int]:
+    try:
+        opens, closes = (_minutes(part) for part in raw.split("-"))
+    except ValueError:
+        opens, closes = 0, 0
+    if not opens < closes:
+        raise ConfigError(f"SO_WORKING_HOURS must be like 08:00-18:00 (00:00-24:00: all day), not {raw!r}")
+    return opens, closes
+
+
+def _working_days(raw: str) -> tuple[int, ...]:
+    days: set[int] = set()
+    try:
+        for part in raw.lower().replace(" ", "").split(","):
+            first, _, last = part.partition("-")
+            a, b = WEEKDAYS.index(first[:3]), WEEKDAYS.index((last or first)[:3])
+            if a > b:
+                raise ValueError(part)
+            days.update(range(a, b + 1))
+    except ValueError:
+        raise ConfigError(
+            f"SO_WORKING_DAYS must be days like mon-fri or mon,wed,fri (mon … sun), not {raw!r}"
+        ) from None
+    return tuple(sorted(days))
+
+
+def _digest_time(raw: str) -> time | None:
+    if not raw or raw.lower() in ("off", "none", "false", "0"):
+        return None
+    try:
+        minutes = _minutes(raw)
+        if minutes >= DAY_MINUTES:
+            raise ValueError(raw)
+    except ValueError:
+        raise ConfigError(
+            f"SO_DIGEST_TIME must be a time like 08:30 (or empty: no digest), not {raw!r}"
+        ) from None
+    return time(minutes // 60, minutes % 60)

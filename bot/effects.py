@@ -21,15 +21,18 @@ from bot.cards import card_text, order_card
 from bot.config import Settings
 from bot.documents import order_document
 from bot.exports import send_export
+from bot.home import publish_home
+from bot.scheduler import start_scheduler, stop_scheduler
 from pdf import render
 from workflow import effects as fx
+from workflow.rules import Status
 from workflow.service import Refused, Workflow
 from workflow.snapshots import EffectView, OrderView
 
 log = logging.getLogger(__name__)
 
 # Answers that mean the effect is already there: done.
-ALREADY = frozenset({"already_in_channel", "already_pinned", "already_reacted"})
+ALREADY = frozenset({"already_in_channel", "already_pinned", "already_reacted", "already_archived"})
 MAX_ATTEMPTS = 12  # transient failures for ~10 minutes (capped backoff), then the effect fails
 CARD_EVENT = "service_order_card"  # message metadata marking the order card
 POST_EVENT = "service_order_post"  # message metadata carrying an effect's idempotency key
@@ -82,6 +85,7 @@ class Dispatcher:
         self._names: dict[str, str] = {}
         self._cooldown: dict[str, float] = {}  # method -> monotonic time its Retry-After ends
         self._bot_user: str | None = None
+        self._scheduler = None  # the reminder jobs (bot.scheduler): whoever performs effects runs them
         self.performers: dict[str, Callable[[EffectView, OrderView | None], None]] = {
             fx.CREATE_CHANNEL: self._create_channel,
             fx.INVITE: self._invite,
@@ -94,7 +98,13 @@ class Dispatcher:
             fx.REACT: self._react,
             fx.ALERT: self._alert,
             fx.EXPORT_CSV: lambda effect, order: send_export(self, effect),
+            fx.PUBLISH_HOME: lambda effect, order: publish_home(self, effect),
             fx.REPLY: self._reply,
+            fx.APPROVAL_REMINDER: self._approval_reminder,
+            fx.PLANNED_REMINDER: self._planned_reminder,
+            fx.SET_TOPIC: self._set_topic,
+            fx.ARCHIVE: self._archive,
+            fx.DIGEST: self._digest,
         }
 
     # ------------------------------------------------------------------ running
@@ -105,8 +115,11 @@ class Dispatcher:
                 self.wf.release_claims()
             self._thread = threading.Thread(target=self._loop, name="effects", daemon=True)
             self._thread.start()
+            self._scheduler = start_scheduler(self.wf, self.settings, self.wake)
 
     def stop(self, timeout: float = 10.0) -> None:
+        stop_scheduler(self._scheduler)
+        self._scheduler = None
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -283,8 +296,9 @@ class Dispatcher:
         return order.channel_id
 
     def _card(self, order: OrderView) -> dict:
+        today = self.wf.clock().astimezone(self.settings.tz).date()  # the company's date: overdue?
         return {
-            "blocks": order_card(order, self.settings.currency, self.settings.tz),
+            "blocks": order_card(order, self.settings.currency, self.settings.tz, today=today),
             "text": card_text(order),
         }
 
@@ -539,6 +553,68 @@ class Dispatcher:
                     raise Retry("not_found", 0.1 * 2**effect.attempts) from None
             return
         replies.tell(self.client, to.get("response_url"), to.get("channel"), to.get("user"), text)
+
+    def _approval_reminder(self, effect: EffectView, order: OrderView | None) -> None:
+        """Remind a supervisor (or, escalated, an admin) of an order still waiting for approval."""
+        assert order is not None
+        if order.status is not Status.PENDING_APPROVAL:
+            return  # decided between the job and now: nothing to remind of
+        self._channel(order)  # the DM links to the channel: wait until it exists
+        p = effect.payload
+        text = messages.approval_reminder(order, int(p.get("level", 1)), float(p.get("hours", 0)))
+        self._dm_text(str(p["user"]), text)
+
+    def _planned_reminder(self, effect: EffectView, order: OrderView | None) -> None:
+        """The day before: a reminder in the channel, mentioning the field workers."""
+        assert order is not None
+        planned = effect.payload.get("planned_date")
+        if order.status is not Status.IN_PROGRESS or (
+            order.planned_date is None or order.planned_date.isoformat() != planned
+        ):
+            return  # closed, or planned for another day since: this reminder is moot
+        self._post(effect, self._channel(order), text=messages.planned_reminder(order))
+
+    def _set_topic(self, effect: EffectView, order: OrderView | None) -> None:
+        assert order is not None
+        if order.status != effect.payload.get("status"):
+            return  # the status moved on: a later topic effect sets it
+        try:
+            self._call(
+                ("conversations.setTopic",),
+                self.client.conversations_setTopic,
+                channel=self._channel(order),
+                topic=messages.channel_topic(order),
+            )
+        except SlackApiError as e:
+            if e.response.get("error") not in ("is_archived", "channel_not_found"):
+                raise
+            log.warning("cannot set the topic of %s: %s", order.number, e.response.get("error"))
+
+    def _archive(self, effect: EffectView, order: OrderView | None) -> None:
+        assert order is not None
+        if not order.ended or not order.channel_id:
+            return  # reopened, or it never had a channel
+        try:
+            self._call(
+                ("conversations.archive",), self.client.conversations_archive, channel=order.channel_id
+            )
+        except SlackApiError as e:
+            if e.response.get("error") != "channel_not_found":  # deleted, or the bot was removed
+                raise
+            log.warning("cannot archive the channel of %s: channel_not_found", order.number)
+
+    def _digest(self, effect: EffectView, order: OrderView | None) -> None:
+        """A coordinator's daily digest, in a DM."""
+        self._dm_text(str(effect.payload["user"]), messages.digest(effect.payload))
+
+    def _dm_text(self, user: str, text: str) -> None:
+        # A DM whose answer was lost may be sent twice: reading DMs back would need im:history.
+        try:
+            self._call(("chat.postMessage",), self.client.chat_postMessage, channel=user, text=text)
+        except SlackApiError as e:
+            if e.response.get("error") not in USER_ERRORS | {"cannot_dm_bot", "channel_not_found"}:
+                raise
+            log.warning("cannot DM %s: %s", user, e.response.get("error"))  # they left: nobody to tell
 
     def _alert(self, effect: EffectView, order: OrderView | None) -> None:
         """Tell an admin (DM) or the order's channel that an effect failed and how to retry it."""

@@ -8,7 +8,7 @@ from bot.cards import STATUS_ICON, lines_summary, mrkdwn_escape, slack_date
 from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
 from workflow.money import money_text
-from workflow.rules import OUTCOME_TEXT
+from workflow.rules import OUTCOME_TEXT, STATUS_TEXT
 from workflow.service import Refused
 from workflow.snapshots import OrderView
 
@@ -73,6 +73,80 @@ def approval_request(order: OrderView, currency: str) -> str:
         f":bell: *{order.number}* — {mrkdwn_escape(order.title)} for {mrkdwn_escape(order.client)} "
         f"({currency} {money_text(order.total)}) waits for your approval in {channel_ref(order)}."
     )
+
+
+def _hours(hours: float) -> str:
+    if hours >= 1:
+        n = round(hours, 1)
+        return f"{n:g} working hour{'s' if n != 1 else ''}"
+    n = max(1, round(hours * 60))
+    return f"{n} working minute{'s' if n != 1 else ''}"
+
+
+def approval_reminder(order: OrderView, level: int, hours: float) -> str:
+    """A supervisor's reminder (level 1), or the escalation to supervisors and admins (level 2)."""
+    what = f"*{order.number}* — {mrkdwn_escape(order.title)} for {mrkdwn_escape(order.client)}"
+    waited = f"has waited more than {_hours(hours)} for approval"
+    if level >= 2:
+        return (
+            f":rotating_light: Escalated: {what} {waited}. Please approve or reject it in "
+            f"{channel_ref(order)} — the admins are told too."
+        )
+    return f":alarm_clock: Reminder: {what} {waited}. Approve or reject it in {channel_ref(order)}."
+
+
+def planned_reminder(order: OrderView) -> str:
+    """The channel reminder the working day before the planned date, to the field workers."""
+    day = order.planned_date.strftime("%A %Y-%m-%d") if order.planned_date else "soon"
+    site = mrkdwn_escape(order.site)
+    if order.field_workers:
+        return (
+            f":calendar: {_users(order.field_workers)} reminder: *{order.number}* is planned for "
+            f"*{day}* at {site}."
+        )
+    return (
+        f":calendar: <@{order.requester_id}> *{order.number}* is planned for *{day}* at {site}, "
+        "and has no field workers yet: use *Add field workers* on the card."
+    )
+
+
+TOPIC_MAX = 250  # Slack's limit for a channel topic
+
+
+def channel_topic(order: OrderView) -> str:
+    """'SO-0042 · In progress · planned 2026-11-25': the channel's topic follows the status."""
+    parts = [order.number, order.status_text]
+    if order.planned_date and not order.ended:
+        parts.append(f"planned {order.planned_date.isoformat()}")
+    return " · ".join(parts)[:TOPIC_MAX]
+
+
+def digest(payload: dict) -> str:
+    """A coordinator's daily digest: their orders that moved since the last one, and what waits."""
+
+    def row(item: dict) -> str:
+        status = STATUS_TEXT.get(item["status"], item["status"])  # type: ignore[call-overload]
+        where = f" · <#{item['channel_id']}>" if item.get("channel_id") else ""
+        planned = f" · planned {item['planned_date']}" if item.get("planned_date") else ""
+        overdue = " · :warning: *overdue*" if item.get("overdue") else ""
+        return (
+            f"• *{item['number']}* {STATUS_ICON.get(item['status'], '')} {status} — "
+            f"{mrkdwn_escape(item.get('title', ''))}{planned}{overdue}{where}"
+        )
+
+    def section(title: str, items: list[dict], total: int, empty: str) -> list[str]:
+        out = [f"*{title}* ({total})"]
+        out += [row(i) for i in items] if items else [empty]
+        if total > len(items):
+            out.append(f"… and {total - len(items)} more — `/so list mine` shows them all")
+        return out
+
+    lines = [f":sunrise: *Your service orders* — {payload.get('date', '')}"]
+    lines += section(
+        "Moved since the last digest", payload.get("moved", []), payload.get("moved_total", 0), "_Nothing_"
+    )
+    lines += section("Waiting", payload.get("waiting", []), payload.get("waiting_total", 0), "_Nothing open_")
+    return "\n".join(lines)[:3900]
 
 
 def submitted(order: OrderView) -> str:

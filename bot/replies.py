@@ -17,7 +17,8 @@ def tell(
     """An ephemeral answer to the person who clicked, seen only by them.
 
     The click's response_url reaches the clicker wherever they clicked (even where the bot could
-    not post an ephemeral message); chat.postEphemeral is the fallback.
+    not post an ephemeral message); chat.postEphemeral is the fallback, and a DM where there is no
+    channel (the App Home).
     """
     if isinstance(response_url, str) and response_url.startswith(("https://", "http://")):
         try:
@@ -29,13 +30,16 @@ def tell(
             log.warning("response_url answered %s", resp.status_code)
         except Exception as e:  # a bad or unreachable URL: fall back to an ephemeral message
             log.warning("response_url failed: %s", type(e).__name__)
-    if not channel or not user:
-        log.warning("cannot answer a click without channel or user")
+    if not user:
+        log.warning("cannot answer a click without a user")
         return
     try:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:  # a click in the App Home: no channel, no response_url; the app's DM with them
+            client.chat_postMessage(channel=user, text=text)
     except SlackApiError as e:
-        log.warning("chat.postEphemeral failed: %s", e.response.get("error"))
+        log.warning("could not answer %s: %s", user, e.response.get("error"))
 
 
 def notice_view(title: str, text: str, external_id: str | None = None) -> dict:

@@ -37,7 +37,11 @@ WORKER_NICENESS = 10
 def open_settings_workflow(settings: Settings) -> Workflow:
     return open_workflow(
         settings.database_url,
-        Policy(allow_self_approval=settings.allow_self_approval, private_channels=settings.private_channels),
+        Policy(
+            allow_self_approval=settings.allow_self_approval,
+            private_channels=settings.private_channels,
+            home_refresh_seconds=settings.home_refresh_seconds,
+        ),
         auto_upgrade=settings.auto_upgrade,
     )
 

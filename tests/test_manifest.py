@@ -105,7 +105,7 @@ def test_socket_mode_and_interactivity(manifest):
 
 def test_bot_events(manifest):
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert {"message.channels", "message.groups"} <= events
+    assert {"message.channels", "message.groups", "app_home_opened"} <= events
 
 
 def test_bot_scopes_are_exactly_what_the_bot_uses(manifest):
@@ -122,4 +122,4 @@ def test_bot_user_and_app_home(manifest):
     features = manifest["features"]
     assert features["bot_user"] == {"display_name": "Service Orders", "always_online": True}
     assert features["app_home"]["messages_tab_enabled"] is True
-    assert features["app_home"]["home_tab_enabled"] is False
+    assert features["app_home"]["home_tab_enabled"] is True  # bot.home publishes it

@@ -24,3 +24,14 @@ CLOSED = "closed"
 # The answer to a command carried out after its ack (no order: performed at once, in no order's queue)
 # {"to": {"external_id"} or {"response_url", "channel", "user"}, "command", "order"?, "refusal"?}
 REPLY = "reply"
+
+# Reminders and channel upkeep (workflow.reminders queues most; the workflow queues SET_TOPIC)
+APPROVAL_REMINDER = "approval_reminder"  # {"user": user id, "level": 1 | 2, "hours": working hours waited}
+PLANNED_REMINDER = "planned_reminder"  # {"planned_date": ISO date}: in the channel, to the field workers
+SET_TOPIC = "set_topic"  # {"status": status}: the channel topic shows the order's status
+ARCHIVE = "archive"  # {"days": int}: the order's channel is archived
+DIGEST = "digest"  # {"user", "date", "since", "moved", "waiting", ...} (no order): a coordinator's DM
+
+# The App Home (workflow.home; no order: performed on its own, in no order's queue)
+PUBLISH_HOME = "publish_home"  # {"user": user id}: views.publish of the person's Home tab
+HOME_SEEN = "home_seen"  # {"user": user id}: a marker, born done and never performed: they use the Home tab

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -160,3 +161,10 @@ def decide(
     if action in (Action.APPROVE, Action.REJECT) and is_requester and not allow_self_approval:
         return Verdict(False, "own_order")
     return Verdict(True)
+
+
+def is_overdue(order: object, today: date) -> bool:
+    """Whether an order (anything with status and planned_date) is in progress after its planned
+    date; today is the company's date (workflow.working_hours.WorkingCalendar.today)."""
+    planned = getattr(order, "planned_date", None)
+    return getattr(order, "status", None) == Status.IN_PROGRESS and planned is not None and planned < today

@@ -36,6 +36,7 @@ from storage.models import (
 )
 from workflow import effects as fx
 from workflow import export as order_export
+from workflow import home as order_home
 from workflow import search as order_search
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
@@ -82,6 +83,7 @@ class OrderInput(Protocol):
 class Policy:
     allow_self_approval: bool = False
     private_channels: bool = True
+    home_refresh_seconds: float = order_home.REFRESH_SECONDS  # SO_HOME_REFRESH_SECONDS
 
 
 class Refused(Exception):
@@ -140,9 +142,11 @@ class _Tx:
     session: Session
     order: Order
     effects: list[Effect] = field(default_factory=list)
+    status_before: str = ""  # the order's status when the command began (see _touch)
 
     def __post_init__(self) -> None:
         self.session.info["order"] = self.order  # the order a carried-out command changed
+        self.status_before = self.status_before or str(self.order.status)
 
 
 def channel_name(number: str, client: str, title: str) -> str:
@@ -287,6 +291,7 @@ class Workflow:
             self._queue(tx, fx.INVITE, f"invite:{number}:submit", {"users": invitees})
             self._queue(tx, fx.POST_CARD, f"card:{number}:post", {})
             self._queue(tx, fx.PIN_CARD, f"card:{number}:pin", {})
+            self._queue_topic(tx)
             self._queue(
                 tx, fx.ANNOUNCE, f"announce:{number}:{act.id}", {"event": fx.SUBMITTED, "actor": actor}
             )
@@ -299,6 +304,7 @@ class Workflow:
                         {"user": uid, "event": fx.APPROVAL_REQUESTED, "actor": actor},
                     )
             self._flush(tx)
+            order_home.queue_refresh(s, order, now, self.policy.home_refresh_seconds)
             return self._view(s, order)
 
     def approve(self, order_id: int, actor: str) -> OrderView:
@@ -1058,7 +1064,15 @@ class Workflow:
         order.updated_at = now
         tx.session.add(order)
         self._queue(tx, fx.UPDATE_CARD, f"card:{order.number}:v{order.version}", {"version": order.version})
+        order_home.queue_refresh(tx.session, order, now, self.policy.home_refresh_seconds)
+        if str(order.status) != tx.status_before:
+            self._queue_topic(tx)
         self._flush(tx)
+
+    def _queue_topic(self, tx: _Tx) -> None:
+        """Set the channel topic to the order's new status (once per status: no status recurs)."""
+        status = Status(tx.order.status).value
+        self._queue(tx, fx.SET_TOPIC, f"topic:{tx.order.number}:{status}", {"status": status})
 
     def _flush(self, tx: _Tx) -> None:
         for e in tx.effects:
@@ -1149,6 +1163,35 @@ class Workflow:
                 )
             )
         return key
+
+    # ---------------------------------------------------------------- the App Home
+    def home(
+        self,
+        user_id: str,
+        now: datetime | None = None,
+        *,
+        today: date | None = None,
+        pending_limit_hours: float = order_home.PENDING_LIMIT_HOURS,
+        stale_days: float = order_home.STALE_DAYS,
+        calendar: order_home.WorkingCalendar | None = None,
+    ) -> order_home.HomeView:
+        """What user_id's Home tab shows at now (workflow.home); today is the company's date."""
+        return order_home.home(
+            self.reader,
+            user_id,
+            self.roles_of(user_id),
+            now or self.clock(),
+            today=today,
+            allow_self_approval=self.policy.allow_self_approval,
+            pending_limit_hours=pending_limit_hours,
+            stale_days=stale_days,
+            calendar=calendar,
+        )
+
+    def home_opened(self, user_id: str) -> None:
+        """user_id opened the Home tab: queue its publish (and refreshes from now on)."""
+        with transaction(self.engine) as s:
+            order_home.queue_opened(s, user_id, self.clock(), self.policy.home_refresh_seconds)
 
 
 def open_workflow(database_url: str, policy: Policy | None = None, auto_upgrade: bool = False) -> Workflow:

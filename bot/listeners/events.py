@@ -1,4 +1,5 @@
-"""Events: thread replies and shared files in an order's channel become notes and photos."""
+"""Events: thread replies and shared files in an order's channel become notes and photos; opening
+the App Home publishes it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ RECORDED_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 def register(app: App) -> None:
     app.event("message")(record_message)
+    app.event("app_home_opened")(home_opened)
 
 
 def record_message(body: dict, event: dict, context: BoltContext) -> None:
@@ -36,7 +38,9 @@ def record_message(body: dict, event: dict, context: BoltContext) -> None:
     is_reply = bool(thread_ts) and thread_ts != ts
     if not (is_reply or files):
         return  # top-level chatter in the channel is conversation, not the order's record
-    event_id = body.get("event_id") or f"{event.get('channel')}:{ts}"
+    event_id = body.get("event_id")
+    if not isinstance(event_id, str) or not event_id:  # Slack always sends one; a forged body may not
+        event_id = f"{event.get('channel')}:{ts}"
     order = context["workflow"].record_message(
         event_id=event_id,
         channel_id=event.get("channel", ""),
@@ -48,3 +52,16 @@ def record_message(body: dict, event: dict, context: BoltContext) -> None:
     if order is not None:
         log.info("recorded %s on %s from %s", "photo" if files else "note", order.number, event.get("user"))
         context["dispatcher"].wake()
+
+
+def home_opened(event: dict, context: BoltContext) -> None:
+    """Someone opened the Home tab: queue its publish (one INSERT) and wake the dispatcher.
+
+    Not views.publish here: the listener runs before the ack, and the Home's queries plus a Slack
+    round trip would hold it; the dispatcher also honours Retry-After. Opening the tab again and
+    again within SO_HOME_REFRESH_SECONDS is one publish (the effect's key names the time bucket)."""
+    user = event.get("user")
+    if event.get("tab") != "home" or not isinstance(user, str) or not user:
+        return  # the Messages tab, or a malformed event
+    context["workflow"].home_opened(user)
+    context["dispatcher"].wake()

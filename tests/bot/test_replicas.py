@@ -4,9 +4,11 @@ them: nothing happens twice, nothing is lost."""
 from __future__ import annotations
 
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import text
 
 from forms import ids
 from sandbox import FakeSlack
@@ -138,3 +140,57 @@ def test_one_event_delivered_to_every_replica_is_one_note(replicas):
         notes = conn.exec_driver_sql("select count(*) from activities where kind = 'note'").scalar()
     assert notes == 1
     assert len(fake.calls_to("reactions.add")) == 1
+
+
+# Every replica runs the reminder jobs each second; the effect keys, not a leader, keep them single.
+REMINDING = {
+    "SO_APPROVAL_REMINDER_HOURS": "0.0015",  # 5.4 s; escalated at 10.8 s
+    "SO_WORKING_HOURS": "00:00-24:00",
+    "SO_WORKING_DAYS": "mon-sun",
+    "SO_SCHEDULER_SECONDS": "1",
+}
+REMINDED_ORDERS = 4
+ANA = "U0ANAADM1"
+
+
+def test_three_replicas_remind_and_escalate_once(replicas, tmp_path):
+    fake, wf, bots = replicas
+    fake.add_user(ANA, "ana", "Ana Admin")
+    wf.grant("test", ANA, "admin", check=False)
+    for bot in bots:  # restarted with the reminders on: they survive restarts too
+        bot.stop()
+        bot.env.update(REMINDING)
+        bot.start()
+    for n in range(REMINDED_ORDERS):
+        user = coordinator(n)
+        result = fake.slash_command(user, "/so", "new")
+        view = next(
+            c.response["view"]["id"]
+            for c in fake.calls_to("views.open")
+            if c.params.get("trigger_id") == result.request["trigger_id"]
+        )
+        for block, value in ((ids.CLIENT, f"Client {n}"), (ids.SITE, "Site"), (ids.TITLE, f"Order {n}")):
+            fake.fill(view, block, block, value)
+        fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
+        fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 h × 80")
+        assert fake.submit(user, view).status == 200
+
+    def escalations_done() -> int:
+        with wf.engine.connect() as conn:
+            query = "select count(*) from effects where key like :k and status = 'done'"
+            return conn.execute(text(query), {"k": "remind:%:approval:2:%"}).scalar()
+
+    wait_until(lambda: escalations_done() == REMINDED_ORDERS * 2, timeout=90, what="every escalation")
+    time.sleep(3)  # three more ticks of three schedulers: room for a duplicate to show up
+    wait_until(lambda: all_done(wf), timeout=30, what="the last Slack calls")
+    for n in range(1, REMINDED_ORDERS + 1):
+        number = f"SO-{n:04d}"
+        to_ogechi = [m["text"] for m in fake.dms(OGECHI) if f"*{number}*" in m["text"]]
+        assert len([t for t in to_ogechi if "Reminder" in t]) == 1, (number, to_ogechi)
+        assert len([t for t in to_ogechi if "Escalated" in t]) == 1, (number, to_ogechi)
+        to_ana = [m["text"] for m in fake.dms(ANA) if f"*{number}*" in m["text"]]
+        assert len(to_ana) == 1 and "Escalated" in to_ana[0]
+    with wf.engine.connect() as conn:
+        kinds = conn.exec_driver_sql("select count(*) from effects where kind = 'approval_reminder'").scalar()
+    assert kinds == REMINDED_ORDERS * 3
+    assert all("reminder jobs every 1s" in bot.log.read_text() for bot in bots)  # each ran them

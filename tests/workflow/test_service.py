@@ -118,6 +118,7 @@ def test_submit_queues_channel_card_announcement_and_dms_in_order(wf):
         fx.INVITE,
         fx.POST_CARD,
         fx.PIN_CARD,
+        fx.SET_TOPIC,
         fx.ANNOUNCE,
         fx.DM,
         fx.DM,
@@ -190,8 +191,9 @@ def test_supervisor_approves(wf, clock):
     assert approved.total == order.total
     r1 = wf.revision(order.id, 1)
     assert (r1.kind, r1.author_id, r1.status) == ("approved", SUPERVISOR, Status.IN_PROGRESS)
-    new = order_effects(wf, order.id)[7:]
-    assert [e.kind for e in new] == [fx.ANNOUNCE, fx.UPLOAD_PDF, fx.UPDATE_CARD]
+    new = order_effects(wf, order.id)[8:]
+    assert [e.kind for e in new] == [fx.ANNOUNCE, fx.UPLOAD_PDF, fx.UPDATE_CARD, fx.SET_TOPIC]
+    assert new[3].key == "topic:SO-0001:in_progress"
     assert new[1].payload == {"revision": 1}
     assert new[1].key == "pdf:SO-0001:r1"
 
@@ -581,10 +583,10 @@ def test_pending_effects_gives_the_first_of_each_order_in_order(wf):
     wf.effect_done(due[0].id)
     due = wf.pending_effects()
     assert [(e.order_id, e.kind) for e in due] == [(o1.id, fx.INVITE), (o2.id, fx.CREATE_CHANNEL)]
-    for _ in range(6):  # the rest of o1's effects, one after the other
+    for _ in range(7):  # the rest of o1's effects, one after the other
         wf.effect_done(wf.pending_effects()[0].id)
     assert [e.order_id for e in wf.pending_effects()] == [o2.id]
-    assert [e.status for e in wf.effects() if e.order_id == o1.id] == ["done"] * 7
+    assert [e.status for e in wf.effects() if e.order_id == o1.id] == ["done"] * 8
     assert wf.has_pending_effects()
 
 
