@@ -98,6 +98,7 @@ class Order(SQLModel, table=True):
         Index("ix_orders_status_seq", "status", "seq"),
         Index("ix_orders_requester_id_seq", "requester_id", "seq"),
         Index("ix_orders_planned_date", "planned_date"),
+        Index("ix_orders_status_updated_at", "status", "updated_at"),  # Home: recently ended
     )
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True)

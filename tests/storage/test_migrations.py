@@ -35,7 +35,7 @@ from storage.models import (
     RoleGrant,
 )
 
-HEAD = "0005_rate_limits"
+HEAD = "0006_recently_ended"
 T0 = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
 
