@@ -27,13 +27,12 @@ from workflow import effects as fx
 from workflow.rules import (
     CARD_ACTIONS,
     ENDED,
-    OUTCOME_TEXT,
-    STATUS_TEXT,
     Action,
     Relation,
     Role,
     Status,
     decide,
+    status_text,
 )
 from workflow.working_hours import WorkingCalendar
 
@@ -69,10 +68,7 @@ class HomeRow:
 
     @property
     def status_text(self) -> str:
-        text = STATUS_TEXT[self.status]
-        if self.status is Status.CLOSED and self.outcome:
-            text += f" — {OUTCOME_TEXT.get(self.outcome, self.outcome)}"  # type: ignore[call-overload]
-        return text
+        return status_text(self.status, self.outcome)
 
 
 @dataclass(frozen=True)

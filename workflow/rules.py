@@ -67,6 +67,14 @@ OUTCOME_TEXT = {
 }
 
 
+def status_text(status: Status, outcome: str = "") -> str:
+    """How people read a status: "In progress", "Closed — Completed with adjustments"."""
+    text = STATUS_TEXT[status]
+    if status is Status.CLOSED and outcome:
+        text += f" — {OUTCOME_TEXT.get(outcome, outcome)}"  # type: ignore[call-overload]
+    return text
+
+
 class Action(StrEnum):
     SUBMIT = "submit"
     APPROVE = "approve"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from workflow.money import LineChange
-from workflow.rules import CARD_ACTIONS, ENDED, OUTCOME_TEXT, STATUS_TEXT, Action, Status
+from workflow.rules import CARD_ACTIONS, ENDED, Action, Status, status_text
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,7 @@ class OrderView:
 
     @property
     def status_text(self) -> str:
-        text = STATUS_TEXT[self.status]
-        if self.status is Status.CLOSED and self.outcome:
-            text += f" — {OUTCOME_TEXT.get(self.outcome, self.outcome)}"  # type: ignore[call-overload]
-        return text
+        return status_text(self.status, self.outcome)
 
     @property
     def ended(self) -> bool:

@@ -16,6 +16,17 @@ def view_text(world: World, view_id: str) -> str:
     return json.dumps(world.fake.views[view_id], ensure_ascii=False)
 
 
+def run_a_worker(world: World) -> None:
+    """A worker (another process's dispatcher) that starts now, carries out what waits, and stops."""
+    settings = world.runtime.settings
+    worker = Dispatcher(world.runtime.workflow, effects_client(settings), settings)
+    worker.start()
+    try:
+        assert worker.wait_idle(30)
+    finally:
+        worker.stop()
+
+
 def fill_order(world: World, title: str) -> str:
     fake = world.fake
     assert fake.slash_command(LAYLA, "/so", "new").status == 200
@@ -33,14 +44,7 @@ def test_the_form_says_submitting_then_turns_into_the_orders_number(world):
     assert answer.status == 200 and "Submitting your order" in answer.body_text
     assert "Submitting your order" in view_text(world, view)
     assert world.runtime.workflow.list_for(LAYLA)[0] == []  # stored as a command only
-    worker = Dispatcher(
-        world.runtime.workflow, effects_client(world.runtime.settings), world.runtime.settings
-    )
-    worker.start()
-    try:
-        assert worker.wait_idle(30)
-    finally:
-        worker.stop()
+    run_a_worker(world)
     shown = view_text(world, view)
     assert "*SO-0001* is submitted and waits for approval" in shown and "Order submitted" in shown
     order = world.runtime.workflow.list_for(LAYLA)[0][0]
@@ -52,14 +56,7 @@ def test_a_form_closed_before_the_answer_is_let_be(world):
     world.runtime.dispatcher.stop()
     assert world.fake.submit(LAYLA, view).status == 200
     world.fake.close_view(LAYLA, view)
-    worker = Dispatcher(
-        world.runtime.workflow, effects_client(world.runtime.settings), world.runtime.settings
-    )
-    worker.start()
-    try:
-        assert worker.wait_idle(30)
-    finally:
-        worker.stop()
+    run_a_worker(world)
     wf = world.runtime.workflow
     assert [o.title for o in wf.list_for(LAYLA)[0]] == ["Closed early"]  # the order is stored anyway
     replies = [e for e in wf.effects() if e.kind == fx.REPLY]
