@@ -7,6 +7,7 @@ the card's listeners handle a click on the Home tab as they handle one on the ca
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -15,8 +16,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cards import BUTTONS, STATUS_ICON, mrkdwn_escape, slack_date
 from bot.config import Settings
+from forms import ids
 from workflow.home import Exceptions, HomeRow, HomeView, Section
 from workflow.rules import Status
+from workflow.saved_filters import SavedFilterView
 from workflow.snapshots import EffectView
 from workflow.working_hours import WorkingCalendar
 
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 BLOCKS_MAX = 100  # Slack: blocks in a Home tab
 TEXT_MAX = 3000  # Slack: a section's text
 HEADER_MAX = 150  # Slack: a header block's text
+SAVED_PER_ROW = 5  # saved-search buttons in one actions block
 # The person cannot be shown anything (left, deactivated, a guest the app cannot reach): not a failure.
 UNREACHABLE = frozenset({"user_not_found", "user_is_inactive", "user_disabled", "user_is_restricted"})
 
@@ -191,9 +195,41 @@ def _exceptions(exc: Exceptions) -> list[dict]:
     return blocks
 
 
-def home_view(home: HomeView, tz: ZoneInfo, company: str = "Service Orders") -> dict:
-    """The Home tab (views.publish): waiting for my approval, my open orders, recently closed, and
-    for supervisors and admins what needs attention. At most 100 blocks, texts within Slack's limits."""
+def saved_searches(saved: Sequence[SavedFilterView]) -> list[dict]:
+    """The person's saved filters as buttons, 5 to an actions block (Block Kit: at most 25 a block;
+    5 keep a row readable); a click opens the results in a modal (bot.listeners.paging)."""
+    if not saved:
+        return []
+    blocks: list[dict] = [_section(f"*:mag: Saved searches* · {len(saved)}")]
+    for start in range(0, len(saved), SAVED_PER_ROW):
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"home:saved:{start // SAVED_PER_ROW}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": _cut(f.name, 75)},
+                        "action_id": ids.saved_filter_run(n),
+                        "value": f.name,
+                    }
+                    for n, f in enumerate(saved[start : start + SAVED_PER_ROW], start)
+                ],
+            }
+        )
+    blocks += [
+        _context(f"{_code('/so list save NAME FILTERS')} saves one · {_code('/so list saved')} lists them"),
+        {"type": "divider"},
+    ]
+    return blocks
+
+
+def home_view(
+    home: HomeView, tz: ZoneInfo, company: str = "Service Orders", saved: Sequence[SavedFilterView] = ()
+) -> dict:
+    """The Home tab (views.publish): the person's saved searches (if any), waiting for my approval,
+    my open orders, recently closed, and for supervisors and admins what needs attention. At most
+    100 blocks, texts within Slack's limits."""
     blocks: list[dict] = [
         {
             "type": "header",
@@ -204,6 +240,7 @@ def home_view(home: HomeView, tz: ZoneInfo, company: str = "Service Orders") -> 
             f"{_code('/so new')} requests an order · {_code('/so list')} searches · {_code('/so help')}"
         ),
     ]
+    blocks += saved_searches(saved)
     if home.approver:
         blocks += _rows(
             "waiting",
@@ -265,7 +302,7 @@ def publish_home(dispatcher: Dispatcher, effect: EffectView) -> None:
         stale_days=settings.stale_days,
         calendar=calendar_of(settings),
     )
-    view = home_view(home, settings.tz, settings.company_name)
+    view = home_view(home, settings.tz, settings.company_name, wf.saved_filters(user))
     try:
         dispatcher._call(("views.publish",), dispatcher.client.views_publish, user_id=user, view=view)
     except SlackApiError as e:

@@ -9,6 +9,7 @@ from typing import Any
 from bot.cards import STATUS_ICON, mrkdwn_escape
 from forms import ids
 from forms.filters import OrderFilters
+from workflow.saved_filters import SavedFilterView
 from workflow.search import OrderRow, Page
 
 PAGE_SIZE = 10  # rows a page: 10 sections and 3 more blocks, well inside Slack's 50
@@ -132,3 +133,63 @@ def order_list_message(page: Page, filters: OrderFilters, page_number: int = 1) 
         )
     numbers = ", ".join(r.number for r in page.rows) or "none"
     return {"text": _cut(f"{what.replace('*', '')}: {numbers}", TEXT_MAX), "blocks": blocks}
+
+
+MODAL_TITLE_MAX = 24  # Slack: a modal's title
+
+
+def saved_filters_message(saved: list[SavedFilterView]) -> str:
+    """The answer to `/so list saved`: each saved filter, with how to run and delete it."""
+    if not saved:
+        return (
+            "You have no saved filters. Save one with `/so list save NAME FILTERS`, e.g. "
+            "`/so list save late status:in_progress to:yesterday`."
+        )
+    rows = [f"• *{s.name}* — `{mrkdwn_escape(s.text).replace('`', chr(39))}`" for s in saved]
+    return _cut(
+        f"*Your saved filters* · {len(saved)}\n"
+        + "\n".join(rows)
+        + "\n_Run one with `/so list NAME` (or `/so list saved:NAME`), delete it with "
+        "`/so list delete NAME`. They are also buttons on the bot's Home tab._",
+        TEXT_MAX,
+    )
+
+
+def saved_filter_modal(name: str, page: Page | None, filters: OrderFilters | None) -> dict:
+    """The modal a saved filter's Home button opens: the first page of its results (the Home tab
+    has no channel to answer in). No paging buttons: a modal has no response_url to page in, so
+    the last block says how to see the rest. None for page: the filter is gone or no longer reads."""
+    blocks: list[dict]
+    if page is None or filters is None:
+        blocks = [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"You have no saved filter *{mrkdwn_escape(name)[:30]}* any more (or it no "
+                    "longer reads). `/so list saved` lists yours.",
+                },
+            }
+        ]
+    else:
+        message = order_list_message(page, filters)
+        blocks = [b for b in message["blocks"] if b.get("block_id") != ids.LIST_PAGING_BLOCK]
+        if page.next is not None:
+            blocks.append(
+                {
+                    "type": "context",
+                    "elements": [
+                        {
+                            "type": "mrkdwn",
+                            "text": f"More orders match: `/so list {name}` pages through them all.",
+                        }
+                    ],
+                }
+            )
+    return {
+        "type": "modal",
+        "callback_id": ids.SAVED_FILTER_RESULTS,
+        "title": {"type": "plain_text", "text": _cut(f"Saved: {name}", MODAL_TITLE_MAX)},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks[:100],
+    }

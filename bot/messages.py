@@ -17,6 +17,9 @@ HELP = f"""*Service orders* — `/so` commands:
 • `/so list` — your open orders and the orders waiting for your approval
 • `/so list FILTERS` — search the orders you can see, newest first: \
 `/so list status:open client:acme`, `/so list mine from:2026-11-01 router`
+• `/so list save NAME FILTERS` — save (or replace) a search under a name (up to 20; also buttons \
+on the bot's Home tab) · `/so list NAME` or `/so list saved:NAME` runs it · `/so list saved` lists \
+them · `/so list delete NAME`
 • `/so export FILTERS` — the same orders with their lines, as a CSV file in a direct message
 • `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
 • `/so role @user ROLE` — give a role: admin, coordinator, supervisor, field_worker (admins)
@@ -223,7 +226,7 @@ def effect_failed(alert: dict) -> str:
 def bad_filters(errors: dict[str, str], verb: str) -> str:
     """The answer to `/so list` or `/so export` with filters that cannot be read: each bad token
     and what is allowed instead, then the whole grammar."""
-    done = "nothing was exported" if verb == "export" else "nothing was searched"
+    done = {"export": "nothing was exported", "save": "nothing was saved"}.get(verb, "nothing was searched")
     rows = [f"• `{_code(token)}` — {message}" for token, message in errors.items()]
     return (
         f"I could not read {'this filter' if len(rows) == 1 else 'these filters'}, so {done}:\n"

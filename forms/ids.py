@@ -55,7 +55,18 @@ CONFIRMATION_FINAL = "confirmation_final"
 CLOSE_OUTCOME = "close_outcome"
 CLOSE_REASON = "close_reason"
 
+# Saved filters on the Home tab: one button per saved filter (the value is its name, never trusted;
+# Slack wants the action ids of one block distinct, so each ends in :N), and the modal of its results
+SAVED_FILTER_RUN = "saved_filter_run"
+SAVED_FILTER_RUN_PATTERN = r"^saved_filter_run:\d+$"
+SAVED_FILTER_RESULTS = "saved_filter_results"
+
 
 def line_block(key: int, part: str) -> str:
     """Block id of one part of the line row identified by key."""
     return f"{LINE_PREFIX}{key}:{part}"
+
+
+def saved_filter_run(n: int) -> str:
+    """Action id of the Home tab's n-th saved-search button."""
+    return f"{SAVED_FILTER_RUN}:{n}"

@@ -252,3 +252,16 @@ class RateLimit(SQLModel, table=True):
     __tablename__ = "rate_limits"
     method: str = Field(primary_key=True, max_length=60)
     until: datetime = _ts()
+
+
+class SavedFilter(SQLModel, table=True):
+    """A person's named `/so list` filters (`/so list save NAME …`), offered on their Home tab."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=30)
+    text: str = Field(max_length=500)  # forms.filters.MAX_TEXT
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()

@@ -394,6 +394,18 @@ def queue_refresh(s: Session, order: Order, now: datetime, seconds: float = REFR
     return seen
 
 
+def queue_publish(s: Session, user_id: str, now: datetime, seconds: float = REFRESH_SECONDS) -> bool:
+    """In the transaction of a change to what user_id's own Home shows (their saved filters): queue
+    its refresh, as queue_refresh does for an order's people; False when they never opened the tab."""
+    if not _seen(s, [user_id]):
+        return False
+    bucket, due = bucket_of(now, seconds)
+    _insert_ignoring_duplicates(
+        s, [_effect(f"home:{user_id}:{bucket}", fx.PUBLISH_HOME, user_id, now, not_before=due)]
+    )
+    return True
+
+
 def _seen(s: Session, people: Iterable[str]) -> list[str]:
     """Those of people who have opened the Home tab (one lookup in the effects' unique key index)."""
     keys = {seen_key(u): u for u in people if u}

@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from storage.models import Member, Order
-from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Role, Status
+from workflow.rules import Role, Status, status_text
 from workflow.snapshots import OrderView
 
 SEES_ALL = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR})
@@ -64,10 +64,7 @@ class OrderRow:
 
     @property
     def status_text(self) -> str:
-        text = STATUS_TEXT[self.status]
-        if self.status is Status.CLOSED and self.outcome:
-            text += f" — {OUTCOME_TEXT.get(self.outcome, self.outcome)}"  # type: ignore[call-overload]
-        return text
+        return status_text(self.status, self.outcome)
 
 
 @dataclass(frozen=True)
@@ -140,10 +137,23 @@ def conditions(
     return where
 
 
-def _row(o: Order) -> OrderRow:
-    assert o.id is not None
+# the columns a result row shows: only these are read, not whole orders
+_ROW_COLUMNS = (
+    col(Order.id),
+    col(Order.seq),
+    col(Order.number),
+    col(Order.status),
+    col(Order.outcome),
+    col(Order.client),
+    col(Order.title),
+    col(Order.planned_date),
+    col(Order.channel_id),
+)
+
+
+def _row(r: Any) -> OrderRow:
     return OrderRow(
-        o.id, o.seq, o.number, Status(o.status), o.outcome, o.client, o.title, o.planned_date, o.channel_id
+        r.id, r.seq, r.number, Status(r.status), r.outcome, r.client, r.title, r.planned_date, r.channel_id
     )
 
 
@@ -160,37 +170,59 @@ def search(
 ) -> Page:
     """The orders viewer may see that match filters, newest first: the first page, the page after
     seq `after` (older orders), or the page before seq `before` (newer orders)."""
+    with Session(engine) as s:
+        return search_in(
+            s,
+            filters,
+            viewer,
+            roles,
+            after=after,
+            before=before,
+            limit=limit,
+            allow_self_approval=allow_self_approval,
+        )
+
+
+def search_in(
+    s: Session,
+    filters: Filters,
+    viewer: str,
+    roles: Collection[str],
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = 10,
+    allow_self_approval: bool = False,
+) -> Page:
+    """search, in the session s (so that the caller can read the viewer's roles in the same one)."""
     limit = max(1, min(limit, PAGE_MAX))
     where = conditions(filters, viewer, roles, allow_self_approval)
     seq = col(Order.seq)
 
-    def any_where(s: Session, *more: ColumnElement[bool]) -> bool:
+    def any_where(*more: ColumnElement[bool]) -> bool:
         return bool(s.exec(select(exists().where(and_(*where, *more)))).one())
 
-    with Session(engine) as s:
-        q = select(Order).where(*where)
-        if before is not None:
-            found = list(s.exec(q.where(seq > before).order_by(seq.asc()).limit(limit + 1)).all())
-            more = len(found) > limit
-            found = found[:limit][::-1]
-            top = found[-1].seq if found else before + 1
-            return Page(
-                [_row(o) for o in found],
-                previous=found[0].seq if more and found else None,
-                next=top if any_where(s, seq < top) else None,
-            )
-        if after is not None:
-            q = q.where(seq < after)
-        found = list(s.exec(q.order_by(seq.desc()).limit(limit + 1)).all())
+    q = select(*_ROW_COLUMNS).where(*where)
+    if before is not None:
+        found = list(s.exec(q.where(seq > before).order_by(seq.asc()).limit(limit + 1)).all())
         more = len(found) > limit
-        found = found[:limit]
-        previous = None
-        if after is not None:
-            first = found[0].seq if found else after - 1
-            previous = first if any_where(s, seq > first) else None
+        found = found[:limit][::-1]
+        top = found[-1].seq if found else before + 1
         return Page(
-            [_row(o) for o in found], previous=previous, next=found[-1].seq if more and found else None
+            [_row(o) for o in found],
+            previous=found[0].seq if more and found else None,
+            next=top if any_where(seq < top) else None,
         )
+    if after is not None:
+        q = q.where(seq < after)
+    found = list(s.exec(q.order_by(seq.desc()).limit(limit + 1)).all())
+    more = len(found) > limit
+    found = found[:limit]
+    previous = None
+    if after is not None:
+        first = found[0].seq if found else after - 1
+        previous = first if any_where(seq > first) else None
+    return Page([_row(o) for o in found], previous=previous, next=found[-1].seq if more and found else None)
 
 
 def count(

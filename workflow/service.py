@@ -6,14 +6,15 @@ import re
 import threading
 import unicodedata
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -32,11 +33,13 @@ from storage.models import (
     RateLimit,
     Revision,
     RoleGrant,
+    SavedFilter,
     utcnow,
 )
 from workflow import effects as fx
 from workflow import export as order_export
 from workflow import home as order_home
+from workflow import saved_filters as saved
 from workflow import search as order_search
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
@@ -603,8 +606,9 @@ class Workflow:
         if not m:
             return None
         with Session(self.reader) as s:
-            order = s.exec(select(Order).where(Order.seq == int(m.group(1)))).first()
-            return None if order is None else self._view(s, order)
+            # the order and its confirmation flag in one statement, then its lines and its members
+            row = s.exec(select(Order, self._confirmed()).where(Order.seq == int(m.group(1)))).first()
+            return None if row is None else self._views(s, [row[0]], {row[0].id} if row[1] else set())[0]
 
     def find_by_channel(self, channel_id: str) -> OrderView | None:
         with Session(self.reader) as s:
@@ -613,24 +617,28 @@ class Workflow:
 
     def list_for(self, user_id: str, limit: int = 20) -> tuple[list[OrderView], list[OrderView]]:
         """(my open orders, orders waiting for my approval)."""
-        roles = self.roles_of(user_id)
         open_states = [Status.PENDING_APPROVAL, Status.IN_PROGRESS]
         with Session(self.reader) as s:
+            roles = self._roles(s, user_id)
             member_of = select(Member.order_id).where(Member.user_id == user_id, Member.role != "supervisor")
             mine = s.exec(
-                select(Order)
+                select(Order, self._confirmed())
                 .where(col(Order.status).in_(open_states))
                 .where((Order.requester_id == user_id) | col(Order.id).in_(member_of))
                 .order_by(col(Order.seq).desc())
                 .limit(limit)
             ).all()
-            waiting: Sequence[Order] = []
+            waiting: Sequence[tuple[Order, bool]] = []
             if roles & {Role.SUPERVISOR, Role.ADMIN}:
-                q = select(Order).where(Order.status == Status.PENDING_APPROVAL)
+                q = select(Order, self._confirmed()).where(Order.status == Status.PENDING_APPROVAL)
                 if not self.policy.allow_self_approval:
                     q = q.where(Order.requester_id != user_id)
                 waiting = s.exec(q.order_by(col(Order.seq)).limit(limit)).all()
-            return [self._view(s, o) for o in mine], [self._view(s, o) for o in waiting]
+            # the lines and members of both lists' orders, a query each (an order may be in both)
+            orders = {o.id: o for o, _ in [*mine, *waiting]}
+            confirmed = {o.id for o, flag in [*mine, *waiting] if flag}
+            views = {v.id: v for v in self._views(s, list(orders.values()), confirmed)}
+            return [views[o.id] for o, _ in mine], [views[o.id] for o, _ in waiting]
 
     def revision(self, order_id: int, number: int) -> RevisionView:
         with Session(self.reader) as s:
@@ -1081,39 +1089,96 @@ class Workflow:
         tx.session.flush()
 
     def _view(self, s: Session, order: Order) -> OrderView:
-        lines = self._lines_of(s, order.id, order.current_revision)
-        return OrderView(
-            id=order.id,
-            number=order.number,
-            status=Status(order.status),
-            version=order.version,
-            client=order.client,
-            site=order.site,
-            contact=order.contact,
-            title=order.title,
-            description=order.description,
-            planned_date=order.planned_date,
-            priority=order.priority,
-            requester_id=order.requester_id,
-            channel_id=order.channel_id,
-            channel_name=order.channel_name,
-            card_ts=order.card_ts,
-            current_revision=order.current_revision,
-            decided_by=order.decided_by,
-            decided_at=order.decided_at,
-            reject_reason=order.reject_reason,
-            outcome=order.outcome,
-            outcome_reason=order.outcome_reason,
-            closed_by=order.closed_by,
-            closed_at=order.closed_at,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-            lines=lines,
-            total=order_total(lines),
-            supervisors=self._members(s, order.id, "supervisor"),
-            field_workers=self._members(s, order.id, "field_worker"),
-            has_confirmation=self._has_confirmation(s, order.id),
+        return self._views(s, [order])[0]
+
+    @staticmethod
+    def _confirmed() -> Any:
+        """A column for select(Order, ...): whether the order has a confirmation revision."""
+        return (
+            exists()
+            .where(col(Revision.order_id) == col(Order.id), col(Revision.kind) == "confirmation")
+            .label("confirmed")
         )
+
+    def _views(
+        self, s: Session, orders: Sequence[Order], confirmed: set[int] | None = None
+    ) -> list[OrderView]:
+        """The views of orders: their current lines, their members and (unless confirmed, the ids of
+        those with a confirmation revision, is given) their confirmation flags, a query each."""
+        if not orders:
+            return []
+        ids = [o.id for o in orders]
+        lines: dict[int, list[LineView]] = defaultdict(list)
+        current = [
+            and_(col(Revision.order_id) == o.id, col(Revision.number) == o.current_revision) for o in orders
+        ]
+        for r in s.exec(
+            select(Revision.order_id, Line.kind, Line.description, Line.quantity, Line.unit, Line.unit_price)
+            .join(Revision, col(Line.revision_id) == col(Revision.id))
+            .where(or_(*current))
+            .order_by(col(Revision.order_id), col(Line.position))
+        ).all():
+            # The same numbers from every backend (PostgreSQL's NUMERIC keeps trailing zeros).
+            lines[r.order_id].append(
+                LineView(
+                    r.kind,
+                    r.description,
+                    exact_quantity(r.quantity),
+                    r.unit,
+                    exact_price(r.unit_price),
+                    line_total(r),
+                )
+            )
+        members: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for order_id, role, user_id in s.exec(
+            select(Member.order_id, Member.role, Member.user_id)
+            .where(col(Member.order_id).in_(ids), col(Member.role).in_(("supervisor", "field_worker")))
+            .order_by(col(Member.id))
+        ).all():
+            members[order_id, role].append(user_id)
+        if confirmed is None:
+            confirmed = set(
+                s.exec(
+                    select(Revision.order_id)
+                    .where(col(Revision.order_id).in_(ids), Revision.kind == "confirmation")
+                    .distinct()
+                ).all()
+            )
+        return [
+            OrderView(
+                id=order.id,
+                number=order.number,
+                status=Status(order.status),
+                version=order.version,
+                client=order.client,
+                site=order.site,
+                contact=order.contact,
+                title=order.title,
+                description=order.description,
+                planned_date=order.planned_date,
+                priority=order.priority,
+                requester_id=order.requester_id,
+                channel_id=order.channel_id,
+                channel_name=order.channel_name,
+                card_ts=order.card_ts,
+                current_revision=order.current_revision,
+                decided_by=order.decided_by,
+                decided_at=order.decided_at,
+                reject_reason=order.reject_reason,
+                outcome=order.outcome,
+                outcome_reason=order.outcome_reason,
+                closed_by=order.closed_by,
+                closed_at=order.closed_at,
+                created_at=order.created_at,
+                updated_at=order.updated_at,
+                lines=lines[order.id],
+                total=order_total(lines[order.id]),
+                supervisors=members[order.id, "supervisor"],
+                field_workers=members[order.id, "field_worker"],
+                has_confirmation=order.id in confirmed,
+            )
+            for order in orders
+        ]
 
     # ---------------------------------------------------------------- search and export
     def search(
@@ -1125,16 +1190,17 @@ class Workflow:
         limit: int = 10,
     ) -> order_search.Page:
         """A page of the orders viewer may see that match filters, newest first (workflow.search)."""
-        return order_search.search(
-            self.reader,
-            filters,
-            viewer,
-            self.roles_of(viewer),
-            after=after,
-            before=before,
-            limit=limit,
-            allow_self_approval=self.policy.allow_self_approval,
-        )
+        with Session(self.reader) as s:  # one session (one read transaction): roles, then the page
+            return order_search.search_in(
+                s,
+                filters,
+                viewer,
+                self._roles(s, viewer),
+                after=after,
+                before=before,
+                limit=limit,
+                allow_self_approval=self.policy.allow_self_approval,
+            )
 
     def may_see(self, order: OrderView, viewer: str) -> bool:
         """Whether viewer may see order (the rule the search applies)."""
@@ -1192,6 +1258,65 @@ class Workflow:
         """user_id opened the Home tab: queue its publish (and refreshes from now on)."""
         with transaction(self.engine) as s:
             order_home.queue_opened(s, user_id, self.clock(), self.policy.home_refresh_seconds)
+
+    # ---------------------------------------------------------------- saved filters
+    def saved_filters(self, user_id: str) -> list[saved.SavedFilterView]:
+        """user_id's saved filters, by name."""
+        with Session(self.reader) as s:
+            rows = s.exec(
+                select(SavedFilter).where(SavedFilter.user_id == user_id).order_by(col(SavedFilter.name))
+            ).all()
+            return [saved.SavedFilterView(r.name, r.text, r.updated_at) for r in rows]
+
+    def saved_filter(self, user_id: str, name: str) -> saved.SavedFilterView | None:
+        """user_id's saved filter called name (any case); None when there is none."""
+        with Session(self.reader) as s:
+            row = s.exec(
+                select(SavedFilter).where(SavedFilter.user_id == user_id, SavedFilter.name == name.lower())
+            ).first()
+            return saved.SavedFilterView(row.name, row.text, row.updated_at) if row else None
+
+    def save_filter(self, user_id: str, name: str, text: str) -> bool:
+        """Save (or replace) user_id's filter called name; True when it replaced one. The caller has
+        checked that text parses. Refused (invalid) for a bad name or text, or one too many."""
+        problem = saved.name_problem(name)
+        if problem is None and not text.strip():
+            problem = "give the filters to save, e.g. `/so list save late status:in_progress to:yesterday`."
+        if problem is None and len(text) > saved.TEXT_MAX:
+            problem = f"filters are at most {saved.TEXT_MAX} characters long."
+        if problem is not None:
+            raise Refused("invalid", problem)
+        now = self.clock()
+        with transaction(self.engine) as s:
+            rows = s.exec(select(SavedFilter).where(SavedFilter.user_id == user_id).with_for_update()).all()
+            row = next((r for r in rows if r.name == name.lower()), None)
+            if row is None and len(rows) >= saved.PER_PERSON:
+                raise Refused(
+                    "invalid",
+                    f"you have {saved.PER_PERSON} saved filters, the most there can be: delete one first "
+                    "(`/so list delete NAME`).",
+                )
+            if row is None:
+                s.add(
+                    SavedFilter(user_id=user_id, name=name.lower(), text=text, created_at=now, updated_at=now)
+                )
+            else:
+                row.text, row.updated_at = text, now
+                s.add(row)
+            order_home.queue_publish(s, user_id, now, self.policy.home_refresh_seconds)
+        return row is not None
+
+    def delete_filter(self, user_id: str, name: str) -> bool:
+        """Delete user_id's filter called name (any case); False when there was none."""
+        with transaction(self.engine) as s:
+            gone = s.exec(  # type: ignore[call-overload]
+                delete(SavedFilter).where(
+                    col(SavedFilter.user_id) == user_id, col(SavedFilter.name) == name.lower()
+                )
+            ).rowcount
+            if gone:
+                order_home.queue_publish(s, user_id, self.clock(), self.policy.home_refresh_seconds)
+        return bool(gone)
 
 
 def open_workflow(database_url: str, policy: Policy | None = None, auto_upgrade: bool = False) -> Workflow:

@@ -12,8 +12,10 @@ from slack_sdk.errors import SlackApiError
 import forms
 from bot import lists, messages
 from forms import ids
+from workflow import saved_filters as saved_rules
 from workflow.rules import Action, Role, decide
-from workflow.service import Refused
+from workflow.saved_filters import SavedFilterView
+from workflow.service import Refused, Workflow
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +63,15 @@ def open_new_order(ack: Ack, body: dict, client: WebClient, context: BoltContext
     ack()
 
 
+def _unescaped(typed: str) -> str:
+    """A command's text as typed (Slack escapes &, < and > in it)."""
+    return typed.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _filters(context: BoltContext, typed: str) -> forms.FormResult[forms.OrderFilters]:
-    """The filters typed after the verb (Slack escapes &, < and > in a command's text)."""
-    text = typed.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """The filters typed after the verb."""
     today = context["workflow"].clock().astimezone(context["settings"].tz).date()
-    return forms.parse_filters(text, today)
+    return forms.parse_filters(_unescaped(typed), today)
 
 
 def list_orders(ack: Ack, context: BoltContext, user: str, typed: str = "") -> None:
@@ -75,12 +81,85 @@ def list_orders(ack: Ack, context: BoltContext, user: str, typed: str = "") -> N
         mine, waiting = wf.list_for(user)
         ack(text=messages.order_list(mine, waiting, context["settings"].currency) + messages.LIST_TIP)
         return
-    parsed = _filters(context, typed)
+    word, _, rest = typed.strip().partition(" ")
+    if word.lower() in SAVED_VERBS:
+        manage_saved_filters(ack, context, user, word.lower(), rest.strip())
+        return
+    saved = _saved_to_run(wf, user, typed.strip())
+    if isinstance(saved, str):
+        ack(text=saved)
+        return
+    parsed = _filters(context, saved.text if saved is not None else typed)
     if parsed.value is None:
         ack(text=messages.bad_filters(parsed.errors, "list"))
         return
     page = wf.search(parsed.value, user, limit=lists.PAGE_SIZE)
     ack(response_type="ephemeral", **lists.order_list_message(page, parsed.value))
+
+
+SAVED_VERBS = ("save", "saved", "delete")
+SAVED_REF = re.compile(r"saved:(\S+)", re.IGNORECASE)
+
+
+def _saved_to_run(wf: Workflow, user: str, typed: str) -> SavedFilterView | str | None:
+    """The saved filter `/so list NAME` or `/so list saved:NAME` names; None when typed is a search
+    (a lone word that is none of the person's saved filters searches for that word, as before —
+    quote it to search for a word that is also a saved filter's name); a message when saved:NAME
+    names none."""
+    explicit = SAVED_REF.fullmatch(typed)
+    name = explicit.group(1) if explicit else typed
+    if not explicit and (" " in typed or not saved_rules.NAME.fullmatch(typed)):
+        return None
+    found = wf.saved_filter(user, name)
+    if found is None and explicit:
+        return f"You have no saved filter `{name[:40]}`. `/so list saved` lists yours."
+    return found
+
+
+def manage_saved_filters(ack: Ack, context: BoltContext, user: str, verb: str, rest: str) -> None:
+    """/so list save NAME FILTERS, /so list saved, /so list delete NAME."""
+    wf = context["workflow"]
+    if verb == "saved":
+        ack(text=lists.saved_filters_message(wf.saved_filters(user)))
+        return
+    name, _, text = rest.partition(" ")
+    usage = (
+        "Usage: `/so list save NAME FILTERS` (e.g. `/so list save late status:in_progress to:yesterday`), "
+        "`/so list saved`, `/so list delete NAME`, and `/so list NAME` runs one."
+    )
+    if not name:
+        ack(text=usage)
+        return
+    if verb == "delete":
+        if text.strip():
+            ack(text=usage)
+        elif wf.delete_filter(user, name):
+            ack(text=f"Deleted your saved filter `{name.lower()[:40]}`.")
+            context["dispatcher"].wake()
+        else:
+            ack(text=f"You have no saved filter `{name[:40]}`. `/so list saved` lists yours.")
+        return
+    problem = saved_rules.name_problem(name)
+    if problem is not None:
+        ack(text=f"I could not save it: {problem}\n{usage}")
+        return
+    if not text.strip():
+        ack(text=usage)
+        return
+    parsed = _filters(context, text)
+    if parsed.value is None:
+        ack(text=messages.bad_filters(parsed.errors, "save"))
+        return
+    try:
+        replaced = wf.save_filter(user, name, _unescaped(text).strip())
+    except Refused as r:
+        ack(text=f"I could not save it: {r.message}")
+        return
+    ack(
+        text=f"{'Replaced' if replaced else 'Saved'} your filter *{name.lower()}*: run it with "
+        f"`/so list {name.lower()}`, or from the bot's Home tab."
+    )
+    context["dispatcher"].wake()
 
 
 def export_orders(ack: Ack, context: BoltContext, user: str, typed: str) -> None:

@@ -1,8 +1,10 @@
-"""The Previous and Next buttons under a `/so list` result: the list is replaced by its other page."""
+"""The Previous and Next buttons under a `/so list` result (the list is replaced by its other page),
+and the saved-search buttons of the Home tab (the first page opens in a modal)."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -21,6 +23,7 @@ STALE = "This list is out of date. Run `/so list` again."
 def register(app: App) -> None:
     app.action(ids.LIST_NEXT)(turn_page)
     app.action(ids.LIST_PREVIOUS)(turn_page)
+    app.action(re.compile(ids.SAVED_FILTER_RUN_PATTERN))(run_saved_filter)
 
 
 def _field(obj: object, key: str) -> str | None:
@@ -71,3 +74,27 @@ def _replace(client: WebClient, body: dict, message: dict) -> None:
         client.chat_postEphemeral(channel=channel, user=user, **message)
     except SlackApiError as e:
         log.warning("chat.postEphemeral failed: %s", e.response.get("error"))
+
+
+def run_saved_filter(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Open a modal with the first page of the clicker's saved filter named by the button (the Home
+    tab has no channel nor response_url to answer in). The name is looked up among the clicker's
+    own saved filters, and the search runs as them."""
+    ack()
+    user = _field(body.get("user"), "id") or ""
+    action = (body.get("actions") or [{}])[0]
+    name = action.get("value") if isinstance(action.get("value"), str) else ""
+    wf = context["workflow"]
+    saved = wf.saved_filter(user, name) if user and name else None
+    parsed = forms.parse_filters(saved.text, _today(context)) if saved else None
+    page, filters = None, None
+    if parsed is not None and parsed.value is not None:
+        filters = parsed.value
+        page = wf.search(filters, user, limit=lists.PAGE_SIZE)
+    trigger = body.get("trigger_id")
+    if not isinstance(trigger, str) or not trigger:
+        return
+    try:
+        client.views_open(trigger_id=trigger, view=lists.saved_filter_modal(name[:30], page, filters))
+    except SlackApiError as e:
+        log.warning("views.open failed for a saved search: %s", e.response.get("error"))

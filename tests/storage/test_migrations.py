@@ -35,7 +35,7 @@ from storage.models import (
     RoleGrant,
 )
 
-HEAD = "0006_recently_ended"
+HEAD = "0007_saved_filters"
 T0 = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
 
@@ -142,6 +142,7 @@ def test_the_comparison_sees_missing_columns_other_types_and_other_constraints(e
         ("add_table", "commands"),  # 0003
         ("add_table", "processed_commands"),
         ("add_table", "rate_limits"),  # 0005
+        ("add_table", "saved_filters"),  # 0007
     } <= found
     assert structure_of_database(engine) != structure_of_models()
 
