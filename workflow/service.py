@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, update
+from sqlalchemy import and_, delete, func, insert, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -606,9 +606,10 @@ class Workflow:
         if not m:
             return None
         with Session(self.reader) as s:
-            # the order and its confirmation flag in one statement, then its lines and its members
-            row = s.exec(select(Order, self._confirmed()).where(Order.seq == int(m.group(1)))).first()
-            return None if row is None else self._views(s, [row[0]], {row[0].id} if row[1] else set())[0]
+            # the order, then its lines, its members and whether it has a confirmation (by order id:
+            # a correlated EXISTS in the select list lets PostgreSQL hash every confirmation instead)
+            order = s.exec(select(Order).where(Order.seq == int(m.group(1)))).first()
+            return None if order is None else self._view(s, order)
 
     def find_by_channel(self, channel_id: str) -> OrderView | None:
         with Session(self.reader) as s:
@@ -622,23 +623,23 @@ class Workflow:
             roles = self._roles(s, user_id)
             member_of = select(Member.order_id).where(Member.user_id == user_id, Member.role != "supervisor")
             mine = s.exec(
-                select(Order, self._confirmed())
+                select(Order)
                 .where(col(Order.status).in_(open_states))
                 .where((Order.requester_id == user_id) | col(Order.id).in_(member_of))
                 .order_by(col(Order.seq).desc())
                 .limit(limit)
             ).all()
-            waiting: Sequence[tuple[Order, bool]] = []
+            waiting: Sequence[Order] = []
             if roles & {Role.SUPERVISOR, Role.ADMIN}:
-                q = select(Order, self._confirmed()).where(Order.status == Status.PENDING_APPROVAL)
+                q = select(Order).where(Order.status == Status.PENDING_APPROVAL)
                 if not self.policy.allow_self_approval:
                     q = q.where(Order.requester_id != user_id)
                 waiting = s.exec(q.order_by(col(Order.seq)).limit(limit)).all()
-            # the lines and members of both lists' orders, a query each (an order may be in both)
-            orders = {o.id: o for o, _ in [*mine, *waiting]}
-            confirmed = {o.id for o, flag in [*mine, *waiting] if flag}
-            views = {v.id: v for v in self._views(s, list(orders.values()), confirmed)}
-            return [views[o.id] for o, _ in mine], [views[o.id] for o, _ in waiting]
+            # the lines, members and confirmations of both lists' orders, a query each (an order may
+            # be in both lists)
+            orders = {o.id: o for o in [*mine, *waiting]}
+            views = {v.id: v for v in self._views(s, list(orders.values()))}
+            return [views[o.id] for o in mine], [views[o.id] for o in waiting]
 
     def revision(self, order_id: int, number: int) -> RevisionView:
         with Session(self.reader) as s:
@@ -1090,15 +1091,6 @@ class Workflow:
 
     def _view(self, s: Session, order: Order) -> OrderView:
         return self._views(s, [order])[0]
-
-    @staticmethod
-    def _confirmed() -> Any:
-        """A column for select(Order, ...): whether the order has a confirmation revision."""
-        return (
-            exists()
-            .where(col(Revision.order_id) == col(Order.id), col(Revision.kind) == "confirmation")
-            .label("confirmed")
-        )
 
     def _views(
         self, s: Session, orders: Sequence[Order], confirmed: set[int] | None = None
