@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -13,7 +13,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Table, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -212,6 +213,24 @@ def writing(engine: Engine) -> Iterator[Connection]:
     lock = _WRITE_LOCKS.get(engine)
     with lock if lock is not None else nullcontext(), engine.begin() as conn:
         yield conn
+
+
+def insert_new(db: Connection | Session, table: Table, rows: Sequence[dict], key: str = "key") -> list:
+    """INSERT rows, skipping those whose unique key exists (ON CONFLICT DO NOTHING, on PostgreSQL
+    and SQLite), in db's transaction; the keys inserted. A row another transaction inserts at the
+    same moment is skipped too, not an error: how two processes queue the same thing once."""
+    bind = db.get_bind() if isinstance(db, Session) else db
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    inserted: list = []
+    for i in range(0, len(rows), 500):  # SQLite caps the bound parameters of one statement
+        stmt = (
+            insert(table)
+            .values(list(rows[i : i + 500]))
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(table.c[key])
+        )
+        inserted += db.execute(stmt).scalars().all()
+    return inserted
 
 
 def reader(engine: Engine) -> Engine:

@@ -1,5 +1,9 @@
 """The kinds of Slack side effect the workflow queues. The bot performs them after the ack."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
 CREATE_CHANNEL = "create_channel"  # {"name": str, "private": bool}
 INVITE = "invite"  # {"users": [user ids]}
 POST_CARD = "post_card"  # {}
@@ -35,3 +39,28 @@ DIGEST = "digest"  # {"user", "date", "since", "moved", "waiting", ...} (no orde
 # The App Home (workflow.home; no order: performed on its own, in no order's queue)
 PUBLISH_HOME = "publish_home"  # {"user": user id}: views.publish of the person's Home tab
 HOME_SEEN = "home_seen"  # {"user": user id}: a marker, born done and never performed: they use the Home tab
+
+
+def row(
+    key: str,
+    kind: str,
+    payload: dict,
+    now: datetime,
+    order_id: int | None = None,
+    *,
+    status: str = "pending",
+    not_before: datetime | None = None,
+) -> dict:
+    """An effects row to insert with storage.db.insert_new (queued once per key)."""
+    return {
+        "key": key,
+        "order_id": order_id,
+        "kind": kind,
+        "payload": payload,
+        "status": status,
+        "attempts": 0,
+        "last_error": "",
+        "not_before": not_before,
+        "created_at": now,
+        "done_at": now if status == "done" else None,
+    }

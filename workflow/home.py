@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from storage.db import insert_new
 from storage.models import Activity, Effect, Member, Order, RoleGrant
 from workflow import effects as fx
 from workflow.rules import (
@@ -35,6 +35,8 @@ from workflow.rules import (
     status_text,
 )
 from workflow.working_hours import WorkingCalendar
+
+EFFECTS = Effect.__table__  # type: ignore[attr-defined]
 
 SECTION_ROWS = 10  # rows a section shows (Block Kit: 100 blocks a Home tab, see bot.home)
 CLOSED_ROWS = 5
@@ -352,11 +354,13 @@ def queue_opened(s: Session, user_id: str, now: datetime, seconds: float = REFRE
     The marker is an effects row that is born done (kind home_seen): no table of its own, and the
     dispatcher never takes it. Were it ever cleaned away, the next opening writes it again."""
     bucket, _ = bucket_of(now, seconds)
-    _insert_ignoring_duplicates(
+    payload = {"user": user_id}
+    insert_new(
         s,
+        EFFECTS,
         [
-            _effect(seen_key(user_id), fx.HOME_SEEN, user_id, now, status="done"),
-            _effect(f"home:{user_id}:opened:{bucket}", fx.PUBLISH_HOME, user_id, now),
+            fx.row(seen_key(user_id), fx.HOME_SEEN, payload, now, status="done"),
+            fx.row(f"home:{user_id}:opened:{bucket}", fx.PUBLISH_HOME, payload, now),
         ],
     )
 
@@ -388,8 +392,10 @@ def queue_refresh(s: Session, order: Order, now: datetime, seconds: float = REFR
     if not seen:
         return []
     bucket, due = bucket_of(now, seconds)
-    _insert_ignoring_duplicates(
-        s, [_effect(f"home:{u}:{bucket}", fx.PUBLISH_HOME, u, now, not_before=due) for u in seen]
+    insert_new(
+        s,
+        EFFECTS,
+        [fx.row(f"home:{u}:{bucket}", fx.PUBLISH_HOME, {"user": u}, now, not_before=due) for u in seen],
     )
     return seen
 
@@ -400,8 +406,10 @@ def queue_publish(s: Session, user_id: str, now: datetime, seconds: float = REFR
     if not _seen(s, [user_id]):
         return False
     bucket, due = bucket_of(now, seconds)
-    _insert_ignoring_duplicates(
-        s, [_effect(f"home:{user_id}:{bucket}", fx.PUBLISH_HOME, user_id, now, not_before=due)]
+    insert_new(
+        s,
+        EFFECTS,
+        [fx.row(f"home:{user_id}:{bucket}", fx.PUBLISH_HOME, {"user": user_id}, now, not_before=due)],
     )
     return True
 
@@ -414,37 +422,3 @@ def _seen(s: Session, people: Iterable[str]) -> list[str]:
     found = s.exec(select(Effect.key).where(col(Effect.key).in_(sorted(keys)))).all()
     # sorted: concurrent changes insert (and so lock) the same keys in one order — no deadlock
     return sorted(keys[k] for k in found)
-
-
-def _effect(
-    key: str,
-    kind: str,
-    user_id: str,
-    now: datetime,
-    status: str = "pending",
-    not_before: datetime | None = None,
-) -> dict:
-    return {
-        "key": key,
-        "order_id": None,  # performed on its own, in no order's queue
-        "kind": kind,
-        "payload": {"user": user_id},
-        "status": status,
-        "attempts": 0,
-        "last_error": "",
-        "not_before": not_before,
-        "claimed_by": None,
-        "lease_until": None,
-        "created_at": now,
-        "done_at": now if status == "done" else None,
-    }
-
-
-def _insert_ignoring_duplicates(s: Session, rows: list[dict]) -> None:
-    """INSERT … ON CONFLICT (key) DO NOTHING, in the caller's transaction (PostgreSQL and SQLite)."""
-    if not rows:
-        return
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Effect).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    s.exec(stmt)  # type: ignore[call-overload]

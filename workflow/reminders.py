@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, literal
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.db import writing
+from storage.db import insert_new, writing
 from storage.models import Effect, Member, Order
 from workflow import effects as fx
 from workflow.rules import ENDED, Role, Status, is_overdue
@@ -90,7 +89,7 @@ def remind_approvals(wf: Workflow, now: datetime, settings: ReminderSettings) ->
             if user == requester and not wf.policy.allow_self_approval:
                 continue  # they cannot approve it: a reminder would only nag
             rows.append(
-                _row(
+                fx.row(
                     f"remind:{number}:approval:{level}:{user}",
                     fx.APPROVAL_REMINDER,
                     {"user": user, "level": level, "hours": hours * level},
@@ -116,7 +115,7 @@ def remind_planned(wf: Workflow, now: datetime, settings: ReminderSettings) -> i
             .where(col(Order.planned_date) > today, col(Order.planned_date) <= last)
         ).all()
     rows = [
-        _row(
+        fx.row(
             f"remind:{number}:planned:{planned.isoformat()}",
             fx.PLANNED_REMINDER,
             {"planned_date": planned.isoformat()},
@@ -139,7 +138,7 @@ def mark_overdue(wf: Workflow, now: datetime, settings: ReminderSettings) -> int
             .where(col(Order.planned_date) < today)
         ).all()
     rows = [
-        _row(
+        fx.row(
             f"card-overdue:{number}:{planned.isoformat()}",
             fx.UPDATE_CARD,
             {"version": version, "overdue": True},
@@ -167,7 +166,7 @@ def archive_channels(wf: Workflow, now: datetime, settings: ReminderSettings) ->
             .limit(ARCHIVE_BATCH)
         ).all()
     rows = [
-        _row(f"archive:{number}", fx.ARCHIVE, {"days": settings.archive_after_days}, now, order_id)
+        fx.row(f"archive:{number}", fx.ARCHIVE, {"days": settings.archive_after_days}, now, order_id)
         for order_id, number in found
     ]
     return _queue_once(wf, rows)
@@ -211,7 +210,7 @@ def send_digests(wf: Workflow, now: datetime, settings: ReminderSettings) -> int
                 "waiting": [_digest_item(o, today) for o in waiting[:DIGEST_ROWS]],
                 "waiting_total": len(waiting),
             }
-            row = _row(key, fx.DIGEST, payload, now, None)
+            row = fx.row(key, fx.DIGEST, payload, now, None)
             if not moved and not waiting:
                 row.update(status="done", done_at=now, last_error="nothing to report")  # recorded, not sent
             rows.append(row)
@@ -242,21 +241,6 @@ def _digest_item(order: Order, today: date) -> dict:
     }
 
 
-def _row(key: str, kind: str, payload: dict, now: datetime, order_id: int | None) -> dict:
-    return {
-        "key": key,
-        "order_id": order_id,
-        "kind": kind,
-        "payload": payload,
-        "status": "pending",
-        "attempts": 0,
-        "last_error": "",
-        "not_before": None,
-        "created_at": now,
-        "done_at": None,
-    }
-
-
 def _existing(s: Session, keys: Iterable[str]) -> set[str]:
     """Which of keys are in the effects table already (through its unique index)."""
     keys = list(keys)
@@ -277,16 +261,5 @@ def _queue_once(wf: Workflow, rows: Sequence[dict]) -> int:
     rows = [r for r in rows if r["key"] not in known]  # most runs: nothing new, no write at all
     if not rows:
         return 0
-    count = 0
     with writing(wf.engine) as conn:
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        table = Effect.__table__  # type: ignore[attr-defined]
-        for i in range(0, len(rows), KEYS_PER_QUERY):
-            stmt = (
-                insert(table)
-                .values(list(rows[i : i + KEYS_PER_QUERY]))
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(table.c.key)
-            )
-            count += len(conn.execute(stmt).all())
-    return count
+        return len(insert_new(conn, Effect.__table__, rows))  # type: ignore[attr-defined]

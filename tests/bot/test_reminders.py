@@ -23,7 +23,6 @@ from tests.conftest import ADMIN, EVERYONE
 from workflow import effects as fx
 from workflow.reminders import (
     _queue_once,
-    _row,
     archive_channels,
     mark_overdue,
     remind_approvals,
@@ -102,7 +101,7 @@ def test_a_reminder_queued_just_before_the_approval_is_not_sent(world):
     order = submit_order(world)
     click(world, OGECHI, order, ids.APPROVE)
     # as if the job had queued it a moment before the click: performed after it, it says nothing
-    row = _row(
+    row = fx.row(
         f"remind:{order.number}:approval:1:{OGECHI}",
         fx.APPROVAL_REMINDER,
         {"user": OGECHI},
