@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -130,21 +131,29 @@ def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None
                 },
             }
         )
+    buttons = action_buttons(order.id, order.actions)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"card:{order.id}", "elements": buttons})
+    return blocks
+
+
+def action_buttons(order_id: int, actions: Iterable[Action]) -> list[dict]:
+    """The card's buttons for these actions (the card's listeners handle them wherever shown)."""
     buttons = []
-    for action in order.actions:
+    for action in actions:
+        if action not in BUTTONS:
+            continue
         text, action_id, style = BUTTONS[action]
         button = {
             "type": "button",
             "text": {"type": "plain_text", "text": text},
             "action_id": action_id,
-            "value": str(order.id),
+            "value": str(order_id),
         }
         if style:
             button["style"] = style
         buttons.append(button)
-    if buttons:
-        blocks.append({"type": "actions", "block_id": f"card:{order.id}", "elements": buttons})
-    return blocks
+    return buttons
 
 
 def _people(order: OrderView, tz: ZoneInfo) -> str:

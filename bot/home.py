@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.cards import BUTTONS, STATUS_ICON, mrkdwn_escape, slack_date
+from bot.cards import STATUS_ICON, action_buttons, mrkdwn_escape, slack_date
 from bot.config import Settings
 from forms import ids
 from workflow.home import Exceptions, HomeRow, HomeView, Section
@@ -88,20 +88,7 @@ def line_text(row: HomeRow) -> str:
 
 
 def _buttons(row: HomeRow, section: str) -> dict | None:
-    elements = []
-    for action in row.actions:
-        if action not in BUTTONS:
-            continue
-        text, action_id, style = BUTTONS[action]
-        button = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": text},
-            "action_id": action_id,
-            "value": str(row.id),
-        }
-        if style:
-            button["style"] = style
-        elements.append(button)
+    elements = action_buttons(row.id, row.actions)
     if not elements:
         return None
     # block ids are unique in a view: the same order may be in two sections
