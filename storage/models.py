@@ -88,6 +88,113 @@ class RoleGrant(SQLModel, table=True):
     role: str = Field(max_length=20)
     granted_by: str = Field(default="", max_length=32)
     granted_at: datetime = _ts()
+    # manual: granted by a person (kept by group syncs); group: through the role's Slack user group,
+    # added and removed by the sync as the group's membership changes
+    source: str = Field(default="manual", max_length=10, sa_column_kwargs={"server_default": "manual"})
+
+
+class RoleChange(SQLModel, table=True):
+    """Every grant and revoke: who changed whose role, when, and how (slack, cli, group sync)."""
+
+    __tablename__ = "role_changes"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    actor_id: str = Field(max_length=32)  # a Slack user id, "SO_ADMINS", "cli" or "group-sync"
+    user_id: str = Field(max_length=32, index=True)
+    role: str = Field(max_length=20)
+    change: str = Field(max_length=10)  # granted | revoked
+    source: str = Field(default="manual", max_length=10)  # manual | group
+    note: str = Field(default="", max_length=200)  # e.g. the user group's handle
+
+
+class RoleGroup(SQLModel, table=True):
+    """A role tied to a Slack user group (e.g. supervisor ← @supervisors): its members hold the role."""
+
+    __tablename__ = "role_groups"
+    role: str = Field(primary_key=True, max_length=20)
+    usergroup_id: str = Field(max_length=32)
+    handle: str = Field(default="", max_length=100)
+    set_by: str = Field(max_length=32)
+    set_at: datetime = _ts()
+    synced_at: datetime | None = _ts_opt()
+
+
+class HomeViewer(SQLModel, table=True):
+    """People who have opened the App Home tab: order changes refresh it for them."""
+
+    __tablename__ = "home_viewers"
+    user_id: str = Field(primary_key=True, max_length=32)
+    first_opened_at: datetime = _ts()
+
+
+# --------------------------------------------------------------------------- master data
+# Each record has a `search_key`: its name (and code or number) folded to lower case without
+# accents (workflow.text_keys.fold), so typeahead matches "Müller" when someone types "mull".
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "clients"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, unique=True)  # fold(name): the natural key without a number
+    number: str | None = Field(default=None, max_length=40, unique=True)  # organisation number
+    email: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=50)
+    billing_address: str = Field(default="", max_length=500)
+    active: bool = True
+    search_key: str = Field(max_length=300)
+    updated_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Site(SQLModel, table=True):
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("client_id", "name_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    address: str = Field(default="", max_length=500)
+    access_notes: str = Field(default="", max_length=1000)
+    active: bool = True
+    search_key: str = Field(max_length=300)
+    updated_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Contact(SQLModel, table=True):
+    """A person to call at a client, or at one of its sites (site_id set)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("client_id", "site_id", "name_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    site_id: int | None = Field(default=None, foreign_key="sites.id")
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    phone: str = Field(default="", max_length=50)
+    email: str = Field(default="", max_length=200)
+    active: bool = True
+    updated_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class CatalogItem(SQLModel, table=True):
+    __tablename__ = "catalog_items"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)  # the natural key, as typed (compared exactly)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)  # service | material | labour
+    unit: str = Field(max_length=20)
+    unit_price: Decimal = Field(sa_column=Column(ExactDecimal(18, 2), nullable=False))
+    active: bool = True
+    search_key: str = Field(max_length=300)
+    updated_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
 
 
 class Order(SQLModel, table=True):
@@ -126,6 +233,16 @@ class Order(SQLModel, table=True):
     closed_at: datetime | None = _ts_opt()
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Master data the order was made from (None: typed, not picked). The text fields above are
+    # the order's own copies: later edits to the client or site never rewrite the order.
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    site_id: int | None = Field(default=None, foreign_key="sites.id")
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id")
+    # The company's own fields (forms.custom) as filled in: [{"form", "key", "label", "type",
+    # "value", "text", "pdf"}]; label and text are copies, so a later change to the file keeps them
+    custom_fields: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Revision(SQLModel, table=True):
@@ -148,6 +265,9 @@ class Revision(SQLModel, table=True):
     pdf_file_id: str | None = Field(default=None, max_length=40)
     pdf_sha256: str | None = Field(default=None, max_length=64)
     created_at: datetime = _ts()
+    custom_fields: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Line(SQLModel, table=True):
@@ -160,6 +280,9 @@ class Line(SQLModel, table=True):
     quantity: Decimal = Field(sa_column=Column(ExactDecimal(18, 3), nullable=False))
     unit: str = Field(max_length=20)
     unit_price: Decimal = Field(sa_column=Column(ExactDecimal(18, 2), nullable=False))
+    # The catalog item the line was picked from (None: typed); code is the order's copy of its code
+    catalog_item_id: int | None = Field(default=None, foreign_key="catalog_items.id")
+    code: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
 
 
 class Member(SQLModel, table=True):

@@ -38,7 +38,6 @@ DIGEST = "digest"  # {"user", "date", "since", "moved", "waiting", ...} (no orde
 
 # The App Home (workflow.home; no order: performed on its own, in no order's queue)
 PUBLISH_HOME = "publish_home"  # {"user": user id}: views.publish of the person's Home tab
-HOME_SEEN = "home_seen"  # {"user": user id}: a marker, born done and never performed: they use the Home tab
 
 
 def row(

@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from storage.db import insert_new
-from storage.models import Activity, Effect, Member, Order, RoleGrant
+from storage.models import Activity, Effect, HomeViewer, Member, Order, RoleGrant
 from workflow import effects as fx
 from workflow.rules import (
     CARD_ACTIONS,
@@ -37,6 +37,7 @@ from workflow.rules import (
 from workflow.working_hours import WorkingCalendar
 
 EFFECTS = Effect.__table__  # type: ignore[attr-defined]
+HOME_VIEWERS = HomeViewer.__table__  # type: ignore[attr-defined]
 
 SECTION_ROWS = 10  # rows a section shows (Block Kit: 100 blocks a Home tab, see bot.home)
 CLOSED_ROWS = 5
@@ -335,11 +336,6 @@ def working_start(end: datetime, amount: timedelta, calendar: WorkingCalendar) -
 # ------------------------------------------------------------------------------------ publishing
 
 
-def seen_key(user_id: str) -> str:
-    """The key of the marker saying user_id has opened the Home tab (see queue_opened)."""
-    return f"home_seen:{user_id}"
-
-
 def bucket_of(now: datetime, seconds: float) -> tuple[int, datetime]:
     """(the bucket now falls in, the moment it ends): buckets of `seconds` since the epoch."""
     seconds = max(float(seconds), 0.001)
@@ -349,19 +345,11 @@ def bucket_of(now: datetime, seconds: float) -> tuple[int, datetime]:
 
 def queue_opened(s: Session, user_id: str, now: datetime, seconds: float = REFRESH_SECONDS) -> None:
     """The person opened the Home tab: publish it now (once per bucket however often they open
-    it), and remember that they use it, so order changes refresh it from now on.
-
-    The marker is an effects row that is born done (kind home_seen): no table of its own, and the
-    dispatcher never takes it. Were it ever cleaned away, the next opening writes it again."""
+    it), and remember that they use it (home_viewers), so order changes refresh it from now on."""
     bucket, _ = bucket_of(now, seconds)
-    payload = {"user": user_id}
+    insert_new(s, HOME_VIEWERS, [{"user_id": user_id, "first_opened_at": now}], key="user_id")
     insert_new(
-        s,
-        EFFECTS,
-        [
-            fx.row(seen_key(user_id), fx.HOME_SEEN, payload, now, status="done"),
-            fx.row(f"home:{user_id}:opened:{bucket}", fx.PUBLISH_HOME, payload, now),
-        ],
+        s, EFFECTS, [fx.row(f"home:{user_id}:opened:{bucket}", fx.PUBLISH_HOME, {"user": user_id}, now)]
     )
 
 
@@ -415,10 +403,9 @@ def queue_publish(s: Session, user_id: str, now: datetime, seconds: float = REFR
 
 
 def _seen(s: Session, people: Iterable[str]) -> list[str]:
-    """Those of people who have opened the Home tab (one lookup in the effects' unique key index)."""
-    keys = {seen_key(u): u for u in people if u}
-    if not keys:
+    """Those of people who have opened the Home tab, sorted: concurrent changes then insert (and so
+    lock) the same effect keys in one order — no deadlock."""
+    wanted = sorted({u for u in people if u})
+    if not wanted:
         return []
-    found = s.exec(select(Effect.key).where(col(Effect.key).in_(sorted(keys)))).all()
-    # sorted: concurrent changes insert (and so lock) the same keys in one order — no deadlock
-    return sorted(keys[k] for k in found)
+    return sorted(s.exec(select(HomeViewer.user_id).where(col(HomeViewer.user_id).in_(wanted))).all())

@@ -35,7 +35,7 @@ from storage.models import (
     RoleGrant,
 )
 
-HEAD = "0007_saved_filters"
+HEAD = "0008_master_data"
 T0 = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
 

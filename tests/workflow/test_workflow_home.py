@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
+from sqlmodel import Session, select
 from wf_helpers import (
     ADMIN,
     NOBODY,
     OTHER_WORKER,
     REQUESTER,
-    START,
     SUPERVISOR,
     SUPERVISOR_2,
     WORKER,
@@ -22,6 +22,7 @@ from wf_helpers import (
     line,
 )
 
+from storage.models import HomeViewer
 from tests.workflow.bulk import insert_orders
 from workflow import effects as fx
 from workflow.home import bucket_of, working_start
@@ -280,6 +281,6 @@ def test_opening_the_home_tab_again_and_again(wf, clock):
     clock.advance(5)
     wf.home_opened(REQUESTER)
     assert len(publishes(wf)) == 2
-    seen = [e for e in wf.effects() if e.kind == fx.HOME_SEEN]
-    assert [(e.key, e.status) for e in seen] == [(f"home_seen:{REQUESTER}", "done")]
-    assert not [e for e in wf.pending_effects(now=START + timedelta(days=1)) if e.kind == fx.HOME_SEEN]
+    with Session(wf.engine) as s:
+        assert s.exec(select(HomeViewer.user_id)).all() == [REQUESTER]
+    assert all(e.kind == fx.PUBLISH_HOME for e in wf.effects())
