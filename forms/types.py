@@ -5,10 +5,51 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 LINE_KINDS = ("service", "material", "labour", "other")
 PRIORITIES = ("low", "normal", "high", "urgent")
 OUTCOMES = ("completed", "completed_with_changes", "not_performed")
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One of the company's own fields (forms.custom) as filled in. The label and the shown text
+    are copies, so an order keeps them when the company's file changes later."""
+
+    form: str  # new_order | confirmation | close
+    key: str
+    label: str
+    type: str  # text | long_text | number | date | select | checkbox
+    value: Any  # as JSON: str, a number's exact text, an ISO date, a select's value, bool; None: empty
+    text: str  # as shown on the card and the PDF, e.g. "Repair" for a select, "Yes" for a checkbox
+    pdf: bool = True  # shown on the PDF
+    colour: str = ""  # a select option's colour (#rrggbb), e.g. the order type's
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "form": self.form,
+            "key": self.key,
+            "label": self.label,
+            "type": self.type,
+            "value": self.value,
+            "text": self.text,
+            "pdf": self.pdf,
+            "colour": self.colour,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FieldValue:
+        return cls(
+            str(d.get("form", "")),
+            str(d.get("key", "")),
+            str(d.get("label", "")),
+            str(d.get("type", "")),
+            d.get("value"),
+            str(d.get("text", "")),
+            bool(d.get("pdf", True)),
+            str(d.get("colour", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -18,6 +59,8 @@ class LineDraft:
     quantity: Decimal  # > 0
     unit: str
     unit_price: Decimal  # >= 0
+    catalog_item_id: int | None = None  # picked from the catalog (the line keeps its own copies)
+    code: str = ""  # the catalog item's code, copied
 
 
 @dataclass(frozen=True)
@@ -30,6 +73,10 @@ class OrderDraft:
     planned_date: date | None
     priority: str  # one of PRIORITIES
     lines: list[LineDraft] = field(default_factory=list)
+    client_id: int | None = None  # picked from the client list; None: typed (an admin is asked to add it)
+    site_id: int | None = None
+    contact_id: int | None = None
+    custom: list[FieldValue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -39,6 +86,7 @@ class ConfirmationDraft:
     lines: list[LineDraft]
     note: str
     final: bool
+    custom: list[FieldValue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -58,3 +106,4 @@ class CloseDraft:
     order_id: int
     outcome: str  # one of OUTCOMES
     reason: str
+    custom: list[FieldValue] = field(default_factory=list)

@@ -24,6 +24,8 @@ REJECTED = "rejected"
 FIELD_WORKERS_ADDED = "field_workers_added"
 CONFIRMED = "confirmed"
 CLOSED = "closed"
+CLIENT_UNKNOWN = "client_unknown"  # DM to admins: {"client": the typed name}: add it to the client list?
+CUSTOMER_COPY = "customer_copy"  # {"revision": int}: the revision's PDF without prices, in the channel
 
 # The answer to a command carried out after its ack (no order: performed at once, in no order's queue)
 # {"to": {"external_id"} or {"response_url", "channel", "user"}, "command", "order"?, "refusal"?}

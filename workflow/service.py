@@ -22,6 +22,8 @@ from sqlmodel import Session, col, select
 from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction, writing
 from storage.models import (
     Activity,
+    CatalogItem,
+    Client,
     Command,
     Counter,
     Effect,
@@ -67,6 +69,7 @@ class LineInput(Protocol):
     quantity: Decimal
     unit: str
     unit_price: Decimal
+    # optional: catalog_item_id (int | None) and code (str), when picked from the catalog
 
 
 class OrderInput(Protocol):
@@ -77,9 +80,16 @@ class OrderInput(Protocol):
     description: str
     planned_date: date | None
     priority: str
+    # optional: client_id, site_id, contact_id (int | None) when picked from the master data, and
+    # custom: the company's own fields, each with to_dict() (forms.types.FieldValue) or a dict
 
     @property
     def lines(self) -> Sequence[LineInput]: ...
+
+
+def _custom(values: Iterable[object]) -> list[dict]:
+    """The company's own fields as stored: FieldValue.to_dict() or plain dicts."""
+    return [dict(v.to_dict()) if hasattr(v, "to_dict") else dict(v) for v in values]  # type: ignore[arg-type,union-attr]
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,9 @@ class Policy:
     allow_self_approval: bool = False
     private_channels: bool = True
     home_refresh_seconds: float = order_home.REFRESH_SECONDS  # SO_HOME_REFRESH_SECONDS
+    # Catalog lines keep the catalog's unit price unless the person is a supervisor or an admin
+    # (SO_CATALOG_PRICES=locked | editable)
+    lock_catalog_prices: bool = True
 
 
 class Refused(Exception):
@@ -101,6 +114,7 @@ class Refused(Exception):
         decided_by: str | None = None,
         decided_at: datetime | None = None,
         decision: str = "",
+        line: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code  # role | state | own_order | not_found | stale | decided | invalid
@@ -109,6 +123,7 @@ class Refused(Exception):
         self.decided_by = decided_by
         self.decided_at = decided_at
         self.decision = decision
+        self.line = line  # the 0-based index of the line it is about, if any (the form shows it there)
 
     def to_dict(self) -> dict:
         """JSON for an outbox payload (the answer to a command carried out after its ack)."""
@@ -119,6 +134,7 @@ class Refused(Exception):
             "decided_by": self.decided_by,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "decision": self.decision,
+            "line": self.line,
         }
 
     @classmethod
@@ -128,6 +144,7 @@ class Refused(Exception):
             str(d.get("code", "")),
             str(d.get("message", "")),
             who=str(d.get("who") or ""),
+            line=d.get("line") if isinstance(d.get("line"), int) else None,
             decided_by=d.get("decided_by"),
             decided_at=datetime.fromisoformat(at) if at else None,
             decision=str(d.get("decision") or ""),
@@ -256,6 +273,10 @@ class Workflow:
             raise Refused("role", f"Only {verdict.who} can submit orders.", who=verdict.who)
         now = self.clock()
         with self._write() as s:
+            self._check_catalog_prices(s, actor, roles, draft.lines, [])
+            client_id = getattr(draft, "client_id", None)
+            if client_id is not None and s.get(Client, client_id) is None:
+                client_id = None
             seq = self._next_number(s)
             number = f"SO-{seq:04d}"
             order = Order(
@@ -273,6 +294,10 @@ class Workflow:
                 current_revision=0,
                 created_at=now,
                 updated_at=now,
+                client_id=client_id,
+                site_id=getattr(draft, "site_id", None) if client_id is not None else None,
+                contact_id=getattr(draft, "contact_id", None) if client_id is not None else None,
+                custom_fields=_custom(getattr(draft, "custom", ())),
             )
             s.add(order)
             s.flush()
@@ -306,9 +331,68 @@ class Workflow:
                         f"dm:{number}:{fx.APPROVAL_REQUESTED}:{uid}",
                         {"user": uid, "event": fx.APPROVAL_REQUESTED, "actor": actor},
                     )
+            if client_id is None and draft.client.strip() and s.exec(select(Client.id).limit(1)).first():
+                # A client typed rather than picked, while the company keeps a client list: ask the
+                # admins to add it (one DM each per order)
+                for uid in self.users_with(s, Role.ADMIN):
+                    self._queue(
+                        tx,
+                        fx.DM,
+                        f"dm:{number}:{fx.CLIENT_UNKNOWN}:{uid}",
+                        {"user": uid, "event": fx.CLIENT_UNKNOWN, "actor": actor, "client": draft.client},
+                    )
             self._flush(tx)
             order_home.queue_refresh(s, order, now, self.policy.home_refresh_seconds)
             return self._view(s, order)
+
+    def check_catalog_prices(
+        self, actor: str, lines: Sequence[LineInput], order_id: int | None = None
+    ) -> None:
+        """Before the ack: Refused (with the line's index) if actor may not use these prices; see
+        _check_catalog_prices. order_id: a confirmation's order, whose current prices are kept."""
+        with Session(self.reader) as s:
+            kept: list[LineView] = []
+            if order_id is not None:
+                order = s.get(Order, order_id)
+                kept = self._lines_of(s, order_id, order.current_revision) if order else []
+            self._check_catalog_prices(s, actor, self._roles(s, actor), lines, kept)
+
+    def _check_catalog_prices(
+        self,
+        s: Session,
+        actor: str,
+        roles: frozenset[str],
+        lines: Sequence[LineInput],
+        kept: Sequence[LineView],
+    ) -> None:
+        """Refused (naming the line) when a line picked from the catalog has a unit price other than
+        the catalog's, or than the one the order already had for that item (`kept`), and actor is
+        neither supervisor nor admin while the policy locks catalog prices."""
+        if not self.policy.lock_catalog_prices or roles & {Role.SUPERVISOR, Role.ADMIN}:
+            return
+        picked = {getattr(x, "catalog_item_id", None) for x in lines} - {None}
+        if not picked:
+            return
+        prices = dict(
+            s.exec(
+                select(CatalogItem.id, CatalogItem.unit_price).where(col(CatalogItem.id).in_(picked))
+            ).all()
+        )
+        for i, line in enumerate(lines):
+            item = getattr(line, "catalog_item_id", None)
+            if item is None:
+                continue
+            allowed = {exact_price(p) for p in [prices.get(item)] if p is not None}
+            allowed |= {k.unit_price for k in kept if k.catalog_item_id == item}
+            if allowed and exact_price(line.unit_price) not in allowed:
+                shown = ", ".join(sorted(str(p) for p in allowed))
+                raise Refused(
+                    "invalid",
+                    f"The unit price of '{line.description}' comes from the catalog ({shown}); "
+                    "only supervisors and admins may change it.",
+                    who="a supervisor or an admin",
+                    line=i,
+                )
 
     def approve(self, order_id: int, actor: str) -> OrderView:
         """Pending → in progress; publishes revision 1 and its PDF."""
@@ -384,12 +468,16 @@ class Workflow:
         lines: Sequence[LineInput],
         note: str = "",
         final: bool = False,
+        custom: Sequence[object] = (),
     ) -> OrderView:
         """A new revision of the lines, with its PDF; a final one closes the order."""
         now = self.clock()
         with self._write() as s:
             tx = self._open(s, order_id, actor, Action.CONFIRM)
             order = tx.order
+            self._check_catalog_prices(
+                s, actor, self._roles(s, actor), lines, self._lines_of(s, order.id, order.current_revision)
+            )
             if base_revision != order.current_revision:
                 raise Refused(
                     "stale",
@@ -401,7 +489,10 @@ class Workflow:
                 order.status = Status.CLOSED
                 order.outcome = Outcome.COMPLETED_WITH_CHANGES
                 order.closed_by, order.closed_at = actor, now
-            self._add_revision(tx, number, "confirmation", actor, lines, now, note=note.strip(), final=final)
+            rev = self._add_revision(
+                tx, number, "confirmation", actor, lines, now, note=note.strip(), final=final
+            )
+            rev.custom_fields = _custom(custom)
             act = self._log(
                 tx, actor, "confirmation", note.strip(), now, {"revision": number, "final": final}
             )
@@ -422,7 +513,9 @@ class Workflow:
             self._touch(tx, now)
             return self._view(s, order)
 
-    def close(self, order_id: int, actor: str, outcome: str, reason: str = "") -> OrderView:
+    def close(
+        self, order_id: int, actor: str, outcome: str, reason: str = "", custom: Sequence[object] = ()
+    ) -> OrderView:
         try:
             outcome = Outcome(outcome)
         except ValueError:
@@ -443,6 +536,8 @@ class Workflow:
             order.outcome = outcome
             order.outcome_reason = reason
             order.closed_by, order.closed_at = actor, now
+            if custom:
+                order.custom_fields = [*order.custom_fields, *_custom(custom)]
             act = self._log(tx, actor, "closed", reason, now, {"outcome": outcome.value})
             self._queue(
                 tx,
@@ -676,6 +771,7 @@ class Workflow:
                     NoteView(a.id, a.at, a.actor_id, a.text, list(a.data.get("files", []))) for a in notes
                 ],
                 pdf_file_id=rev.pdf_file_id,
+                custom_fields=list(rev.custom_fields or []),
             )
 
     # ---------------------------------------------------------------- outbox
@@ -994,6 +1090,8 @@ class Workflow:
                 r.unit,
                 exact_price(r.unit_price),
                 line_total(r),
+                r.code,
+                r.catalog_item_id,
             )
             for r in rows
         ]
@@ -1018,6 +1116,8 @@ class Workflow:
                 x.unit,
                 exact_price(x.unit_price),
                 Decimal(0),
+                getattr(x, "code", "") or "",
+                getattr(x, "catalog_item_id", None),
             )
             for x in lines
         ]
@@ -1048,6 +1148,8 @@ class Workflow:
                     quantity=Decimal(line.quantity),
                     unit=line.unit,
                     unit_price=Decimal(line.unit_price),
+                    catalog_item_id=line.catalog_item_id,
+                    code=line.code,
                 )
             )
         order.current_revision = number
@@ -1105,7 +1207,16 @@ class Workflow:
             and_(col(Revision.order_id) == o.id, col(Revision.number) == o.current_revision) for o in orders
         ]
         for r in s.exec(
-            select(Revision.order_id, Line.kind, Line.description, Line.quantity, Line.unit, Line.unit_price)
+            select(
+                Revision.order_id,
+                Line.kind,
+                Line.description,
+                Line.quantity,
+                Line.unit,
+                Line.unit_price,
+                Line.code,
+                Line.catalog_item_id,
+            )
             .join(Revision, col(Line.revision_id) == col(Revision.id))
             .where(or_(*current))
             .order_by(col(Revision.order_id), col(Line.position))
@@ -1119,6 +1230,8 @@ class Workflow:
                     r.unit,
                     exact_price(r.unit_price),
                     line_total(r),
+                    r.code,
+                    r.catalog_item_id,
                 )
             )
         members: dict[tuple[int, str], list[str]] = defaultdict(list)
@@ -1168,6 +1281,10 @@ class Workflow:
                 supervisors=members[order.id, "supervisor"],
                 field_workers=members[order.id, "field_worker"],
                 has_confirmation=order.id in confirmed,
+                client_id=order.client_id,
+                site_id=order.site_id,
+                contact_id=order.contact_id,
+                custom_fields=list(order.custom_fields or []),
             )
             for order in orders
         ]

@@ -18,6 +18,8 @@ class LineView:
     unit: str
     unit_price: Decimal
     total: Decimal
+    code: str = ""  # the catalog item's code, when the line was picked from the catalog
+    catalog_item_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ class OrderView:
     supervisors: list[str]
     field_workers: list[str]
     has_confirmation: bool
+    client_id: int | None = None
+    site_id: int | None = None
+    contact_id: int | None = None
+    # The company's own fields of the new-order and close forms, as stored (see forms.types.FieldValue)
+    custom_fields: list[dict] = field(default_factory=list)
 
     @property
     def status_text(self) -> str:
@@ -95,6 +102,7 @@ class RevisionView:
     changes: list[LineChange]
     notes: list[NoteView]
     pdf_file_id: str | None
+    custom_fields: list[dict] = field(default_factory=list)  # the confirmation form's own fields
 
 
 @dataclass(frozen=True)
