@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.company import CompanyConfig, PrintSettings
 from workflow.working_hours import DAY_MINUTES, WEEKDAYS
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -45,6 +46,8 @@ class Settings:
     # The App Home (bot.home): its "needs attention" part also uses approval_reminder_hours.
     stale_days: float = 3.0  # in progress with nothing recorded this long: confirmations missing? 0: off
     home_refresh_seconds: float = 5.0  # at most one Home publish per person per this many seconds; 0: each
+    # The company file (SO_COMPANY_FILE): print settings and the forms' extra fields (bot.company)
+    company: CompanyConfig = field(default_factory=CompanyConfig)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -107,6 +110,11 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         scheduler_seconds=_number(env, "SO_SCHEDULER_SECONDS", 60.0),
         stale_days=_number(env, "SO_STALE_DAYS", 3.0),
         home_refresh_seconds=_number(env, "SO_HOME_REFRESH_SECONDS", 5.0),
+        company=CompanyConfig(
+            print=PrintSettings(
+                company_name=env.get("SO_COMPANY_NAME", "").strip() or "Service Orders", currency=currency
+            )
+        ),
     )
 
 

@@ -43,6 +43,7 @@ from workflow import export as order_export
 from workflow import home as order_home
 from workflow import saved_filters as saved
 from workflow import search as order_search
+from workflow.masterdata import MasterData
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
 from workflow.snapshots import CommandView, EffectView, LineView, NoteView, OrderView, RevisionView
@@ -195,6 +196,7 @@ class Workflow:
         self.policy = policy or Policy()
         self.clock = clock
         self.inbox = inbox if inbox is not None else engine  # see storage.db.open_inbox
+        self.master = MasterData(self.reader)  # clients, sites, contacts, catalog
         self._local = threading.local()  # the command being carried out by this thread, if any
 
     # ---------------------------------------------------------------- roles

@@ -1,0 +1,167 @@
+"""Master data: clients, their sites and contacts, and the catalog of services, materials and labour.
+
+Orders keep copies of what they used (name, address, price), so nothing here ever rewrites an
+order. Records an order refers to are deactivated, never deleted. This module reads; the writes
+(single records from Slack, CSV imports) live beside the reads they keep consistent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from storage.models import CatalogItem, Client, Contact, Site
+from workflow.money import exact_price
+from workflow.text_keys import fold
+
+SUGGESTIONS = 100  # Slack shows at most 100 options in an external_select
+
+
+@dataclass(frozen=True)
+class ClientView:
+    id: int
+    name: str
+    number: str | None
+    email: str
+    phone: str
+    billing_address: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class SiteView:
+    id: int
+    client_id: int
+    name: str
+    address: str
+    access_notes: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    client_id: int
+    site_id: int | None
+    name: str
+    phone: str
+    email: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    code: str
+    name: str
+    kind: str
+    unit: str
+    unit_price: Decimal
+    active: bool
+
+
+def client_view(c: Client) -> ClientView:
+    return ClientView(c.id, c.name, c.number, c.email, c.phone, c.billing_address, c.active)  # type: ignore[arg-type]
+
+
+def site_view(s: Site) -> SiteView:
+    return SiteView(s.id, s.client_id, s.name, s.address, s.access_notes, s.active)  # type: ignore[arg-type]
+
+
+def contact_view(c: Contact) -> ContactView:
+    return ContactView(c.id, c.client_id, c.site_id, c.name, c.phone, c.email, c.active)  # type: ignore[arg-type]
+
+
+def item_view(i: CatalogItem) -> ItemView:
+    return ItemView(i.id, i.code, i.name, i.kind, i.unit, exact_price(i.unit_price), i.active)  # type: ignore[arg-type]
+
+
+def _like(typed: str) -> str:
+    """A LIKE pattern matching search keys that contain every word typed, in that order."""
+    words = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in fold(typed).split()]
+    return "%" + "%".join(words) + "%"
+
+
+class MasterData:
+    """Reads of the master data (one short session each; safe from any thread)."""
+
+    def __init__(self, reader: Engine) -> None:
+        self.reader = reader
+
+    def has_clients(self) -> bool:
+        with Session(self.reader) as s:
+            return s.exec(select(Client.id).where(Client.active).limit(1)).first() is not None
+
+    def has_catalog(self) -> bool:
+        with Session(self.reader) as s:
+            return s.exec(select(CatalogItem.id).where(CatalogItem.active).limit(1)).first() is not None
+
+    def search_clients(self, typed: str, limit: int = SUGGESTIONS) -> list[ClientView]:
+        """Active clients whose name or number contains the words typed (case and accents
+        ignored), by name."""
+        with Session(self.reader) as s:
+            rows = s.exec(
+                select(Client)
+                .where(Client.active, col(Client.search_key).like(_like(typed), escape="\\"))
+                .order_by(col(Client.name_key))
+                .limit(limit)
+            ).all()
+            return [client_view(c) for c in rows]
+
+    def search_items(self, typed: str, limit: int = SUGGESTIONS) -> list[ItemView]:
+        """Active catalog items whose code or name contains the words typed, by code."""
+        with Session(self.reader) as s:
+            rows = s.exec(
+                select(CatalogItem)
+                .where(CatalogItem.active, col(CatalogItem.search_key).like(_like(typed), escape="\\"))
+                .order_by(col(CatalogItem.code))
+                .limit(limit)
+            ).all()
+            return [item_view(i) for i in rows]
+
+    def client(self, client_id: int) -> ClientView | None:
+        with Session(self.reader) as s:
+            c = s.get(Client, client_id)
+            return client_view(c) if c else None
+
+    def site(self, site_id: int) -> SiteView | None:
+        with Session(self.reader) as s:
+            x = s.get(Site, site_id)
+            return site_view(x) if x else None
+
+    def contact(self, contact_id: int) -> ContactView | None:
+        with Session(self.reader) as s:
+            x = s.get(Contact, contact_id)
+            return contact_view(x) if x else None
+
+    def item(self, item_id: int) -> ItemView | None:
+        with Session(self.reader) as s:
+            x = s.get(CatalogItem, item_id)
+            return item_view(x) if x else None
+
+    def sites_of(self, client_id: int, limit: int = SUGGESTIONS) -> list[SiteView]:
+        """The client's active sites, by name."""
+        with Session(self.reader) as s:
+            rows = s.exec(
+                select(Site)
+                .where(Site.client_id == client_id, Site.active)
+                .order_by(col(Site.name_key))
+                .limit(limit)
+            ).all()
+            return [site_view(x) for x in rows]
+
+    def contacts_of(self, client_id: int, site_id: int | None = None) -> list[ContactView]:
+        """The client's active contacts: those of the site first (when one is given), then the
+        client's own, by name."""
+        with Session(self.reader) as s:
+            rows = s.exec(
+                select(Contact)
+                .where(Contact.client_id == client_id, Contact.active)
+                .order_by(col(Contact.name_key))
+            ).all()
+            mine = [c for c in rows if site_id is not None and c.site_id == site_id]
+            general = [c for c in rows if c.site_id is None]
+            return [contact_view(c) for c in mine + general]
