@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import ack_latency, burst, listing, pdf_render  # noqa: E402
+from bench import ack_latency, burst, listing, options_load, pdf_render  # noqa: E402
 from bench.common import Table, Target, machine  # noqa: E402
 
 
@@ -61,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
     parser.add_argument(
         "--postgres",
-        help="PostgreSQL URL for benchmark 3 (default: $SO_BENCH_POSTGRES_URL, else $SO_TEST_POSTGRES_URL; "
-        "none: PostgreSQL is skipped); it works in a schema of its own, dropped at the end",
+        help="PostgreSQL URL for benchmarks 3 and 5 (default: $SO_BENCH_POSTGRES_URL, else "
+        "$SO_TEST_POSTGRES_URL; none: PostgreSQL is skipped); they work in schemas of their own, dropped "
+        "at the end",
     )
     args = parser.parse_args(argv)
     # the bot's own warnings (a 429 it honours, ...) are expected under load; errors still show
@@ -91,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     bursts = burst.run(args.smoke, log=lambda s: print(s, flush=True))
     sections.append(("4. Burst against a rate-limited conversations.create", burst.tables(bursts)))
     targets += burst.targets(bursts)
+
+    print("5. typeahead (options load) with a large catalog", flush=True)
+    pg_url, _ = listing.postgres_url(args.postgres)
+    typeahead = options_load.run(args.smoke, log=lambda s: print(s, flush=True), postgres=pg_url)
+    sections.append(("5. Typeahead: options load with a large catalog", options_load.tables(typeahead)))
+    targets += options_load.targets(typeahead)
 
     took = time.perf_counter() - started
     print()

@@ -28,6 +28,11 @@ def _child(
         assert settings is not None
         runtime = Runtime.build(settings, worker="process")
         server = runtime.serve_in_background("127.0.0.1", 0)  # starts the worker process too
+    elif kind == "options":
+        from bench.options_load import bare_app as options_app
+
+        server = BackgroundServer(SlackASGI(options_app(secret, fake_url), secret), "127.0.0.1", 0)
+        server.start()
     else:
         from bench.ack_latency import bare_app
 

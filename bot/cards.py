@@ -7,12 +7,15 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from forms import ids
+from forms.custom import colour_square
 from workflow.money import money_text, quantity_text
-from workflow.rules import OUTCOME_TEXT, Action, Status, is_overdue
+from workflow.rules import OUTCOME_TEXT, RULES, Action, Status, is_overdue
 from workflow.snapshots import OrderView
 
 CARD_LINES_SHOWN = 12
 SECTION_MAX = 3000
+CUSTOM_VALUE_SHOWN = 150  # a long text field shows its start on the card; the PDF has it whole
+CUSTOM_SHOWN = 2000  # all the company's fields together, in one context element
 
 STATUS_ICON = {
     Status.PENDING_APPROVAL: ":hourglass_flowing_sand:",
@@ -31,6 +34,7 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.ADD_FIELD_WORKERS: ("Add field workers", ids.OPEN_ADD_FIELD_WORKERS, None),
     Action.CONFIRM: ("Create confirmation", ids.OPEN_CONFIRMATION, "primary"),
     Action.CLOSE: ("Close order", ids.OPEN_CLOSE, None),
+    Action.CUSTOMER_COPY: ("Customer copy", ids.CUSTOMER_COPY, None),
 }
 
 
@@ -96,6 +100,9 @@ def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None
         },
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
+    custom = custom_fields_text(order.custom_fields)
+    if custom:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": custom}]})
     if order.description:
         blocks.append(
             {
@@ -131,10 +138,26 @@ def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None
                 },
             }
         )
-    buttons = action_buttons(order.id, order.actions)
+    actions = order.actions
+    if order.status in RULES[Action.CUSTOMER_COPY].from_states:  # the card only: not on Home rows
+        actions = (*actions, Action.CUSTOMER_COPY)
+    buttons = action_buttons(order.id, actions)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"card:{order.id}", "elements": buttons})
     return blocks
+
+
+def custom_fields_text(fields: Iterable[dict]) -> str:
+    """The company's own fields of an order in one line: "*Order type* 🟥 Repair · *Cost center* 4711"."""
+    parts = []
+    for f in fields:
+        text = str(f.get("text") or "")
+        if not text:
+            continue
+        square = colour_square(str(f.get("colour") or ""))
+        value = _cut(mrkdwn_escape(" ".join(text.split())), CUSTOM_VALUE_SHOWN)
+        parts.append(f"*{mrkdwn_escape(str(f.get('label') or ''))}* {square + ' ' if square else ''}{value}")
+    return _cut(" · ".join(parts), CUSTOM_SHOWN)
 
 
 def action_buttons(order_id: int, actions: Iterable[Action]) -> list[dict]:

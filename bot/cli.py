@@ -1,8 +1,9 @@
-"""The console script: service-orders run | serve | demo | role | db | effects | export."""
+"""The console script: service-orders run | serve | demo | role | db | effects | import | export."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 import time
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from workflow.export import ExportStats
 
 log = logging.getLogger("service_orders")
+MASTER_KINDS = ("clients", "sites", "contacts", "catalog")  # workflow.master_csv.KINDS
+PROBLEMS_SHOWN = 50
 
 
 class CommandError(Exception):
@@ -77,6 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     orders.add_argument("--to", dest="date_to", default="", help="planned on or before: YYYY-MM-DD")
     orders.add_argument("--text", default="", help="words that must all be in the title or description")
     orders.add_argument("--out", default="-", help="the file to write (default: standard output)")
+    for kind in MASTER_KINDS:
+        p = export_sub.add_parser(kind, help=f"the {kind} as CSV, in the columns `import {kind}` reads")
+        p.add_argument("--out", default="-", help="the file to write (default: standard output)")
+    imports = sub.add_parser(
+        "import", help="add and update clients, sites, contacts or catalog items from CSV"
+    )
+    imports.add_argument("kind", choices=MASTER_KINDS)
+    imports.add_argument("file", help="a CSV file with a header row (comma or semicolon, UTF-8)")
+    imports.add_argument("--dry-run", action="store_true", help="check the file and count, write nothing")
 
     args = parser.parse_args(argv)
     load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env where the command runs
@@ -111,8 +123,12 @@ def main(argv: list[str] | None = None) -> int:
             return manage_effects(load_settings(), args)
         if args.command == "db":
             return upgrade_db(load_settings())
+        if args.command == "export" and args.export_command in MASTER_KINDS:
+            return export_master(load_settings(), args)
         if args.command == "export":
             return export_orders(load_settings(), args)
+        if args.command == "import":
+            return import_master(load_settings(), args)
     except (ConfigError, CommandError, SchemaOutdated, SchemaTooNew) as e:
         print(f"service-orders: {e}", file=sys.stderr)
         return 2
@@ -228,7 +244,7 @@ def export_orders(settings: Settings, args: argparse.Namespace) -> int:
 
     from forms import filters_from_fields
     from workflow import search
-    from workflow.export import write_csv, write_json_lines
+    from workflow.export import export_columns, write_csv, write_json_lines
     from workflow.service import Policy, open_workflow
 
     parsed = filters_from_fields(
@@ -245,7 +261,10 @@ def export_orders(settings: Settings, args: argparse.Namespace) -> int:
     progress = None
     if sys.stderr.isatty():
         progress = ProgressBar(search.count(wf.reader, parsed.value, None, ()), sys.stderr)
-    write = write_csv if args.format == "csv" else write_json_lines
+    if args.format == "csv":  # the company's own fields are columns too (custom:<key>)
+        write = functools.partial(write_csv, columns=export_columns(settings.company.field_keys))
+    else:
+        write = write_json_lines
     orders = wf.export_orders(parsed.value, None)  # the command line sees every order
     if args.out == "-":
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
@@ -282,25 +301,117 @@ def export_orders(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def import_master(settings: Settings, args: argparse.Namespace) -> int:
+    """Import a CSV file of master data: every row, or (exit 1) none, with every problem listed."""
+    from workflow.master_csv import Unreadable, import_csv
+    from workflow.service import Policy, open_workflow
+
+    try:
+        with open(args.file, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise CommandError(f"cannot read {args.file}: {e.strerror}") from None
+    wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
+    progress = ProgressBar(0, sys.stderr, "rows") if sys.stderr.isatty() else None
+    try:
+        report = import_csv(
+            wf.engine,
+            args.kind,
+            data,
+            actor="cli",  # whoever runs the shell owns the database: no role to check
+            dry_run=args.dry_run,
+            progress=progress.show if progress else None,
+        )
+    except Unreadable as e:
+        raise CommandError(f"{args.file}: {e}") from None
+    finally:
+        if progress:
+            progress.done()
+    if not report.ok:
+        for p in report.problems[:PROBLEMS_SHOWN]:
+            where = f"{args.file}:{p.line}: " if p.line else f"{args.file}: "
+            print(f"{where}{p.column + ': ' if p.column else ''}{p.message}", file=sys.stderr)
+        if len(report.problems) > PROBLEMS_SHOWN:
+            print(f"… and {len(report.problems) - PROBLEMS_SHOWN:,} more", file=sys.stderr)
+        print("Nothing was imported.", file=sys.stderr)
+        return 1
+    dry = " (dry run: nothing was written)" if args.dry_run else ""
+    rows = f"{report.rows:,} row{'s' if report.rows != 1 else ''}"
+    print(
+        f"{args.kind}: {rows} — {report.new:,} new, {report.updated:,} updated, "
+        f"{report.unchanged:,} unchanged{dry}"
+    )
+    return 0
+
+
+def export_master(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the clients, sites, contacts or catalog as CSV to --out (a temporary file renamed at
+    the end: never half a file) or to standard output."""
+    import io
+    import os
+    import tempfile
+
+    from workflow.master_csv import export_csv
+    from workflow.service import Policy, open_workflow
+
+    wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
+    if args.out == "-":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            export_csv(wf.reader, args.export_command, out)
+            out.flush()
+        except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        finally:
+            try:
+                out.detach()  # sys.stdout stays usable
+            except (BrokenPipeError, ValueError):
+                pass
+        return 0
+    target = os.path.abspath(args.out)
+    if os.path.isdir(target):
+        raise CommandError(f"--out {args.out} is a folder: give a file name")
+    try:
+        fd, part = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=os.path.dirname(target))
+    except OSError as e:
+        raise CommandError(f"cannot write to {args.out}: {e.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            rows = export_csv(wf.reader, args.export_command, out)
+        os.replace(part, target)
+    finally:
+        if os.path.exists(part):
+            os.unlink(part)
+    print(f"exported {rows:,} {args.export_command} rows to {args.out}")
+    return 0
+
+
 class ProgressBar:
     """[#######-------------]  35%  3,500/10,000 orders, redrawn in place on a terminal."""
 
     WIDTH = 30
 
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
+    def __init__(self, total: int, stream: TextIO, noun: str = "orders") -> None:
+        self.total, self.stream, self.noun = total, stream, noun
         self.shown = -1.0
         self.last = 0.0
 
     def __call__(self, stats: ExportStats) -> None:
+        self.show(stats.orders)
+
+    def show(self, done: int, total: int | None = None) -> None:
+        """Redraw for done of total (the total given at the start when None)."""
+        if total is not None:
+            self.total = total
         now = time.monotonic()
-        if now - self.last < 0.1 and stats.orders < self.total:
+        if now - self.last < 0.1 and done < self.total:
             return  # a terminal redrawn 10 times a second is smooth; more only costs
         self.last = now
-        share = min(1.0, stats.orders / self.total) if self.total else 1.0
+        share = min(1.0, done / self.total) if self.total else 1.0
         filled = int(share * self.WIDTH)
         bar = "#" * filled + "-" * (self.WIDTH - filled)  # ASCII: any terminal shows it
-        self.stream.write(f"\r[{bar}] {share:4.0%}  {stats.orders:,}/{self.total:,} orders")
+        self.stream.write(f"\r[{bar}] {share:4.0%}  {done:,}/{self.total:,} {self.noun}")
         self.stream.flush()
         self.shown = share
 

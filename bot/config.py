@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.company import CompanyConfig, PrintSettings
+from bot.company import CompanyConfig, CompanyFileError, PrintSettings, load_company
 from workflow.working_hours import DAY_MINUTES, WEEKDAYS
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -43,9 +43,12 @@ class Settings:
     digest_time: time | None = None  # the coordinators' daily digest (local time); None: off
     archive_after_days: int = 0  # archive an order's channel this long after it ended; 0: never
     scheduler_seconds: float = 60.0  # how often the reminder jobs run; 0: not at all in this process
+    role_sync_minutes: float = 60.0  # how often roles tied to Slack user groups are synced; 0: never
     # The App Home (bot.home): its "needs attention" part also uses approval_reminder_hours.
     stale_days: float = 3.0  # in progress with nothing recorded this long: confirmations missing? 0: off
     home_refresh_seconds: float = 5.0  # at most one Home publish per person per this many seconds; 0: each
+    # SO_CATALOG_PRICES=locked | editable: may coordinators and field workers change a catalog price?
+    catalog_prices_locked: bool = True
     # The company file (SO_COMPANY_FILE): print settings and the forms' extra fields (bot.company)
     company: CompanyConfig = field(default_factory=CompanyConfig)
     extra: dict[str, str] = field(default_factory=dict)
@@ -89,6 +92,7 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
     currency = (env.get("SO_CURRENCY", "").strip() or "EUR").upper()
     if not (3 <= len(currency) <= 4 and currency.isalpha()):
         raise ConfigError(f"SO_CURRENCY must be a currency code like EUR, not {currency!r}")
+    company = _company(env, currency)
     return Settings(
         bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
         signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
@@ -96,8 +100,8 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         slack_api_url=api,
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         admins=tuple(u.strip() for u in env.get("SO_ADMINS", "").split(",") if u.strip()),
-        company_name=env.get("SO_COMPANY_NAME", "").strip() or "Service Orders",
-        currency=currency,
+        company_name=company.print.company_name,
+        currency=company.print.currency,
         timezone=tz,
         allow_self_approval=_flag(env, "SO_ALLOW_SELF_APPROVAL", False),
         private_channels=_flag(env, "SO_PRIVATE_CHANNELS", True),
@@ -108,14 +112,33 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         digest_time=_digest_time(env.get("SO_DIGEST_TIME", "").strip()),
         archive_after_days=int(_number(env, "SO_ARCHIVE_AFTER_DAYS", 0, whole=True)),
         scheduler_seconds=_number(env, "SO_SCHEDULER_SECONDS", 60.0),
+        role_sync_minutes=_number(env, "SO_ROLE_SYNC_MINUTES", 60.0),
         stale_days=_number(env, "SO_STALE_DAYS", 3.0),
         home_refresh_seconds=_number(env, "SO_HOME_REFRESH_SECONDS", 5.0),
-        company=CompanyConfig(
-            print=PrintSettings(
-                company_name=env.get("SO_COMPANY_NAME", "").strip() or "Service Orders", currency=currency
-            )
-        ),
+        catalog_prices_locked=_catalog_prices(env.get("SO_CATALOG_PRICES", "").strip().lower() or "locked"),
+        company=company,
     )
+
+
+def _catalog_prices(raw: str) -> bool:
+    if raw not in ("locked", "editable"):
+        raise ConfigError(f"SO_CATALOG_PRICES must be locked or editable, not {raw!r}")
+    return raw == "locked"
+
+
+def _company(env: Mapping[str, str], currency: str) -> CompanyConfig:
+    """The company file named by SO_COMPANY_FILE, checked; SO_COMPANY_NAME and SO_CURRENCY are the
+    defaults for what its print part leaves out (and all there is without a file)."""
+    defaults = PrintSettings(
+        company_name=env.get("SO_COMPANY_NAME", "").strip() or "Service Orders", currency=currency
+    )
+    path = env.get("SO_COMPANY_FILE", "").strip()
+    if not path:
+        return CompanyConfig(print=defaults)
+    try:
+        return load_company(path, defaults)
+    except CompanyFileError as e:
+        raise ConfigError(str(e)) from None
 
 
 def _number(env: Mapping[str, str], name: str, default: float, whole: bool = False) -> float:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
-from pdf.document import DocChange, DocLine, DocNote, OrderDocument
+from pdf.document import DocChange, DocField, DocLine, DocNote, OrderDocument
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Status
 from workflow.snapshots import RevisionView
 
 
-def order_document(rev: RevisionView, settings: Settings, name_of: Callable[[str], str]) -> OrderDocument:
-    """The document for one revision: what the order was when that revision was made."""
+def order_document(
+    rev: RevisionView, settings: Settings, name_of: Callable[[str], str], *, customer_copy: bool = False
+) -> OrderDocument:
+    """The document for one revision: what the order was when that revision was made.
+
+    It reads only what the order stored (the client's name and the lines' prices as they were
+    submitted, never the master data), so a revision renders to the same bytes later on.
+    """
     order, tz = rev.order, settings.tz
+    printing = settings.company.print
     approved = order.decided_by if order.status is not Status.REJECTED else None
     return OrderDocument(
+        # the same as printing's (load_settings copies them), and what the cards and messages use
         company=settings.company_name,
         currency=settings.currency,
         number=order.number,
@@ -30,7 +40,10 @@ def order_document(rev: RevisionView, settings: Settings, name_of: Callable[[str
         created_at=order.created_at.astimezone(tz),
         planned_date=order.planned_date,
         generated_at=rev.created_at.astimezone(tz),
-        lines=[DocLine(x.kind, x.description, x.quantity, x.unit, x.unit_price, x.total) for x in rev.lines],
+        lines=[
+            DocLine(x.kind, x.description, x.quantity, x.unit, x.unit_price, x.total, x.code)
+            for x in rev.lines
+        ],
         total=rev.total,
         approved_by=name_of(approved) if approved else None,
         approved_at=order.decided_at.astimezone(tz) if approved and order.decided_at else None,
@@ -42,4 +55,50 @@ def order_document(rev: RevisionView, settings: Settings, name_of: Callable[[str
         notes=[DocNote(name_of(n.author_id), n.at.astimezone(tz), n.text, n.files) for n in rev.notes],
         outcome=OUTCOME_TEXT.get(rev.outcome, "") if rev.outcome else "",  # type: ignore[call-overload]
         timezone=settings.timezone,
+        company_address=printing.address,
+        footer=printing.footer,
+        logo=printing.logo,
+        locale=printing.locale,
+        customer_copy=customer_copy,
+        custom_fields=document_fields(rev),
     )
+
+
+def document_fields(rev: RevisionView) -> list[DocField]:
+    """The company's own fields the PDF shows (pdf=True, filled in): the new-order form's, then this
+    revision's confirmation form's, then the close form's.
+
+    The close form's fields describe how the order ended: they belong to its last revision, once
+    it is closed, and not to revisions made before.
+    """
+    order = rev.order
+    closing = order.status is Status.CLOSED and rev.number == order.current_revision
+    stored: list[dict] = [f for f in order.custom_fields if f.get("form") == "new_order"]
+    stored += [f for f in rev.custom_fields if f.get("form", "confirmation") == "confirmation"]
+    if closing:
+        stored += [f for f in order.custom_fields if f.get("form") == "close"]
+    return list(_doc_fields(stored))
+
+
+def _doc_fields(stored: Iterable[dict]) -> Iterable[DocField]:
+    for f in stored:
+        text = str(f.get("text") or "").strip()
+        if not f.get("pdf", True) or not text:
+            continue
+        yield DocField(str(f.get("label") or ""), text, str(f.get("colour") or ""), _typed(f))
+
+
+def _typed(f: dict) -> Decimal | date | None:
+    """A number or date field's value, for the PDF to write in its locale; None for the others (or a
+    value that does not read as its type: then its text is shown as stored)."""
+    value = f.get("value")
+    try:
+        if f.get("type") == "number" and value is not None:
+            number = Decimal(str(value))
+            # beyond 15 digits either side of the point it is not a quantity anyone wrote: shown as is
+            return number if number.is_finite() and abs(number.adjusted()) <= 15 else None
+        if f.get("type") == "date" and value:
+            return date.fromisoformat(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return None

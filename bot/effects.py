@@ -95,6 +95,7 @@ class Dispatcher:
             fx.ANNOUNCE: self._announce,
             fx.DM: self._dm,
             fx.UPLOAD_PDF: self._upload_pdf,
+            fx.CUSTOMER_COPY: self._customer_copy,
             fx.REACT: self._react,
             fx.ALERT: self._alert,
             fx.EXPORT_CSV: lambda effect, order: send_export(self, effect),
@@ -470,11 +471,19 @@ class Dispatcher:
     def _dm(self, effect: EffectView, order: OrderView | None) -> None:
         assert order is not None
         self._channel(order)  # the DM links to the channel: wait until it exists
-        text = messages.approval_request(order, self.settings.currency)
+        blocks: list[dict] | None = None
+        if effect.payload.get("event") == fx.CLIENT_UNKNOWN:
+            text, blocks = messages.client_unknown(order, effect.payload)
+        else:
+            text = messages.approval_request(order, self.settings.currency)
         # A DM whose answer was lost may be sent twice: reading DMs back would need im:history.
         try:
             self._call(
-                ("chat.postMessage",), self.client.chat_postMessage, channel=effect.payload["user"], text=text
+                ("chat.postMessage",),
+                self.client.chat_postMessage,
+                channel=effect.payload["user"],
+                text=text,
+                **({"blocks": blocks} if blocks else {}),
             )
         except SlackApiError as e:
             if e.response.get("error") not in USER_ERRORS | {"cannot_dm_bot", "channel_not_found"}:
@@ -514,6 +523,33 @@ class Dispatcher:
         )
         file_id = str(resp["file"]["id"]) if resp.get("file") else str(resp["files"][0]["id"])
         self.wf.record_pdf(order.id, number, file_id, hashlib.sha256(data).hexdigest())
+
+    def _customer_copy(self, effect: EffectView, order: OrderView | None) -> None:
+        """A revision's PDF without prices, for the client, in the order's channel (asked for with
+        the card's Customer copy button or `/so copy`): rendered from what the order stored, so a
+        copy asked for later shows the revision as it was."""
+        channel = self._channel(order)
+        assert order is not None
+        number = int(effect.payload["revision"])
+        rev = self.wf.revision(order.id, number)
+        data = render(order_document(rev, self.settings, self.name_of, customer_copy=True))
+        filename = f"{order.number}-r{number}-customer.pdf"
+        if effect.attempts > 0:  # an upload whose answer was lost may be in the channel already
+            found = self._posted(
+                channel, lambda m: any(f.get("name") == filename for f in m.get("files") or [])
+            )
+            if found is not None:
+                return
+        self._call(
+            ("files.getUploadURLExternal", "files.completeUploadExternal"),
+            self.client.files_upload_v2,
+            channel=channel,
+            content=data,
+            filename=filename,
+            title=f"{order.number} · revision {number} · customer copy",
+            initial_comment=f":page_facing_up: *{order.number}* revision {number}: customer copy, "
+            "without prices, to hand to the client",
+        )
 
     def _react(self, effect: EffectView, order: OrderView | None) -> None:
         p = effect.payload

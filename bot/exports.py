@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import forms
 from bot import messages
-from workflow.export import write_csv
+from workflow.export import export_columns, write_csv
 from workflow.snapshots import EffectView
 
 if TYPE_CHECKING:
@@ -43,7 +43,12 @@ def send_export(dispatcher: Dispatcher, effect: EffectView) -> None:
     fd, path = tempfile.mkstemp(prefix="so-export-", suffix=".csv")
     try:
         with open(fd, "w", encoding="utf-8", newline="") as out:
-            stats = write_csv(wf.export_orders(parsed.value, user), out, names=dispatcher.name_of)
+            stats = write_csv(
+                wf.export_orders(parsed.value, user),
+                out,
+                names=dispatcher.name_of,
+                columns=export_columns(settings.company.field_keys),
+            )
         if stats.orders == 0:
             dispatcher._call(
                 ("chat.postMessage",),

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy.exc import OperationalError
 
 import forms
+from forms.types import FieldValue
 from workflow.service import AlreadyCarriedOut, Refused, Workflow
 from workflow.snapshots import CommandView, OrderView
 
@@ -33,7 +35,9 @@ def _submit(wf: Workflow, c: CommandView) -> OrderView:
     result = forms.parse_new_order(c.payload.get("view") or {})
     if not result.ok:  # checked before the ack; only a change of rules between then and now
         raise Refused("invalid", "The form could not be read: " + "; ".join(result.errors.values()))
-    return wf.submit(c.user_id, result.value)
+    # the company's own fields were checked and parsed by the listener, which has the company file
+    custom = [FieldValue.from_dict(d) for d in c.payload.get("custom") or () if isinstance(d, dict)]
+    return wf.submit(c.user_id, replace(result.value, custom=custom))
 
 
 def _approve(wf: Workflow, c: CommandView) -> OrderView:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.cards import STATUS_ICON, lines_summary, mrkdwn_escape, slack_date
+from forms import ids
 from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
 from workflow.money import money_text
@@ -22,8 +23,15 @@ on the bot's Home tab) · `/so list NAME` or `/so list saved:NAME` runs it · `/
 them · `/so list delete NAME`
 • `/so export FILTERS` — the same orders with their lines, as a CSV file in a direct message
 • `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
-• `/so role @user ROLE` — give a role: admin, coordinator, supervisor, field_worker (admins)
-• `/so role revoke @user ROLE`, `/so role list` (admins)
+• `/so copy SO-0042` — post the order's customer copy (its PDF without prices) in its channel \
+(also a button on the card)
+• `/so role` — the Roles window: who holds which role, grant, revoke, latest changes (admins)
+• `/so role @user ROLE` — give a role: admin, coordinator, supervisor, field_worker · \
+`/so role revoke @user ROLE` · `/so role list` · `/so role history [@user]` (admins)
+• `/so role group ROLE @usergroup` — the group's members hold the role (synced on a schedule) · \
+`/so role ungroup ROLE` · `/so role sync` — sync now (admins)
+• `/so catalog` — add a catalog item · `/so catalog CODE or words` — edit one (admins)
+• `/so clients` — add a client · `/so clients NAME or NUMBER` — edit one, its sites and contacts (admins)
 • `/so help` — this help
 *Filters:* {FILTER_SYNTAX}
 Each order gets its own channel with a pinned card: approve, reject, add field workers, create \
@@ -69,6 +77,27 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
             text += f"\n*Reason:* {mrkdwn_escape(payload['reason'])}"
         return text
     return f"*{n}*: {event}"
+
+
+def client_unknown(order: OrderView, payload: dict) -> tuple[str, list[dict]]:
+    """The admins' DM about a client typed on an order but missing from the client list, with a
+    button that opens the client form with the name filled in."""
+    typed = str(payload.get("client", ""))
+    text = (
+        f"<@{payload.get('actor', '')}> used the client “{mrkdwn_escape(typed)}” on *{order.number}*, "
+        "which is not in the client list."
+    )
+    button = {
+        "type": "button",
+        "action_id": ids.ADD_TYPED_CLIENT,
+        "text": {"type": "plain_text", "text": "Add client"},
+        "value": typed[:200],
+    }
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "actions", "block_id": "client_unknown", "elements": [button]},
+    ]
+    return text, blocks
 
 
 def approval_request(order: OrderView, currency: str) -> str:
@@ -170,6 +199,14 @@ def refusal(refused: Refused, tz: ZoneInfo) -> str:
     if refused.code in ("role", "own_order", "state", "not_found"):
         return f"{refused.message} Nothing was changed."
     return refused.message
+
+
+def customer_copy(order: OrderView, queued: bool) -> str:
+    """The answer to asking for an order's customer copy."""
+    what = f"The customer copy of *{order.number}* revision {order.current_revision}"
+    if queued:
+        return f":page_facing_up: {what} (without prices) is being posted in {channel_ref(order)}."
+    return f"{what} was already posted in {channel_ref(order)}: look for it there."
 
 
 def order_summary(order: OrderView, currency: str, tz: ZoneInfo) -> str:

@@ -3,6 +3,8 @@
 Every process that performs effects runs the jobs (workflow.reminders), so there is no leader to
 elect nor to lose: the jobs only queue outbox effects, whose unique keys make a second process's run
 (or a restarted one's) queue nothing again. What a job queued, the dispatcher performs.
+The role sync (bot.roles) reads Slack user groups itself and writes only role grants, which a
+second process's run at the same moment finds already made.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from datetime import datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.roles import sync_role_groups
 from workflow.reminders import JOBS, ReminderSettings
 from workflow.service import Workflow
 from workflow.working_hours import WorkingCalendar
@@ -72,6 +76,24 @@ def register_jobs(
         )
 
 
+def register_role_sync(
+    scheduler: BackgroundScheduler, workflow: Workflow, client: WebClient, minutes: float
+) -> None:
+    """Sync the roles tied to Slack user groups every `minutes` (bot.roles.sync_role_groups). Each
+    process runs it: a second run at the same moment finds nothing left to change."""
+    scheduler.add_job(
+        sync_role_groups,
+        IntervalTrigger(minutes=minutes),
+        args=(workflow, client),
+        id=sync_role_groups.__name__,
+        name=sync_role_groups.__name__,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=max(30, int(minutes * 30)),
+        replace_existing=True,
+    )
+
+
 def start_scheduler(
     workflow: Workflow, settings: Settings, wake: Callable[[], None]
 ) -> BackgroundScheduler | None:
@@ -81,6 +103,9 @@ def start_scheduler(
     # One thread: the jobs are short and run one after another (the machine's cores serve the acks).
     scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone="UTC", daemon=True)
     register_jobs(scheduler, workflow, reminder_settings(settings), settings.scheduler_seconds, wake)
+    if settings.role_sync_minutes > 0:
+        client = WebClient(token=settings.bot_token or None, base_url=settings.slack_api_url, timeout=30)
+        register_role_sync(scheduler, workflow, client, settings.role_sync_minutes)
     # Two lines per job per run ("Running job", "executed successfully") are noise; run_job logs what
     # a job queued, and failures.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -41,6 +41,7 @@ def open_settings_workflow(settings: Settings) -> Workflow:
             allow_self_approval=settings.allow_self_approval,
             private_channels=settings.private_channels,
             home_refresh_seconds=settings.home_refresh_seconds,
+            lock_catalog_prices=settings.catalog_prices_locked,
         ),
         auto_upgrade=settings.auto_upgrade,
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from forms import blocks, ids
+from forms.custom import FieldSpec, field_blocks, parse_fields
 from forms.result import FormResult, failed, never_raises
 from forms.state import TextField, metadata_int, read_metadata, selected_value, state_values, write_metadata
 from forms.types import OUTCOMES, CloseDraft
@@ -21,8 +23,11 @@ OUTCOME_LABELS = {
 REASON = TextField(ids.CLOSE_REASON, "Reason (required if not performed)", 3000, multiline=True)
 
 
-def close_modal(order_id: int, number: str, has_confirmation: bool) -> dict[str, Any]:
-    """Gives the modal to close an order; "with adjustments" only once a confirmation exists."""
+def close_modal(
+    order_id: int, number: str, has_confirmation: bool, fields: Sequence[FieldSpec] = ()
+) -> dict[str, Any]:
+    """Gives the modal to close an order; "with adjustments" only once a confirmation exists.
+    fields: the company's own fields of this form, shown after the reason."""
     offered = [o for o in OUTCOMES if has_confirmation or o != "completed_with_changes"]
     element = {
         "type": "radio_buttons",
@@ -33,6 +38,7 @@ def close_modal(order_id: int, number: str, has_confirmation: bool) -> dict[str,
         blocks.section(None, f"Close *{blocks.escape_mrkdwn(number)}*. A closed order cannot be changed."),
         blocks.input_block(ids.CLOSE_OUTCOME, "Outcome", element, optional=False),
         REASON.block(),
+        *field_blocks(fields),
     ]
     return blocks.modal(
         ids.CLOSE_ORDER,
@@ -44,8 +50,9 @@ def close_modal(order_id: int, number: str, has_confirmation: bool) -> dict[str,
 
 
 @never_raises(ids.CLOSE_OUTCOME)
-def parse_close(view: Any) -> FormResult[CloseDraft]:
-    """Gives the order id (from private_metadata, to be re-checked), outcome and reason, or errors.
+def parse_close(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResult[CloseDraft]:
+    """Gives the order id (from private_metadata, to be re-checked), outcome, reason and the
+    company's own fields, or errors.
 
     Whether "completed with adjustments" is allowed (a confirmation exists) is the server's check.
     """
@@ -59,9 +66,10 @@ def parse_close(view: Any) -> FormResult[CloseDraft]:
     reason = REASON.read(values, errors)
     if outcome == "not_performed" and not reason and ids.CLOSE_REASON not in errors:
         errors[ids.CLOSE_REASON] = "Say why the order was not performed"
+    custom = parse_fields(fields, values, errors, "close")
     order_id = metadata_int(read_metadata(view), "order_id", 1)
     if order_id is None:
         errors.setdefault(ids.CLOSE_OUTCOME, STALE_FORM)
     if errors or order_id is None or outcome is None:
         return failed(errors)
-    return FormResult(CloseDraft(order_id, outcome, reason))
+    return FormResult(CloseDraft(order_id, outcome, reason, custom))

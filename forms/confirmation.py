@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from forms import blocks, ids
+from forms.custom import FieldSpec, carried_over, field_blocks, parse_fields
 from forms.lines import (
     LineRow,
+    catalog_shown,
     editor_blocks,
     editor_metadata,
     max_lines,
     parse_rows,
     row_from_line,
+    row_items,
     row_keys,
 )
 from forms.result import FormResult, failed, never_raises
@@ -32,6 +36,12 @@ NOTE = TextField(
 FIXED_BLOCKS = 4
 MAX_LINES = max_lines(FIXED_BLOCKS)
 
+
+def line_limit(fields: int) -> int:
+    """Gives how many lines fit beside the company's `fields` extra fields (one block each)."""
+    return max_lines(FIXED_BLOCKS + fields)
+
+
 STALE_FORM = "This form could not be matched to an order. Close it and open it again from the order card."
 
 
@@ -46,8 +56,13 @@ def _view(
     rows: list[LineRow],
     next_key: int,
     values: dict[str, Any],
+    catalog: bool = False,
+    custom: list[blocks.Block] | None = None,
 ) -> dict[str, Any]:
-    rows = rows[:MAX_LINES]
+    """Gives the modal; custom: the blocks of the company's own fields, shown after the note."""
+    custom = custom or []
+    limit = line_limit(len(custom))
+    rows = rows[:limit]
     heading = (
         f"*{blocks.escape_mrkdwn(number)}* · changes to revision {revision}"
         if number
@@ -62,42 +77,66 @@ def _view(
         final_element["initial_options"] = [_final_option()]
     view_blocks = [
         blocks.section(None, heading + "\nAdjust the lines to the job as done: change, add or remove them."),
-        *editor_blocks(rows, MAX_LINES),
+        *editor_blocks(rows, limit, catalog),
         NOTE.block(NOTE.raw(values)),
+        *custom,
         blocks.input_block(ids.CONFIRMATION_FINAL, "Final", final_element, optional=True),
     ]
-    meta = {"order_id": order_id, "number": number, "revision": revision, **editor_metadata(rows, next_key)}
+    meta = {
+        "order_id": order_id,
+        "number": number,
+        "revision": revision,
+        **editor_metadata(rows, next_key, catalog),
+    }
     return blocks.modal(ids.CONFIRMATION, TITLE, SUBMIT, view_blocks, write_metadata(meta))
 
 
-def confirmation_modal(order_id: int, number: str, revision: int, lines: list[LineDraft]) -> dict[str, Any]:
-    """Gives the modal with the order's current lines filled in (one empty line if it has none).
+def confirmation_modal(
+    order_id: int,
+    number: str,
+    revision: int,
+    lines: list[LineDraft],
+    catalog: bool = False,
+    fields: Sequence[FieldSpec] = (),
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Gives the modal with the order's current lines filled in (one empty line if it has none);
+    catalog: the company has a catalog (each line gets a catalog picker); fields: the company's own
+    fields of this form, filled with values (key → value, from the previous confirmation) or their
+    defaults.
 
-    Raises ValueError when there are more lines than a modal can show (MAX_LINES); the forms
-    never produce that many.
+    Raises ValueError when there are more lines than a modal can show (line_limit); the forms
+    never produce that many (bot.company keeps room for the new-order form's lines).
     """
-    if len(lines) > MAX_LINES:
-        raise ValueError(f"{len(lines)} lines do not fit in one confirmation form (at most {MAX_LINES})")
+    limit = line_limit(len(fields))
+    if len(lines) > limit:
+        raise ValueError(f"{len(lines)} lines do not fit in one confirmation form (at most {limit})")
     rows = [row_from_line(key, line) for key, line in enumerate(lines)] or [LineRow(0)]
-    return _view(order_id, number[:NUMBER_MAX], revision, rows, len(rows), {})
+    return _view(
+        order_id, number[:NUMBER_MAX], revision, rows, len(rows), {}, catalog, field_blocks(fields, values)
+    )
 
 
 def rebuild(view: Any, meta: dict[str, Any], rows: list[LineRow], next_key: int) -> dict[str, Any]:
     """Gives the modal again with everything in the view's state as initial values (for views.update)."""
     number = meta.get("number")
+    values = state_values(view)
     return _view(
         metadata_int(meta, "order_id", 1),
         number[:NUMBER_MAX] if isinstance(number, str) else "",
         metadata_int(meta, "revision", 0),
         rows,
         next_key,
-        state_values(view),
+        values,
+        catalog_shown(meta),
+        carried_over(view, values),
     )
 
 
 @never_raises(ids.CONFIRMATION_NOTE)
-def parse_confirmation(view: Any) -> FormResult[ConfirmationDraft]:
-    """Gives the adjusted lines, note and final flag, or errors keyed by input block_id.
+def parse_confirmation(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResult[ConfirmationDraft]:
+    """Gives the adjusted lines, note, final flag and the company's own fields, or errors keyed by
+    input block_id.
 
     order_id and base revision come from private_metadata: the caller re-checks both.
     """
@@ -106,8 +145,9 @@ def parse_confirmation(view: Any) -> FormResult[ConfirmationDraft]:
     errors: dict[str, str] = {}
     note = NOTE.read(values, errors)
     final = FINAL_VALUE in selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL)
+    custom = parse_fields(fields, values, errors, "confirmation")
     keys, _ = row_keys(view, meta)
-    lines = parse_rows(values, keys, MAX_LINES, errors)
+    lines = parse_rows(values, keys, line_limit(len(fields)), errors, row_items(meta))
     if not lines and not any(key.startswith(ids.LINE_PREFIX) for key in errors):
         first = ids.line_block(keys[0], ids.LINE_DESC) if keys else ids.CONFIRMATION_NOTE
         errors[first] = "Add at least one line"
@@ -117,4 +157,4 @@ def parse_confirmation(view: Any) -> FormResult[ConfirmationDraft]:
         errors[ids.CONFIRMATION_NOTE] = STALE_FORM
     if errors or order_id is None or revision is None:
         return failed(errors)
-    return FormResult(ConfirmationDraft(order_id, revision, lines, note, final))
+    return FormResult(ConfirmationDraft(order_id, revision, lines, note, final, custom))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from forms import confirmation, ids, new_order
-from forms.lines import LineRow, row_keys, rows_from_state
+from forms.lines import CatalogPick, LineRow, row_from_item, row_keys, rows_from_state
 from forms.state import read_metadata
 
 Rebuild = Callable[[Any, dict[str, Any], list[LineRow], int], dict[str, Any]]
@@ -48,3 +48,13 @@ def with_line_removed(view: dict[str, Any], key: int) -> dict[str, Any]:
         rows = [LineRow(next_key)]
         next_key += 1
     return rebuild(view, meta, rows, next_key)
+
+
+def with_item_picked(view: dict[str, Any], key: int, item: CatalogPick) -> dict[str, Any]:
+    """Gives the same modal with row `key` filled from the catalog item, under a new key (Slack would
+    keep the old row's typed text under the old one); unchanged when there is no such row."""
+    rebuild, _, meta, rows, next_key = _current(view)
+    if not any(row.key == key for row in rows):
+        return rebuild(view, meta, rows, next_key)
+    rows = [row_from_item(next_key, item) if row.key == key else row for row in rows]
+    return rebuild(view, meta, rows, next_key + 1)

@@ -21,6 +21,10 @@ OPEN_ADD_FIELD_WORKERS = "order_add_field_workers"
 OPEN_CONFIRMATION = "order_create_confirmation"
 OPEN_CLOSE = "order_close"
 
+# The order card's Customer copy button (value: the order id, never trusted): the current revision's
+# PDF without prices, posted in the order's channel
+CUSTOMER_COPY = "order_customer_copy"
+
 # Paging buttons under a /so list result; the value carries the filters and the cursor (never trusted)
 LIST_PAGING_BLOCK = "orders_list_paging"
 LIST_PREVIOUS = "orders_list_previous"
@@ -55,11 +59,36 @@ CONFIRMATION_FINAL = "confirmation_final"
 CLOSE_OUTCOME = "close_outcome"
 CLOSE_REASON = "close_reason"
 
+# The company's own fields (forms.custom): block_id == action_id == f"{CUSTOM_PREFIX}{key}"
+CUSTOM_PREFIX = "cf:"
+
+# Master-data pickers in the forms: external_selects answered by options load requests
+# (bot.listeners.options), and the choices that refill the form (bot.listeners.pickers).
+CLIENT_PICK = "client_pick"  # action id of the Client external_select (in block CLIENT)
+NEW_CLIENT = "new:"  # prefix of the value of the "not in the client list" option: new:<typed>
+SITE_PICK = "site_pick"  # action id (and block id prefix) of the client's sites static_select
+CATALOG_ITEM = "line_catalog_item"  # action id of the catalog external_select in a line's actions block
+
 # Saved filters on the Home tab: one button per saved filter (the value is its name, never trusted;
 # Slack wants the action ids of one block distinct, so each ends in :N), and the modal of its results
 SAVED_FILTER_RUN = "saved_filter_run"
 SAVED_FILTER_RUN_PATTERN = r"^saved_filter_run:\d+$"
 SAVED_FILTER_RESULTS = "saved_filter_results"
+
+# The Roles modal (/so role, admins): Revoke buttons carry "role:user" and Sync now the role (never
+# trusted); block ids name the role (and person) so that each is distinct
+ROLES = "roles"
+ROLES_NOTICE = "roles_notice"
+ROLES_HISTORY = "roles_history"
+ROLE_REVOKE = "role_revoke"
+ROLE_SYNC = "role_sync"
+ROLE_GRANT_USER = "role_grant_user"  # input blocks: block_id == action_id
+ROLE_GRANT_ROLE = "role_grant_role"
+
+
+def custom_block(key: str) -> str:
+    """Block id (and action id) of the company's field `key`."""
+    return f"{CUSTOM_PREFIX}{key}"
 
 
 def line_block(key: int, part: str) -> str:
@@ -70,3 +99,48 @@ def line_block(key: int, part: str) -> str:
 def saved_filter_run(n: int) -> str:
     """Action id of the Home tab's n-th saved-search button."""
     return f"{SAVED_FILTER_RUN}:{n}"
+
+
+# Master data kept by admins (/so catalog, /so clients): modal callback ids; inputs (block_id ==
+# action_id); buttons whose value is the record's id (never trusted: the server checks it and the
+# clicker's role). Edit buttons sit one per section block, so the same action id may repeat.
+MASTER_ITEM = "master_item"
+MASTER_CLIENT = "master_client"
+MASTER_SITE = "master_site"
+MASTER_CONTACT = "master_contact"
+ITEM_CODE = "master_item_code"
+ITEM_NAME = "master_item_name"
+ITEM_KIND = "master_item_kind"
+ITEM_UNIT = "master_item_unit"
+ITEM_PRICE = "master_item_price"
+ITEM_ACTIVE = "master_item_active"
+CLIENT_NAME = "master_client_name"
+CLIENT_NUMBER = "master_client_number"
+CLIENT_EMAIL = "master_client_email"
+CLIENT_PHONE = "master_client_phone"
+CLIENT_ADDRESS = "master_client_address"
+CLIENT_ACTIVE = "master_client_active"
+SITE_NAME = "master_site_name"
+SITE_ADDRESS = "master_site_address"
+SITE_ACCESS = "master_site_access"
+SITE_ACTIVE = "master_site_active"
+CONTACT_NAME = "master_contact_name"
+CONTACT_PHONE = "master_contact_phone"
+CONTACT_EMAIL = "master_contact_email"
+CONTACT_SITE = "master_contact_site"
+CONTACT_ACTIVE = "master_contact_active"
+EDIT_ITEM = "master_edit_item"
+EDIT_CLIENT = "master_edit_client"
+EDIT_SITE = "master_edit_site"
+EDIT_CONTACT = "master_edit_contact"
+ADD_SITE = "master_add_site"  # value: the client's id
+ADD_CONTACT = "master_add_contact"  # value: the client's id
+ADD_TYPED_CLIENT = "master_add_typed_client"  # in the admins' DM: value is the name a coordinator typed
+
+
+def role_revoke_block(role: str, user_id: str) -> str:
+    return f"{ROLE_REVOKE}:{role}:{user_id}"
+
+
+def role_sync_block(role: str) -> str:
+    return f"{ROLE_SYNC}:{role}"

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from forms import blocks, ids
-from forms.lines import LineRow, editor_blocks, editor_metadata, max_lines, parse_rows, row_keys
+from forms.custom import FieldSpec, carried_over, field_blocks, parse_fields
+from forms.lines import (
+    LineRow,
+    catalog_shown,
+    editor_blocks,
+    editor_metadata,
+    max_lines,
+    parse_rows,
+    row_items,
+    row_keys,
+)
+from forms.pickers import Pickers, client_block, pickers_of, read_client, read_site_id
 from forms.result import FormResult, failed, never_raises
 from forms.state import (
     TextField,
@@ -45,18 +57,47 @@ TEXT_FIELDS = (CLIENT, SITE, CONTACT, ORDER_TITLE, DESCRIPTION)
 PRIORITY_LABELS = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
 DEFAULT_PRIORITY = "normal"
 
-# Five text inputs, date, priority, the lines heading and the Add line block.
-FIXED_BLOCKS = len(TEXT_FIELDS) + 4
+# Five text inputs, date, priority, the lines heading, the Add line block and the client's sites.
+FIXED_BLOCKS = len(TEXT_FIELDS) + 5
 MAX_LINES = max_lines(FIXED_BLOCKS)
+
+
+def line_limit(fields: int) -> int:
+    """Gives how many lines fit beside the company's `fields` extra fields (one block each)."""
+    return max_lines(FIXED_BLOCKS + fields)
 
 
 def _priority_option(priority: str) -> dict[str, Any]:
     return blocks.option(PRIORITY_LABELS[priority], priority)
 
 
-def _view(values: dict[str, Any], rows: list[LineRow], next_key: int) -> dict[str, Any]:
-    """Gives the modal with `values` (a state.values mapping) as the initial values."""
-    rows = rows[:MAX_LINES]
+def _client_blocks(values: dict[str, Any], picks: Pickers) -> list[blocks.Block]:
+    """Client, Site and Contact: text inputs, or the client picker with its refillable inputs."""
+    if not picks.clients:
+        return [field.block(field.raw(values)) for field in (CLIENT, SITE, CONTACT)]
+    site, contact = picks.versioned(SITE), picks.versioned(CONTACT)
+    return [
+        client_block(),
+        *([picks.site_block] if picks.site_block else []),
+        site.block(site.raw(values)),
+        contact.block(contact.raw(values)),
+    ]
+
+
+def _view(
+    values: dict[str, Any],
+    rows: list[LineRow],
+    next_key: int,
+    picks: Pickers | None = None,
+    catalog: bool = False,
+    custom: list[blocks.Block] | None = None,
+) -> dict[str, Any]:
+    """Gives the modal with `values` (a state.values mapping) as the initial values; custom: the
+    blocks of the company's own fields, shown after Priority."""
+    picks = picks or Pickers()
+    custom = custom or []
+    limit = line_limit(len(custom))
+    rows = rows[:limit]
     date_element: dict[str, Any] = {
         "type": "datepicker",
         "action_id": ids.PLANNED_DATE,
@@ -72,33 +113,69 @@ def _view(values: dict[str, Any], rows: list[LineRow], next_key: int) -> dict[st
         "options": [_priority_option(p) for p in PRIORITIES],
         "initial_option": _priority_option(priority if priority in PRIORITIES else DEFAULT_PRIORITY),
     }
-    view_blocks = [field.block(field.raw(values)) for field in TEXT_FIELDS]
+    view_blocks = _client_blocks(values, picks)
+    view_blocks += [field.block(field.raw(values)) for field in (ORDER_TITLE, DESCRIPTION)]
     view_blocks += [
         blocks.input_block(ids.PLANNED_DATE, "Planned date", date_element, optional=True),
         blocks.input_block(ids.PRIORITY, "Priority", priority_element, optional=False),
+        *custom,
         blocks.section(None, "*Lines — services, materials, labour*"),
-        *editor_blocks(rows, MAX_LINES),
+        *editor_blocks(rows, limit, catalog),
     ]
-    meta = write_metadata(editor_metadata(rows, next_key))
+    meta = write_metadata({**editor_metadata(rows, next_key, catalog), **picks.to_meta()})
     return blocks.modal(ids.NEW_ORDER, TITLE, SUBMIT, view_blocks, meta)
 
 
-def new_order_modal() -> dict[str, Any]:
-    """Gives the empty new-order modal, with one empty line."""
-    return _view({}, [LineRow(0)], 1)
+def new_order_modal(
+    clients: bool = False, catalog: bool = False, fields: Sequence[FieldSpec] = ()
+) -> dict[str, Any]:
+    """Gives the empty new-order modal, with one empty line. clients: the company keeps a client
+    list (Client is a picker); catalog: it has a catalog (each line gets a catalog picker); fields:
+    the company's own fields of this form."""
+    return _view({}, [LineRow(0)], 1, Pickers(clients=clients), catalog, field_blocks(fields))
 
 
-def rebuild(view: Any, meta: dict[str, Any], rows: list[LineRow], next_key: int) -> dict[str, Any]:
-    """Gives the modal again with everything in the view's state as initial values (for views.update)."""
-    return _view(state_values(view), rows, next_key)
+def rebuild(
+    view: Any,
+    meta: dict[str, Any],
+    rows: list[LineRow],
+    next_key: int,
+    picks: Pickers | None = None,
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Gives the modal again with everything in the view's state as initial values (for views.update).
+
+    picks and values: what a choice in a picker changed (forms.choices); by default as they were."""
+    values = state_values(view) if values is None else values
+    return _view(
+        values,
+        rows,
+        next_key,
+        pickers_of(view, meta) if picks is None else picks,
+        catalog_shown(meta),
+        carried_over(view, values),
+    )
 
 
 @never_raises(ids.CLIENT)
-def parse_new_order(view: Any) -> FormResult[OrderDraft]:
-    """Gives the order the person submitted, or errors keyed by input block_id."""
+def parse_new_order(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResult[OrderDraft]:
+    """Gives the order the person submitted, or errors keyed by input block_id; fields: the
+    company's own fields of this form."""
     values = state_values(view)
+    meta = read_metadata(view)
+    picks = pickers_of(view, meta)
     errors: dict[str, str] = {}
-    client, site, contact, title, description = (field.read(values, errors) for field in TEXT_FIELDS)
+    client_id = site_id = contact_id = None
+    if picks.clients:
+        client, client_id = read_client(values, picks, errors)
+        site = picks.versioned(SITE).read(values, errors)
+        contact = picks.versioned(CONTACT).read(values, errors)
+        site_id = read_site_id(values, picks)
+        if client_id is not None and picks.contact_id is not None and contact == picks.contact_text:
+            contact_id = picks.contact_id
+    else:
+        client, site, contact = (field.read(values, errors) for field in (CLIENT, SITE, CONTACT))
+    title, description = (field.read(values, errors) for field in (ORDER_TITLE, DESCRIPTION))
 
     raw_date = selected_date(values, ids.PLANNED_DATE, ids.PLANNED_DATE)
     planned_date = iso_date(raw_date)
@@ -109,8 +186,24 @@ def parse_new_order(view: Any) -> FormResult[OrderDraft]:
     if priority not in PRIORITIES:
         errors[ids.PRIORITY] = "Pick a priority: low, normal, high or urgent"
 
-    keys, _ = row_keys(view, read_metadata(view))
-    lines = parse_rows(values, keys, MAX_LINES, errors)
+    custom = parse_fields(fields, values, errors, "new_order")
+    keys, _ = row_keys(view, meta)
+    lines = parse_rows(values, keys, line_limit(len(fields)), errors, row_items(meta))
     if errors:
         return failed(errors)
-    return FormResult(OrderDraft(client, site, contact, title, description, planned_date, priority, lines))
+    return FormResult(
+        OrderDraft(
+            client,
+            site,
+            contact,
+            title,
+            description,
+            planned_date,
+            priority,
+            lines,
+            client_id=client_id,
+            site_id=site_id if client_id is not None else None,
+            contact_id=contact_id,
+            custom=custom,
+        )
+    )

@@ -15,6 +15,7 @@ class DocLine:
     unit: str
     unit_price: Decimal
     total: Decimal  # quantity * unit_price, already rounded to 2 places
+    code: str = ""  # the catalog item's code, when the line was picked from the catalog
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,17 @@ class DocChange:
     description: str
     before: str = ""  # e.g. "1 pcs × 45.00 = 45.00" (empty for added)
     after: str = ""  # empty for removed
+
+
+@dataclass(frozen=True)
+class DocField:
+    """One of the company's own fields, as the order keeps it (label and text are copies)."""
+
+    label: str
+    text: str  # as filled in and shown, e.g. "Repair", "Yes"
+    colour: str = ""  # "#rrggbb": a select option's colour, drawn as a small badge
+    # A number or date field's value, written in the document's locale instead of text
+    value: Decimal | date | None = None
 
 
 @dataclass(frozen=True)
@@ -64,3 +76,11 @@ class OrderDocument:
     notes: list[DocNote] = field(default_factory=list)
     outcome: str = ""  # human text when closed, e.g. "Completed with adjustments"
     timezone: str = "UTC"  # the company's zone name, printed beside times
+    company_address: str = ""  # may span lines; printed under the company's name
+    footer: str = ""  # the company's text at the foot of every page
+    logo: bytes | None = field(default=None, repr=False)  # PNG or JPEG, drawn left in the header
+    # How numbers and dates are written (a Babel locale name, e.g. "de_DE": 1.234,56 and 14.01.2025);
+    # "" writes ISO 8601 dates and 1,234.56
+    locale: str = ""
+    customer_copy: bool = False  # for the client: no unit prices, line totals or totals
+    custom_fields: list[DocField] = field(default_factory=list)

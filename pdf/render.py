@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.image_parsing import preload_image
 
-from pdf.document import OrderDocument
+from pdf.document import DocField, DocLine, OrderDocument
+from pdf.formats import NEUTRAL, Formats, formats_for
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 # The regular face is the full DejaVu Sans. The bold face is cut down to Latin and punctuation
@@ -33,7 +35,7 @@ TOTAL_PAGES = "\ue000" * 4
 ARROW = "\u2192"
 DASH = "\u2014"
 ELLIPSIS = "\u2026"
-BODY_TOP = 26.0  # mm: where the body starts below the header
+BODY_TOP = 26.0  # mm: where the body starts below the header without address or logo
 
 # Categories dropped silently when the font lacks the character: they draw nothing anyway
 # (format controls such as bidi marks, variation selectors, unsupported combining marks).
@@ -46,6 +48,16 @@ RULE_GREY = 200
 HEADER_FILL = 238
 BODY_SIZE = 9.5
 LINE_H = 4.6  # mm per wrapped line of body text
+FACT_LABEL_W = 27.0  # mm: the labels' column of the facts and the details
+LOGO_H = 12.0  # mm: the logo's height in the header (its width follows its proportions) ...
+LOGO_MAX_W = 45.0  # ... unless that makes it wider than this: a wide logo is scaled down to fit
+ADDRESS_LINES = 3  # the company's address in the header, at most
+ADDRESS_H = 3.6
+FOOTER_LINES = 2  # the company's footer text, at most
+FOOTER_H = 3.4
+# A logo is drawn only when it is one of these (the company file's loader checks the same): fpdf2
+# would also take SVG, which can point at outside files.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 @cache
@@ -87,22 +99,9 @@ def clean(text: str, *, multiline: bool = True) -> str:
     return "".join(out)
 
 
-def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def quantity(value: Decimal) -> str:
-    """Quantity without trailing zeros: 2, 1.5, 1,250."""
-    text = f"{value.normalize():,f}"
-    return "0" if text in ("-0", "0") else text
-
-
-def when(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M")
-
-
-def day(value: date | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else "Not planned"
+    """Quantity without trailing zeros, without a locale: 2, 1.5, 1,250."""
+    return NEUTRAL.quantity(value)
 
 
 class _Column:
@@ -120,6 +119,48 @@ LINE_COLUMNS = (
     _Column("Unit price", 26, "R"),
     _Column("Total", 26, "R"),
 )
+CODE_WIDTH = 22  # the Code column, when some line was picked from the catalog: taken from Description
+# The customer copy: no prices, so the description gets their room
+CUSTOMER_LINE_COLUMNS = (
+    _Column("Kind", 20),
+    _Column("Description", 118),
+    _Column("Qty", 18, "R"),
+    _Column("Unit", 24),
+)
+
+
+def line_columns(has_code: bool, customer_copy: bool) -> tuple[_Column, ...]:
+    """The line table's columns: a Code column when some line has a code; no prices for the client."""
+    columns = CUSTOMER_LINE_COLUMNS if customer_copy else LINE_COLUMNS
+    if not has_code:
+        return columns
+    kind, description, *rest = columns
+    return (kind, _Column("Code", CODE_WIDTH), _Column("Description", description.width - CODE_WIDTH), *rest)
+
+
+def line_row(line: DocLine, fmt: Formats, has_code: bool, customer_copy: bool) -> tuple[str, ...]:
+    """One line's cells (cleaned), matching line_columns."""
+    cells = [clean(line.kind)]
+    if has_code:
+        cells.append(clean(line.code))
+    cells += [clean(line.description), fmt.quantity(line.quantity), clean(line.unit)]
+    if not customer_copy:
+        cells += [fmt.number(line.unit_price), fmt.number(line.total)]
+    return tuple(cells)
+
+
+def _colour(hex_colour: str) -> tuple[int, int, int] | None:
+    """(r, g, b) of "#rrggbb", or None when it is not one."""
+    text = hex_colour.strip().lstrip("#")
+    if len(text) != 6:
+        return None
+    try:
+        value = int(text, 16)
+    except ValueError:
+        return None
+    return value >> 16, (value >> 8) & 0xFF, value & 0xFF
+
+
 CHANGE_COLUMNS = (
     _Column("Change", 22),
     _Column("Description", 64),
@@ -137,7 +178,6 @@ class OrderPdf(FPDF):
         for style, file_name in FONT_FILES.items():
             self.add_font(FAMILY, style, str(FONT_DIR / file_name))
         self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(True, margin=PAGE_BOTTOM_MARGIN)
         self.alias_nb_pages(TOTAL_PAGES)
         self.set_compression(True)
         self.set_draw_color(RULE_GREY)
@@ -145,36 +185,98 @@ class OrderPdf(FPDF):
         self.c_margin = CELL_PAD
         self._width_cache: dict[tuple[str, float, str], float] = {}
         self._regular_fallback = False
+        self.fmt = formats_for(doc.locale)
+        self.logo, self.logo_w, self.logo_h = self._logo(doc.logo)
+        # The header's and the footer's lines are laid out once: every page has the same furniture.
+        text_x = MARGIN + (self.logo_w + 4 if self.logo else 0)
+        self.head_w = MARGIN + self.epw * 0.6 - text_x
+        self.set_font(FAMILY, "", 8.5)
+        self.address = self._lines(clean(doc.company_address), self.head_w, ADDRESS_LINES)
+        self.set_font(FAMILY, "", 7.5)
+        self.footer_lines = self._lines(clean(doc.footer), self.epw, FOOTER_LINES)
+        self.set_auto_page_break(True, margin=PAGE_BOTTOM_MARGIN + len(self.footer_lines) * FOOTER_H)
+        left_bottom = 16 + (len(self.address) + 1) * ADDRESS_H
+        right_bottom = 25.0 if doc.customer_copy else 20.5
+        self.rule_y = max(22.0, left_bottom + 1, 10 + self.logo_h + 2, right_bottom + 1.5)
+        self.body_top = self.rule_y + (BODY_TOP - 22.0)
+
+    def _logo(self, data: bytes | None) -> tuple[str | None, float, float]:
+        """The logo's image name in this document and its size on the page (mm), or (None, 0, 0)."""
+        if not data or not data.startswith(IMAGE_MAGIC):
+            return None, 0.0, 0.0
+        try:
+            name, _, info = preload_image(self.image_cache, data)
+        except Exception:  # whatever Pillow says of a damaged logo, the order's PDF goes out
+            return None, 0.0, 0.0
+        width_px, height_px = float(info["w"]), float(info["h"])
+        if width_px <= 0 or height_px <= 0:
+            return None, 0.0, 0.0
+        height = LOGO_H
+        width = height * width_px / height_px
+        if width > LOGO_MAX_W:
+            width, height = LOGO_MAX_W, LOGO_MAX_W * height_px / width_px
+        return name, width, height
+
+    def _lines(self, text: str, width: float, most: int) -> list[str]:
+        """text wrapped to width in the current font, at most `most` lines (the last one cut)."""
+        if not text.strip():
+            return []
+        lines = [line for line in self.wrap(text, width) if line.strip()]
+        if len(lines) > most:
+            lines = lines[: most - 1] + [self.fit(lines[most - 1] + ELLIPSIS, width)]
+        return lines
 
     # -- page furniture ---------------------------------------------------------------------
 
     def header(self) -> None:
+        """The letterhead on every page: logo, company and address left; the order right."""
         doc = self.doc
-        half = self.epw / 2
-        self.set_xy(MARGIN, 10)
+        text_x = MARGIN
+        if self.logo:
+            self.image(doc.logo, MARGIN, 10, self.logo_w, self.logo_h)
+            text_x += self.logo_w + 4
+        right_w = self.epw * 0.4
+        right_x = MARGIN + self.epw - right_w
         self.set_text_color(0)
         company = clean(doc.company, multiline=False)
         number = clean(f"Service order {doc.number}", multiline=False)
         with self.bold_text(12, company + number):
-            self.cell(half, 6, self.fit(company, half))
-            self.cell(half, 6, self.fit(number, half), align="R")
-        self.set_xy(MARGIN, 16)
+            self.set_xy(text_x, 10)
+            self.cell(self.head_w, 6, self.fit(company, self.head_w))
+            self.set_xy(right_x, 10)
+            self.cell(right_w, 6, self.fit(number, right_w), align="R")
         self.set_font(FAMILY, "", 8.5)
         self.set_text_color(GREY_TEXT)
-        self.cell(half, 4.5, self.fit(clean(f"Times in {doc.timezone}", multiline=False), half))
-        self.cell(half, 4.5, f"Revision {doc.revision}", align="R")
+        y = 16.0
+        for line in [*self.address, clean(f"Times in {doc.timezone}", multiline=False)]:
+            self.set_xy(text_x, y)
+            self.cell(self.head_w, ADDRESS_H + 0.9, self.fit(line, self.head_w))
+            y += ADDRESS_H
+        self.set_xy(right_x, 16)
+        self.cell(right_w, 4.5, f"Revision {doc.revision}", align="R")
         self.set_text_color(0)
-        self.line(MARGIN, 22, MARGIN + self.epw, 22)
-        self.set_y(BODY_TOP)
+        if doc.customer_copy:
+            with self.bold_text(9, "Customer copy"):
+                self.set_xy(right_x, 20.5)
+                self.cell(right_w, 4.5, "Customer copy", align="R")
+        self.line(MARGIN, self.rule_y, MARGIN + self.epw, self.rule_y)
+        self.set_font(FAMILY, "", BODY_SIZE)
+        self.set_y(self.body_top)
 
     def footer(self) -> None:
-        self.set_y(-13)
+        """The company's footer text and the page number on every page."""
+        top = -13 - len(self.footer_lines) * FOOTER_H
+        self.set_y(top)
         self.line(MARGIN, self.y - 1.5, MARGIN + self.epw, self.y - 1.5)
-        self.set_font(FAMILY, "", 8)
         self.set_text_color(GREY_TEXT)
+        self.set_font(FAMILY, "", 7.5)
+        for line in self.footer_lines:
+            self.cell(0, FOOTER_H, line, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "", 8)
         half = self.epw / 2
         self.cell(half, 4.5, f"Page {self.page_no()} of {TOTAL_PAGES}")
-        self.cell(half, 4.5, f"Generated {when(self.doc.generated_at)}", align="R")
+        generated = clean(f"Generated {self.fmt.moment(self.doc.generated_at)}", multiline=False)
+        self.cell(half, 4.5, generated, align="R")
         self.set_text_color(0)
 
     # -- text helpers -----------------------------------------------------------------------
@@ -275,7 +377,7 @@ class OrderPdf(FPDF):
         Drawn with text() where cell() would put the text (see table()); the block sits at the top
         of the first page, so it never reaches the page break (5 values of 8 lines fit).
         """
-        label_w, value_w = 27.0, self.epw / 2 - 27.0
+        label_w, value_w = FACT_LABEL_W, self.epw / 2 - FACT_LABEL_W
         pad = self.c_margin
         top = self.y
         bottom = top
@@ -299,6 +401,55 @@ class OrderPdf(FPDF):
                 y += max(len(lines), 1) * LINE_H + 0.8
             bottom = max(bottom, y)
         self.set_xy(MARGIN, bottom)
+
+    def details(self, fields: Sequence[DocField]) -> None:
+        """The company's own fields, a label and a value a row, in line with the facts above; a
+        value with a colour is drawn as a badge of that colour (e.g. the order type), its text in
+        black or white, whichever reads better on it."""
+        label_w = FACT_LABEL_W
+        value_w = self.epw - label_w
+        pad = self.c_margin
+        for item in fields:
+            self.set_font(FAMILY, "", 8.5)
+            labels = self._lines(clean(item.label), label_w, 3)
+            self.set_font(FAMILY, "", BODY_SIZE)
+            baseline = 0.5 * LINE_H + 0.3 * self.font_size
+            lines = self._lines(self.field_text(item), value_w, 8)
+            height = max(len(lines), len(labels), 1) * LINE_H + 0.8
+            if self.will_page_break(height):
+                self.add_page()
+            y = self.y
+            self.set_font(FAMILY, "", 8.5)
+            self.set_text_color(GREY_TEXT)
+            for n, label in enumerate(labels):
+                self.text(MARGIN + pad, y + n * LINE_H + baseline, label)
+            self.set_text_color(0)
+            self.set_font(FAMILY, "", BODY_SIZE)
+            x = MARGIN + label_w + pad
+            rgb = _colour(item.colour)
+            if rgb is not None and len(lines) == 1:
+                badge_w = self.text_width(lines[0]) + 2 * pad
+                self.set_fill_color(*rgb)
+                self.rect(
+                    x - pad, y + 0.2, badge_w, LINE_H - 0.4, style="F", round_corners=True, corner_radius=1
+                )
+                luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+                self.set_text_color(0 if luminance > 150 else 255)
+                self.text(x, y + baseline, lines[0])
+                self.set_text_color(0)
+                self.set_fill_color(0)
+            else:
+                for n, line in enumerate(lines):
+                    self.text(x, y + n * LINE_H + baseline, line)
+            self.set_y(y + height)
+
+    def field_text(self, item: DocField) -> str:
+        """A field's value as shown: a number or date in the document's locale, else its text."""
+        if isinstance(item.value, Decimal):
+            return self.fmt.quantity(item.value)
+        if isinstance(item.value, date):
+            return self.fmt.day(item.value)
+        return clean(item.text)
 
     def table_header(self, columns: Sequence[_Column]) -> None:
         self.set_fill_color(HEADER_FILL)
@@ -328,7 +479,7 @@ class OrderPdf(FPDF):
         for row in rows:
             cells = [self.wrap(text, col.width) for text, col in zip(row, columns, strict=True)]
             height = max(len(c) for c in cells) * LINE_H + 1
-            if self.will_page_break(height) and height <= self.page_break_trigger - BODY_TOP - 6:
+            if self.will_page_break(height) and height <= self.page_break_trigger - self.body_top - 6:
                 # Keep a row together when it fits on a page; a taller row is split line by line.
                 self.add_page()
                 self.table_header(columns)
@@ -376,7 +527,8 @@ def render(doc: OrderDocument) -> bytes:
     """The order as PDF bytes; the same document always gives the same bytes."""
     pdf = OrderPdf(doc)
     pdf.set_creation_date(_creation_date(doc))
-    pdf.set_title(clean(f"Service order {doc.number}, revision {doc.revision}", multiline=False))
+    copy = " (customer copy)" if doc.customer_copy else ""
+    pdf.set_title(clean(f"Service order {doc.number}, revision {doc.revision}{copy}", multiline=False))
     pdf.set_author(clean(doc.company, multiline=False))
     pdf.set_creator("Service Orders for Slack")
     pdf.add_page()
@@ -385,13 +537,14 @@ def render(doc: OrderDocument) -> bytes:
     with pdf.bold_text(14, title):
         pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
+    fmt = pdf.fmt
     status = doc.status if not doc.outcome else f"{doc.status} {DASH} {doc.outcome}"
     pdf.facts(
         [
             ("Status", status),
             ("Priority", doc.priority),
-            ("Created", when(doc.created_at)),
-            ("Planned", day(doc.planned_date)),
+            ("Created", fmt.moment(doc.created_at)),
+            ("Planned", fmt.day(doc.planned_date) if doc.planned_date else "Not planned"),
             ("Requester", doc.requester),
         ],
         [
@@ -401,35 +554,31 @@ def render(doc: OrderDocument) -> bytes:
         ],
     )
 
+    if doc.custom_fields:
+        pdf.section("Details")
+        pdf.details(doc.custom_fields)
+
     if doc.description.strip():
         pdf.section("Description")
         pdf.paragraph(clean(doc.description))
 
     pdf.section("Lines", keep=30)
     if doc.lines:
+        has_code = any(line.code for line in doc.lines)
         pdf.table(
-            LINE_COLUMNS,
-            [
-                (
-                    clean(line.kind),
-                    clean(line.description),
-                    quantity(line.quantity),
-                    clean(line.unit),
-                    money(line.unit_price),
-                    money(line.total),
-                )
-                for line in doc.lines
-            ],
+            line_columns(has_code, doc.customer_copy),
+            [line_row(line, fmt, has_code, doc.customer_copy) for line in doc.lines],
         )
     else:
         pdf.paragraph("No lines", grey=True)
-    pdf.total_row(clean(f"Total {doc.currency}", multiline=False), money(doc.total))
+    if not doc.customer_copy:
+        pdf.total_row("Total", clean(fmt.money(doc.total, doc.currency), multiline=False))
 
     if doc.approved_by:
         pdf.section("Approval")
         approved = f"Approved by {doc.approved_by}"
         if doc.approved_at:
-            approved += f" on {when(doc.approved_at)} ({doc.timezone})"
+            approved += f" on {fmt.moment(doc.approved_at)} ({doc.timezone})"
         pdf.paragraph(clean(approved))
 
     if doc.field_workers:
@@ -442,6 +591,10 @@ def render(doc: OrderDocument) -> bytes:
             pdf.paragraph(clean(f"By {doc.revision_author}"), size=8.5, grey=True)
         if doc.revision_note.strip():
             pdf.paragraph(clean(doc.revision_note))
+
+    # The customer copy leaves out what is the team's own: the price changes and the thread's notes.
+    if doc.customer_copy:
+        return bytes(pdf.output())
 
     if doc.revision > 1 or doc.changes:
         pdf.section(f"Changes since revision {doc.revision - 1}", keep=30)
@@ -460,14 +613,14 @@ def render(doc: OrderDocument) -> bytes:
         else:
             pdf.paragraph("No line changes", grey=True)
         if doc.previous_total is not None:
-            pdf.total_row("Total:", f"{money(doc.previous_total)} {ARROW} {money(doc.total)}")
+            pdf.total_row("Total:", f"{fmt.number(doc.previous_total)} {ARROW} {fmt.number(doc.total)}")
 
     if doc.notes:
         pdf.section("Notes")
         for note in doc.notes:
             if pdf.will_page_break(2 * LINE_H):
                 pdf.add_page()
-            byline = clean(f"{note.author} \u00b7 {when(note.at)}: ", multiline=False)
+            byline = clean(f"{note.author} \u00b7 {fmt.moment(note.at)}: ", multiline=False)
             with pdf.bold_text(BODY_SIZE, byline):
                 pdf.write(LINE_H, byline)
             pdf.set_font(FAMILY, "", BODY_SIZE)

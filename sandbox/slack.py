@@ -176,6 +176,28 @@ def _as_list(value: Any) -> list[str]:
     return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
+def _options_problems(options: Any) -> list[str]:
+    """Why Slack would refuse an options load answer (at most 100 options, each a plain_text text
+    of at most 75 characters and a value of at most 150)."""
+    if not isinstance(options, list):
+        return ["options must be an array"]
+    problems = [f"{len(options)} options, at most 100"] if len(options) > 100 else []
+    for i, option in enumerate(options):
+        text = option.get("text") if isinstance(option, dict) else None
+        if (
+            not isinstance(text, dict)
+            or text.get("type") != "plain_text"
+            or not isinstance(text.get("text"), str)
+        ):
+            problems.append(f"option {i}: text must be a plain_text object")
+        elif len(text["text"]) > 75:
+            problems.append(f"option {i}: text longer than 75 characters")
+        value = option.get("value") if isinstance(option, dict) else None
+        if not isinstance(value, str) or len(value) > 150:
+            problems.append(f"option {i}: value must be a string of at most 150 characters")
+    return problems
+
+
 class FakeSlack:
     """A Slack workspace on 127.0.0.1 for a bot under test or in a demo."""
 
@@ -226,6 +248,8 @@ class FakeSlack:
         self._lose: dict[str, int] = {}
         self._delays: dict[str, deque] = {}
         self.events_sent: list[dict] = []
+        self.usergroups: dict[str, dict] = {}  # id -> usergroup object (its members under "users")
+        self.withheld_scopes: set[str] = set()  # see withhold_scope
 
         self.add_user(BOT_USER_ID, "sandbox-bot", "Sandbox Bot", is_bot=True)
         self.general = self.add_channel("general", bot_member=False)
@@ -747,6 +771,88 @@ class FakeSlack:
         if user is None:
             raise _ApiError("user_not_found")
         return {"user": copy.deepcopy(user)}
+
+    # ------------------------------------------------------------------ user groups
+
+    # The scope each user-group method needs (the sandbox checks scopes only where withhold_scope asks).
+    _USERGROUP_SCOPES = {"usergroups.list": "usergroups:read", "usergroups.users.list": "usergroups:read"}
+
+    def add_usergroup(self, handle: str, name: str | None = None, members: list[str] | tuple = ()) -> dict:
+        """A user group (``@handle``), as a workspace admin creates it; its id starts with S."""
+        with self._lock:
+            if any(g["handle"] == handle for g in self.usergroups.values()):
+                raise AssertionError(f"a user group @{handle} exists already")
+            now = int(time.time())
+            group = {
+                "id": _new_id("S"),
+                "team_id": self.team_id,
+                "is_usergroup": True,
+                "is_subteam": True,
+                "name": name or handle,
+                "description": "",
+                "handle": handle,
+                "is_external": False,
+                "date_create": now,
+                "date_update": now,
+                "date_delete": 0,
+                "auto_type": None,
+                "created_by": next(iter(u for u in self.users if u != BOT_USER_ID), BOT_USER_ID),
+                "updated_by": BOT_USER_ID,
+                "deleted_by": None,
+                "prefs": {"channels": [], "groups": []},
+                "users": [],
+            }
+            self.usergroups[group["id"]] = group
+            self.set_usergroup_members(group["id"], members)
+            return copy.deepcopy(group)
+
+    def set_usergroup_members(self, usergroup_id: str, members: list[str] | tuple) -> None:
+        """Replace the group's members (people join and leave it in Slack)."""
+        with self._lock:
+            group = self.usergroups.get(usergroup_id)
+            if group is None:
+                raise AssertionError(f"unknown user group {usergroup_id!r}")
+            unknown = [u for u in members if u not in self.users]
+            if unknown:
+                raise AssertionError(f"not in the workspace: {unknown}")
+            group["users"] = list(dict.fromkeys(members))
+            group["date_update"] = int(time.time())
+
+    def withhold_scope(self, scope: str) -> None:
+        """The app was installed without ``scope``: the user-group methods that need it answer
+        ``missing_scope`` (with ``needed`` and ``provided``), as Slack does."""
+        with self._lock:
+            self.withheld_scopes.add(scope)
+
+    def _require_scope(self, method: str) -> None:
+        needed = self._USERGROUP_SCOPES[method]
+        if needed in self.withheld_scopes:
+            raise _ApiError("missing_scope", needed=needed, provided="commands,chat:write")
+
+    def _api_usergroups_list(self, params: dict) -> dict:
+        self._require_scope("usergroups.list")
+        out = []
+        for group in self.usergroups.values():
+            if group["date_delete"] and not _as_bool(params.get("include_disabled")):
+                continue
+            shown = copy.deepcopy(group)
+            users = shown.pop("users")
+            if _as_bool(params.get("include_users")):
+                shown["users"] = users
+            if _as_bool(params.get("include_count")):
+                shown["user_count"] = len(users)
+            out.append(shown)
+        return {"usergroups": out}
+
+    def _api_usergroups_users_list(self, params: dict) -> dict:
+        self._require_scope("usergroups.users.list")
+        usergroup = str(params.get("usergroup") or "")
+        if not usergroup:
+            raise _ApiError("invalid_arguments", **_messages_extra(["missing required field: usergroup"]))
+        group = self.usergroups.get(usergroup)
+        if group is None:
+            raise _ApiError("no_such_subteam")
+        return {"users": list(group["users"])}
 
     # ------------------------------------------------------------------ conversations
 
@@ -1743,6 +1849,65 @@ class FakeSlack:
                 "actions": [action],
             }
         return self._post_payload(payload)
+
+    # ------------------------------------------------------------------ the human side: typeahead
+
+    def suggest(self, user_id: str, view_id: str, block_id: str, action_id: str, typed: str) -> list[dict]:
+        """A person types into an external_select of an open modal: Slack sends a signed
+        block_suggestion to the app's options load URL (here: the request URL, as the manifest
+        says) and shows the options of its answer, which this returns (Slack shows none when the
+        answer breaks the limits, and so does this: it raises)."""
+        with self._lock:
+            view = self._open_view(user_id, view_id)
+            found = _blocks.find_element(view["blocks"], block_id, action_id)
+            if found is None:
+                raise AssertionError(f"no element {block_id}/{action_id} in view {view_id}")
+            element = found[1]
+            if not str(element.get("type", "")).endswith("external_select"):
+                raise AssertionError(
+                    f"{block_id}/{action_id} is a {element.get('type')}, not an external_select"
+                )
+            if len(typed) < int(element.get("min_query_length", 3)):
+                return []  # Slack waits for more letters before it asks
+            payload = {
+                "type": "block_suggestion",
+                "user": self._user_ref(user_id),
+                "container": {"type": "view", "view_id": view_id},
+                "api_app_id": APP_ID,
+                "token": VERIFICATION_TOKEN,
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": typed,
+                "team": self._team_ref(),
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "view": self._public_view(view),
+            }
+        result = self._post_payload(payload)
+        if result.status != 200 or not isinstance(result.json, dict):
+            raise AssertionError(f"options load answered {result.status}: {result.body_text[:300]}")
+        options = result.json.get("options")
+        if options is None:
+            options = [o for g in result.json.get("option_groups") or [] for o in g.get("options") or []]
+        problems = _options_problems(options)
+        if problems:
+            raise AssertionError(f"Slack would show no options for this answer: {problems}")
+        return copy.deepcopy(options)
+
+    def choose(self, user_id: str, view_id: str, block_id: str, action_id: str, option: dict) -> HttpResult:
+        """A person picks one of the options suggest() gave: the select shows it, and Slack sends
+        block_actions with it as selected_option (in an input block only with dispatch_action)."""
+        with self._lock:
+            view = self._open_view(user_id, view_id)
+            found = _blocks.find_element(view["blocks"], block_id, action_id)
+            if found is None:
+                raise AssertionError(f"no element {block_id}/{action_id} in view {view_id}")
+            kind = found[1].get("type")
+            view["state"]["values"].setdefault(block_id, {})[action_id] = {
+                "type": kind,
+                "selected_option": copy.deepcopy(option),
+            }
+        return self.view_action(user_id, view_id, action_id, block_id)
 
     def submit(self, user_id: str, view_id: str) -> HttpResult:
         """The person presses the modal's submit button; Slack's answer handling is applied."""

@@ -37,6 +37,7 @@ EXPECTED_BOT_SCOPES = {
     "files:write",
     "im:write",
     "users:read",
+    "usergroups:read",  # roles tied to Slack user groups (bot.roles)
 }
 
 

@@ -8,6 +8,10 @@ CSV: one row per line of the order's current revision, the order's fields repeat
 order without lines still gets one row). UTF-8 with a BOM (spreadsheets then read it as UTF-8),
 numbers with a dot and no thousands separator, dates and times ISO 8601 (UTC).
 JSON: JSON Lines, one order per line with its lines nested; numbers as exact decimal strings.
+
+The company's own fields (forms.custom) are exported by key: those of the new-order and close
+forms from the order, those of the confirmation form from the current revision. CSV gives each
+configured key a column `custom:<key>` (empty where an order lacks it); JSON an object of all.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -71,7 +75,7 @@ class ExportOrder:
     closed_at: datetime | None
     total: Decimal
     lines: tuple[ExportLine, ...]
-    custom_fields: dict[str, str] = field(default_factory=dict)  # none exist yet
+    custom_fields: dict[str, Any] = field(default_factory=dict)  # key → value as stored (JSON)
 
 
 def export_orders(
@@ -123,6 +127,16 @@ def export_orders(
                         line_total(ln),  # as the card and the PDF compute it
                     )
                 )
+            revision_fields: dict[int, list[dict]] = {
+                order_id: fields
+                for order_id, fields in s.exec(
+                    select(Revision.order_id, Revision.custom_fields)
+                    .join(Order, col(Order.id) == col(Revision.order_id))
+                    .where(
+                        col(Revision.order_id).in_(ids), col(Revision.number) == col(Order.current_revision)
+                    )
+                ).all()
+            }
             workers: dict[int, list[str]] = defaultdict(list)
             for order_id, user_id in s.exec(
                 select(Member.order_id, Member.user_id)
@@ -130,14 +144,30 @@ def export_orders(
                 .order_by(col(Member.id))
             ).all():
                 workers[order_id].append(user_id)
-            batch = [_export(o, lines[o.id], workers[o.id]) for o in orders if o.id is not None]
+            batch = [
+                _export(o, lines[o.id], workers[o.id], revision_fields.get(o.id) or [])
+                for o in orders
+                if o.id is not None
+            ]
         yield from batch
         last = orders[-1].seq
         if len(orders) < batch_size:
             return
 
 
-def _export(o: Order, lines: list[ExportLine], workers: list[str]) -> ExportOrder:
+def _custom(*stored: list[dict]) -> dict[str, Any]:
+    """key → value of the company's fields as stored (FieldValue.to_dict()); a later one wins."""
+    return {
+        str(f["key"]): f.get("value")
+        for fields in stored
+        for f in fields or ()
+        if isinstance(f, dict) and f.get("key")
+    }
+
+
+def _export(
+    o: Order, lines: list[ExportLine], workers: list[str], revision_fields: list[dict]
+) -> ExportOrder:
     approved = o.decided_by is not None and o.status != Status.REJECTED
     return ExportOrder(
         seq=o.seq,
@@ -160,6 +190,7 @@ def _export(o: Order, lines: list[ExportLine], workers: list[str]) -> ExportOrde
         closed_at=o.closed_at,
         total=sum((ln.total for ln in lines), Decimal("0.00")),
         lines=tuple(lines),
+        custom_fields=_custom(o.custom_fields, revision_fields),
     )
 
 
@@ -194,11 +225,18 @@ def _line(
     return lambda o, ln, names: "" if ln is None else fmt(getattr(ln, attr))
 
 
-def export_columns(custom_fields: Iterable[str] = ()) -> list[Column]:
-    """The CSV columns, in order: the order's fields, then its custom fields, then the line's.
+def _field_text(value: Any) -> str:
+    """A custom field's value in a CSV cell: text as is, a checkbox true or false, empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
-    Custom fields do not exist yet: when they do, pass their names and each becomes a column here,
-    read from ExportOrder.custom_fields."""
+
+def export_columns(custom_fields: Iterable[str] = ()) -> list[Column]:
+    """The CSV columns, in order: the order's fields, then the company's own fields (custom_fields:
+    their keys, in the company file's order: bot.company.CompanyConfig.field_keys), then the line's."""
     order_columns = [
         Column("number", lambda o, ln, n: o.number),
         Column("status", lambda o, ln, n: o.status),
@@ -226,7 +264,9 @@ def export_columns(custom_fields: Iterable[str] = ()) -> list[Column]:
         Column("closed_at", lambda o, ln, n: _moment(o.closed_at)),
     ]
     custom = [
-        Column(f"custom:{name}", lambda o, ln, n, name=name: o.custom_fields.get(name, ""), text=True)
+        Column(
+            f"custom:{name}", lambda o, ln, n, name=name: _field_text(o.custom_fields.get(name)), text=True
+        )
         for name in custom_fields
     ]
     line_columns = [

@@ -84,6 +84,7 @@ class Action(StrEnum):
     CLOSE = "close"
     CANCEL = "cancel"
     NOTE = "note"
+    CUSTOMER_COPY = "customer_copy"
 
 
 ACTION_TEXT = {
@@ -95,6 +96,7 @@ ACTION_TEXT = {
     Action.CLOSE: "close orders",
     Action.CANCEL: "cancel orders",
     Action.NOTE: "add notes",
+    Action.CUSTOMER_COPY: "get customer copies",
 }
 
 
@@ -125,6 +127,11 @@ RULES: dict[Action, Rule] = {
     ),
     # Notes and photos are recorded whatever the status: they are history, not a transition.
     Action.NOTE: _r(tuple(Status), None, tuple(Role), (X.REQUESTER, X.FIELD_WORKER)),
+    # The approved revision without prices, for the client: once there is one, and while the order is
+    # live or done (a cancelled order's work is not handed over).
+    Action.CUSTOMER_COPY: _r(
+        (S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
+    ),
 }
 
 # The buttons of the order card, in order, per status (the card shows what can be done now).

@@ -45,6 +45,7 @@ from workflow import saved_filters as saved
 from workflow import search as order_search
 from workflow.masterdata import MasterData
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
+from workflow.roles import GROUP_SYNC, ChangeView, RoleBook, SyncResult, role_name
 from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
 from workflow.snapshots import CommandView, EffectView, LineView, NoteView, OrderView, RevisionView
 
@@ -198,16 +199,13 @@ class Workflow:
         self.inbox = inbox if inbox is not None else engine  # see storage.db.open_inbox
         self.master = MasterData(self.reader)  # clients, sites, contacts, catalog
         self._local = threading.local()  # the command being carried out by this thread, if any
+        self.role_book = RoleBook(self)  # grants, user groups, history (workflow.roles)
 
     # ---------------------------------------------------------------- roles
+    # The rules live in workflow.roles; these stay here for the many callers that use them.
     def bootstrap_admins(self, user_ids: Iterable[str]) -> None:
-        """Make the configured admins admins (idempotent)."""
-        for uid in user_ids:
-            if uid and Role.ADMIN not in self.roles_of(uid):
-                try:
-                    self.grant("SO_ADMINS", uid, Role.ADMIN, check=False)
-                except Refused:
-                    pass
+        """Make the configured admins admins (idempotent); no sync nor revoke removes them."""
+        self.role_book.bootstrap_admins(user_ids)
 
     def roles_of(self, user_id: str) -> frozenset[str]:
         with Session(self.reader) as s:
@@ -217,54 +215,40 @@ class Workflow:
         return frozenset(s.exec(select(RoleGrant.role).where(RoleGrant.user_id == user_id)).all())
 
     def grant(self, actor: str, user_id: str, role: str, check: bool = True) -> bool:
-        """Give user_id role; False when they had it already."""
-        role = self._role(role)
-        if check:
-            self._require_admin(actor)
-        try:
-            with self._write() as s:
-                if s.exec(
-                    select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
-                ).first():
-                    return False
-                s.add(RoleGrant(user_id=user_id, role=role, granted_by=actor, granted_at=self.clock()))
-            return True
-        except IntegrityError:
-            return False
+        """Give user_id role by hand (recorded with actor); False when they had it already."""
+        return self.role_book.grant(actor, user_id, role, check)
 
     def revoke(self, actor: str, user_id: str, role: str, check: bool = True) -> bool:
-        role = self._role(role)
-        if check:
-            self._require_admin(actor)
-        with self._write() as s:
-            grant = s.exec(
-                select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role)
-            ).first()
-            if grant is None:
-                return False
-            s.delete(grant)
-            return True
+        """Take role from user_id (recorded with actor); False when they did not have it."""
+        return self.role_book.revoke(actor, user_id, role, check)
 
     def role_list(self) -> list[tuple[str, str]]:
         """(user id, role) pairs, sorted."""
-        with Session(self.reader) as s:
-            rows = s.exec(select(RoleGrant.user_id, RoleGrant.role)).all()
-            return sorted((u, r) for u, r in rows)
+        return self.role_book.pairs()
+
+    def role_history(self, user_id: str | None = None, limit: int = 10) -> list[ChangeView]:
+        """The latest role changes (of one person, or of everyone), newest first."""
+        return self.role_book.history(user_id, limit)
+
+    def sync_group(
+        self,
+        role: str,
+        member_ids: Sequence[str],
+        actor: str = GROUP_SYNC,
+        usergroup_id: str | None = None,
+    ) -> SyncResult:
+        """Give role to the user group's members and take it from those who left (grants by hand stay)."""
+        return self.role_book.sync_group(role, member_ids, actor, usergroup_id)
 
     def users_with(self, session: Session, role: Role) -> list[str]:
         rows = session.exec(select(RoleGrant.user_id).where(RoleGrant.role == role)).all()
         return sorted(set(rows))
 
     def _role(self, role: str) -> str:
-        try:
-            return Role(role.strip().lower()).value
-        except ValueError:
-            names = ", ".join(r.value for r in Role)
-            raise Refused("invalid", f"Unknown role '{role}'. Roles: {names}.") from None
+        return role_name(role)
 
     def _require_admin(self, actor: str) -> None:
-        if Role.ADMIN not in self.roles_of(actor):
-            raise Refused("role", "Only an admin can change roles.", who="an admin")
+        self.role_book.require_admin(actor)
 
     # ---------------------------------------------------------------- commands
     def submit(self, actor: str, draft: OrderInput) -> OrderView:
@@ -549,6 +533,25 @@ class Workflow:
             )
             self._touch(tx, now)
             return self._view(s, order)
+
+    def customer_copy(self, order_id: int, actor: str) -> tuple[OrderView, bool]:
+        """Queue the current revision's PDF without prices for the order's channel: (the order,
+        whether it was queued now); False when that revision's copy was asked for before."""
+        now = self.clock()
+        with self._write() as s:
+            tx = self._open(s, order_id, actor, Action.CUSTOMER_COPY)
+            order = tx.order
+            number = order.current_revision
+            key = f"customer-copy:{order.number}:r{number}"
+            # The order's row is locked (_open): two clicks at once queue it once.
+            if s.exec(select(Effect.id).where(Effect.key == key)).first() is not None:
+                return self._view(s, order), False
+            self._log(
+                tx, actor, "customer_copy", f"Customer copy of revision {number}", now, {"revision": number}
+            )
+            self._queue(tx, fx.CUSTOMER_COPY, key, {"revision": number})
+            self._flush(tx)
+            return self._view(s, order), True
 
     def check(self, order_id: int, actor: str, action: Action) -> OrderView:
         """The order, if actor may do action on it now (before opening a modal); else Refused."""

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, paging, views
+from bot.listeners import actions, commands, events, master, options, paging, pickers, roles, views
 from forms import ids
 
 
@@ -11,8 +11,12 @@ def register_listeners(app: App) -> None:
     # in bursts (a form submitted, an approval) are matched first.
     app.view(ids.NEW_ORDER)(views.submit_new_order)
     app.action(ids.APPROVE)(actions.approve)
+    options.register(app)  # typeahead: a request per pause in typing
     commands.register(app)
+    pickers.register(app)  # before actions, whose last listener takes every other action
     paging.register(app)  # before actions: its last listener takes every other button
+    master.register(app)  # admins' catalog and client forms; before the catch-alls of actions and views
+    roles.register(app)  # the Roles window (admins); before the catch-alls of actions and views
     actions.register(app)
     views.register(app)
     events.register(app)

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 import forms
 from bot import inbox, messages, replies
 from forms import ids
+from forms.custom import stored_values
 from forms.types import LineDraft
 from workflow.rules import Action
 from workflow.service import Refused
@@ -25,6 +26,7 @@ def register(app: App) -> None:
     app.action(ids.OPEN_ADD_FIELD_WORKERS)(open_field_workers)
     app.action(ids.OPEN_CONFIRMATION)(open_confirmation)
     app.action(ids.OPEN_CLOSE)(open_close)
+    app.action(ids.CUSTOMER_COPY)(customer_copy)
     app.action(ids.ADD_LINE)(add_line)
     app.action(ids.REMOVE_LINE)(remove_line)
     app.action(ids.LINE_KIND)(ack_only)
@@ -110,8 +112,27 @@ def open_field_workers(ack: Ack, body: dict, client: WebClient, context: BoltCon
 
 def open_confirmation(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     def build(o):  # type: ignore[no-untyped-def]
-        lines = [LineDraft(x.kind, x.description, x.quantity, x.unit, x.unit_price) for x in o.lines]
-        return forms.confirmation_modal(o.id, o.number, o.current_revision, lines)
+        lines = [
+            LineDraft(x.kind, x.description, x.quantity, x.unit, x.unit_price, x.catalog_item_id, x.code)
+            for x in o.lines
+        ]
+        catalog = context["workflow"].master.has_catalog()
+        fields = context["settings"].company.fields("confirmation")
+        # the company's fields open as the previous confirmation left them
+        previous = (
+            context["workflow"].revision(o.id, o.current_revision).custom_fields
+            if fields and o.has_confirmation
+            else []
+        )
+        return forms.confirmation_modal(
+            o.id,
+            o.number,
+            o.current_revision,
+            lines,
+            catalog=catalog,
+            fields=fields,
+            values=stored_values(previous, "confirmation"),
+        )
 
     _open_modal(ack, body, client, context, Action.CONFIRM, build)
 
@@ -123,8 +144,27 @@ def open_close(ack: Ack, body: dict, client: WebClient, context: BoltContext) ->
         client,
         context,
         Action.CLOSE,
-        lambda o: forms.close_modal(o.id, o.number, o.has_confirmation),
+        lambda o: forms.close_modal(
+            o.id, o.number, o.has_confirmation, context["settings"].company.fields("close")
+        ),
     )
+
+
+def customer_copy(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Queue the order's customer copy (the dispatcher renders and posts it) and say so, or why not."""
+    ack()
+    order_id = _order_id(body)
+    if order_id is None:
+        tell(client, body, "That button is out of date. Use `/so show` to find the order.")
+        return
+    try:
+        order, queued = context["workflow"].customer_copy(order_id, _user(body))
+    except Refused as r:
+        tell(client, body, messages.refusal(r, context["settings"].tz))
+        return
+    tell(client, body, messages.customer_copy(order, queued))
+    if queued:
+        context["dispatcher"].wake()
 
 
 def _update_view(body: dict, client: WebClient, new_view: dict) -> None:

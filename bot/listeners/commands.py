@@ -11,15 +11,15 @@ from slack_sdk.errors import SlackApiError
 
 import forms
 from bot import lists, messages
+from bot.listeners import roles
+from bot.listeners.master import open_catalog, open_clients
 from forms import ids
 from workflow import saved_filters as saved_rules
-from workflow.rules import Action, Role, decide
+from workflow.rules import Action, decide
 from workflow.saved_filters import SavedFilterView
 from workflow.service import Refused, Workflow
 
 log = logging.getLogger(__name__)
-
-USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 
 
 def register(app: App) -> None:
@@ -42,8 +42,14 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
         export_orders(ack, context, user, rest)
     elif verb == "show" or verb.startswith("*"):
         show_order(ack, context, user, rest if verb == "show" else text)
+    elif verb == "copy":
+        customer_copy(ack, context, user, rest)
     elif verb == "role":
-        manage_roles(ack, context, user, rest)
+        roles.manage_roles(ack, body, client, context, user, rest)
+    elif verb == "catalog":
+        open_catalog(ack, body, client, context, user, _unescaped(rest))
+    elif verb == "clients":
+        open_clients(ack, body, client, context, user, _unescaped(rest))
     else:
         ack(text=f"I don't know `/so {verb[:40]}`.\n\n{messages.HELP}")
 
@@ -54,8 +60,14 @@ def open_new_order(ack: Ack, body: dict, client: WebClient, context: BoltContext
         ack(text=f"Only {verdict.who} can submit orders. Ask an admin for the coordinator role.")
         return
     try:
-        # The trigger_id lives 3 seconds: the form needs no data, so it opens complete at once.
-        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=forms.new_order_modal())
+        # The trigger_id lives 3 seconds: the form needs two indexed lookups, so it opens complete at once.
+        master = context["workflow"].master
+        view = forms.new_order_modal(
+            clients=master.has_clients(),
+            catalog=master.has_catalog(),
+            fields=context["settings"].company.fields("new_order"),
+        )
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
     except SlackApiError as e:
         log.warning("views.open failed for /so new: %s", e.response.get("error"))
         ack(text="Slack took too long to open the form. Please run `/so new` again.")
@@ -188,38 +200,22 @@ def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     ack(text=messages.order_summary(order, settings.currency, settings.tz))
 
 
-def manage_roles(ack: Ack, context: BoltContext, actor: str, rest: str) -> None:
+def customer_copy(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
+    """/so copy SO-0042: the order's customer copy in its channel (as the card's button does)."""
+    ref = ref.strip()
+    if not ref:
+        ack(text="Which order? For example `/so copy SO-0042` or `/so copy 42`.")
+        return
     wf = context["workflow"]
-    words = rest.split()
-    roles = ", ".join(r.value for r in Role)
-    usage = f"Usage: `/so role @user ROLE`, `/so role revoke @user ROLE`, `/so role list`. Roles: {roles}."
-    if Role.ADMIN not in wf.roles_of(actor):
-        ack(text="Only an admin can manage roles. Nothing was changed.")
+    order = wf.find(ref)
+    if order is None or not wf.may_see(order, user):
+        ack(text=f"No order `{ref[:40]}` that you can see. Try `/so list`.")
         return
-    if words[:1] == ["list"]:
-        rows = wf.role_list()
-        listing = "\n".join(f"• <@{u}> — {r}" for u, r in rows) or "_Nobody has a role yet._"
-        ack(text=f"*Roles*\n{listing}")
-        return
-    revoke = words[:1] in (["revoke"], ["remove"])
-    if revoke or words[:1] == ["grant"]:
-        words = words[1:]
-    if len(words) != 2 or not USER_REF.match(words[0]):
-        ack(text=usage)
-        return
-    m = USER_REF.match(words[0])
-    assert m is not None
-    target = m.group(1) or m.group(2)
     try:
-        if revoke:
-            changed = wf.revoke(actor, target, words[1])
-            ack(
-                text=f"<@{target}> is no longer {words[1]}."
-                if changed
-                else f"<@{target}> was not {words[1]}."
-            )
-        else:
-            changed = wf.grant(actor, target, words[1])
-            ack(text=f"<@{target}> is now {words[1]}." if changed else f"<@{target}> was {words[1]} already.")
+        order, queued = wf.customer_copy(order.id, user)
     except Refused as r:
-        ack(text=f"{r.message} {usage if r.code == 'invalid' else ''}".strip())
+        ack(text=messages.refusal(r, context["settings"].tz))
+        return
+    ack(text=messages.customer_copy(order, queued))
+    if queued:
+        context["dispatcher"].wake()

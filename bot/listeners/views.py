@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 import forms
 from bot import inbox, messages, replies
 from forms import ids
+from forms.lines import amount_block_of_line
 from workflow.service import Refused
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,12 @@ def register(app: App) -> None:
 
 def _user(body: dict) -> str:
     return (body.get("user") or {}).get("id", "")
+
+
+def _line_or(view: dict, refused: Refused, block_id: str) -> str:
+    """The amount block of the line a refusal names (a catalog price), else block_id."""
+    line = amount_block_of_line(view, refused.line) if refused.line is not None else None
+    return line or block_id
 
 
 def _refuse(ack: Ack, block_id: str, refused: Refused, context: BoltContext) -> None:
@@ -61,12 +68,19 @@ def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
     """Check the form, store it in the inbox and ack with "Submitting…": the dispatcher stores the
     order at once and turns the form into "SO-0042 is submitted" (or says why it was refused)."""
     view = body.get("view") or {}
-    result = forms.parse_new_order(view)
+    result = forms.parse_new_order(view, context["settings"].company.fields("new_order"))
     if not result.ok:
         ack(response_action="errors", errors=result.errors)
         return
+    try:  # before the ack, so a locked catalog price is shown under its line (submit checks again)
+        context["workflow"].check_catalog_prices(_user(body), result.value.lines)
+    except Refused as r:
+        _refuse(ack, _line_or(view, r, ids.CLIENT), r, context)
+        return
     to = {"external_id": inbox.submitted_view_id(str(view.get("id") or ""))}
-    context["workflow"].enqueue(inbox.SUBMIT, _user(body), {"view": view}, to)
+    # the company's fields go as parsed here: the dispatcher has the view but not the company file
+    custom = [f.to_dict() for f in result.value.custom]
+    context["workflow"].enqueue(inbox.SUBMIT, _user(body), {"view": view, "custom": custom}, to)
     ack(
         response_action="update",
         view=replies.notice_view(
@@ -103,9 +117,11 @@ def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
         ack,
         body,
         context,
-        forms.parse_confirmation,
-        lambda wf, user, d: wf.confirm(d.order_id, user, d.base_revision, d.lines, d.note, d.final),
-        lambda r: ids.CONFIRMATION_NOTE,
+        lambda view: forms.parse_confirmation(view, context["settings"].company.fields("confirmation")),
+        lambda wf, user, d: wf.confirm(
+            d.order_id, user, d.base_revision, d.lines, d.note, d.final, custom=d.custom
+        ),
+        lambda r: _line_or(body.get("view") or {}, r, ids.CONFIRMATION_NOTE),
     )
 
 
@@ -117,8 +133,8 @@ def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
         ack,
         body,
         context,
-        forms.parse_close,
-        lambda wf, user, d: wf.close(d.order_id, user, d.outcome, d.reason),
+        lambda view: forms.parse_close(view, context["settings"].company.fields("close")),
+        lambda wf, user, d: wf.close(d.order_id, user, d.outcome, d.reason, custom=d.custom),
         block,
     )
 

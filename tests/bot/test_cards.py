@@ -66,9 +66,9 @@ def button_texts(blocks: list[dict]) -> list[str]:
     ("status", "expected"),
     [
         (Status.PENDING_APPROVAL, ["Approve", "Reject"]),
-        (Status.IN_PROGRESS, ["Add field workers", "Create confirmation", "Close order"]),
+        (Status.IN_PROGRESS, ["Add field workers", "Create confirmation", "Close order", "Customer copy"]),
         (Status.REJECTED, []),
-        (Status.CLOSED, []),
+        (Status.CLOSED, ["Customer copy"]),
         (Status.CANCELLED, []),
     ],
 )

@@ -50,7 +50,7 @@ def test_seed_use_case_end_to_end(world, tmp_path):
     assert len(card_posts) == 1
     assert channel.pins == [order.card_ts]
     assert len(fake.calls_to("chat.update")) >= 2
-    assert buttons(card(world, order)) == []
+    assert buttons(card(world, order)) == ["Customer copy"]  # closed: only the copy for the client
     pdfs = sorted((f for f in fake.files.values() if f["name"].endswith(".pdf")), key=lambda f: f["name"])
     assert [f["name"] for f in pdfs] == ["SO-0001-r1.pdf", "SO-0001-r2.pdf"]
     assert (tmp_path / "SO-0001-r2.pdf").read_bytes() == pdfs[1]["content"]
@@ -76,7 +76,12 @@ def test_card_buttons_follow_the_status(world):
     order = submit_order(world)
     assert buttons(card(world, order)) == ["Approve", "Reject"]
     click(world, OGECHI, order, ids.APPROVE)
-    assert buttons(card(world, order)) == ["Add field workers", "Create confirmation", "Close order"]
+    assert buttons(card(world, order)) == [
+        "Add field workers",
+        "Create confirmation",
+        "Close order",
+        "Customer copy",
+    ]
 
 
 def test_rejection_asks_a_reason_posts_it_and_ends_the_order(world):
@@ -131,7 +136,7 @@ def test_close_not_performed_needs_a_reason(world):
     after = world.runtime.workflow.order(order.id)
     assert (after.status, after.outcome) == ("closed", "not_performed")
     assert any("Not performed" in t and "open the door" in t for t in channel_texts(world, order))
-    assert buttons(card(world, order)) == []
+    assert buttons(card(world, order)) == ["Customer copy"]  # closed: only the copy for the client
 
 
 def test_refusals_name_the_role_and_change_nothing(world):

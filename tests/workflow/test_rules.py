@@ -22,6 +22,11 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
     A.CLOSE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, {S.IN_PROGRESS}),
     A.CANCEL: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER}, {S.PENDING_APPROVAL, S.IN_PROGRESS}),
     A.NOTE: (set(Role), {X.REQUESTER, X.FIELD_WORKER}, set(Status)),
+    A.CUSTOMER_COPY: (
+        {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
+        {X.REQUESTER, X.FIELD_WORKER},
+        {S.IN_PROGRESS, S.CLOSED},
+    ),
 }
 
 WHO_MAY = {
@@ -36,6 +41,9 @@ WHO_MAY = {
         "a coordinator, a supervisor, a field worker, an admin, "
         "the order's requester or one of the order's field workers"
     ),
+    A.CUSTOMER_COPY: (
+        "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
+    ),
 }
 
 TO_STATE = {
@@ -47,6 +55,7 @@ TO_STATE = {
     A.CLOSE: S.CLOSED,
     A.CANCEL: S.CANCELLED,
     A.NOTE: None,
+    A.CUSTOMER_COPY: None,
 }
 
 
