@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import io
 import logging
+import os
 import sys
+import tempfile
 import time
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dotenv import find_dotenv, load_dotenv
 
@@ -234,12 +239,44 @@ def manage_effects(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+T = TypeVar("T")
+
+
+def write_out(target_name: str, write: Callable[[TextIO], T]) -> T | None:
+    """write(out) to standard output ("-") or to the file target_name, through a temporary file
+    renamed at the end (never half a file); what write gave, or None when the reader of standard
+    output stopped early (| head: not an error of ours)."""
+    if target_name == "-":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            result = write(out)
+            out.flush()
+            return result
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return None
+        finally:
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                out.detach()  # sys.stdout stays usable
+    target = os.path.abspath(target_name)
+    if os.path.isdir(target):
+        raise CommandError(f"--out {target_name} is a folder: give a file name")
+    try:
+        fd, part = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=os.path.dirname(target))
+    except OSError as e:
+        raise CommandError(f"cannot write to {target_name}: {e.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            result = write(out)
+        os.replace(part, target)
+        return result
+    finally:
+        if os.path.exists(part):
+            os.unlink(part)
+
+
 def export_orders(settings: Settings, args: argparse.Namespace) -> int:
     """Stream the matching orders to --out (a temporary file renamed at the end: never half a file)."""
-    import contextlib
-    import io
-    import os
-    import tempfile
     from datetime import datetime
 
     from forms import filters_from_fields
@@ -266,36 +303,15 @@ def export_orders(settings: Settings, args: argparse.Namespace) -> int:
     else:
         write = write_json_lines
     orders = wf.export_orders(parsed.value, None)  # the command line sees every order
-    if args.out == "-":
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        try:
-            write(orders, out, progress=progress)
-            out.flush()
-        except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 1
-        finally:
-            with contextlib.suppress(BrokenPipeError, ValueError):
-                out.detach()  # sys.stdout stays usable
-            if progress:
-                progress.done()
-        return 0
-    target = os.path.abspath(args.out)
-    if os.path.isdir(target):
-        raise CommandError(f"--out {args.out} is a folder: give a file name")
     try:
-        fd, part = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=os.path.dirname(target))
-    except OSError as e:
-        raise CommandError(f"cannot write to {args.out}: {e.strerror}") from None
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            stats = write(orders, out, progress=progress)
-        os.replace(part, target)
+        stats = write_out(args.out, lambda out: write(orders, out, progress=progress))
     finally:
         if progress:
             progress.done()
-        if os.path.exists(part):
-            os.unlink(part)
+    if stats is None:
+        return 1
+    if args.out == "-":
+        return 0
     lines = f", {stats.rows} rows" if args.format == "csv" else ""
     print(f"exported {stats.orders} orders{lines} to {args.out}")
     return 0
@@ -347,42 +363,15 @@ def import_master(settings: Settings, args: argparse.Namespace) -> int:
 def export_master(settings: Settings, args: argparse.Namespace) -> int:
     """Write the clients, sites, contacts or catalog as CSV to --out (a temporary file renamed at
     the end: never half a file) or to standard output."""
-    import io
-    import os
-    import tempfile
-
     from workflow.master_csv import export_csv
     from workflow.service import Policy, open_workflow
 
     wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
+    rows = write_out(args.out, lambda out: export_csv(wf.reader, args.export_command, out))
+    if rows is None:
+        return 1
     if args.out == "-":
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        try:
-            export_csv(wf.reader, args.export_command, out)
-            out.flush()
-        except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 1
-        finally:
-            try:
-                out.detach()  # sys.stdout stays usable
-            except (BrokenPipeError, ValueError):
-                pass
         return 0
-    target = os.path.abspath(args.out)
-    if os.path.isdir(target):
-        raise CommandError(f"--out {args.out} is a folder: give a file name")
-    try:
-        fd, part = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=os.path.dirname(target))
-    except OSError as e:
-        raise CommandError(f"cannot write to {args.out}: {e.strerror}") from None
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            rows = export_csv(wf.reader, args.export_command, out)
-        os.replace(part, target)
-    finally:
-        if os.path.exists(part):
-            os.unlink(part)
     print(f"exported {rows:,} {args.export_command} rows to {args.out}")
     return 0
 

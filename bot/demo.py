@@ -3,6 +3,8 @@ against the local Slack-compatible server, printed as the people in it would see
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import secrets
 import sys
@@ -12,10 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.company import CompanyConfig, load_company
 from bot.config import Settings
 from bot.runtime import BackgroundServer, Runtime
 from forms import ids
 from sandbox import FakeSlack
+from workflow.master_csv import import_csv
 
 LAYLA, OGECHI, DIEGO = "U0LAYLA01", "U0OGECHI1", "U0DIEGO01"
 PEOPLE = {LAYLA: "Layla Haddad", OGECHI: "Ogechi Okafor", DIEGO: "Diego Ramírez"}
@@ -23,6 +27,81 @@ PEOPLE = {LAYLA: "Layla Haddad", OGECHI: "Ogechi Okafor", DIEGO: "Diego Ramírez
 
 class DemoFailed(Exception):
     pass
+
+
+# What the company's admin prepares before anyone uses the bot: the company file (print settings
+# and the forms' own fields) and the master data, as the CSV files a spreadsheet would give.
+COMPANY_FILE = """\
+print:
+  company_name: Andes IT & Consulting
+  address: |
+    Calle de Serrano 41, 4º
+    28001 Madrid, España
+  footer: "Andes IT & Consulting S.L. · CIF B-12345678 · soporte@andes-it.example"
+  logo: demo-logo.png
+  currency: EUR
+  locale: es_ES
+forms:
+  new_order:
+    - key: order_type
+      label: Order type
+      type: select
+      required: true
+      options:
+        - {value: repair, label: Repair, colour: "#d62728"}
+        - {value: maintenance, label: Maintenance, colour: "#2ca02c"}
+        - {value: installation, label: Installation, colour: "#1f77b4"}
+    - key: customer_order_number
+      label: Customer order number
+      type: text
+      max_length: 40
+  confirmation:
+    - key: equipment_serial
+      label: Equipment serial
+      type: text
+      max_length: 60
+"""
+MASTER_DATA = {
+    "clients": "name,number,email,phone,billing_address,active\n"
+    "Clínica Dental Norte,B-80123456,admin@clinicanorte.example,+34 910 000 111,"
+    '"Calle de Alcalá 120, 28009 Madrid",true\n'
+    "Clínica Veterinaria Sur,B-80987654,info@vetsur.example,+34 910 000 222,"
+    '"Calle de Toledo 80, 28005 Madrid",true\n',
+    "sites": "client,name,address,access_notes,active\n"
+    'Clínica Dental Norte,Consulta Alcalá,"Calle de Alcalá 120, 2º piso, Madrid",'
+    "Ask at reception; the rack is in the X-ray room,true\n"
+    'Clínica Dental Norte,Almacén Vallecas,"Calle de Peironcely 10, Madrid",,true\n',
+    "contacts": "client,site,name,phone,email,active\n"
+    "Clínica Dental Norte,Consulta Alcalá,Marta Ruiz,+34 600 123 456,marta@clinicanorte.example,true\n",
+    "catalog": "code,name,kind,unit,unit_price,active\n"
+    "LAB-DIAG,Network diagnosis on site,labour,h,85.00,true\n"
+    "SRV-CABLE,Cabling and connector check,service,service,120.00,true\n"
+    'MAT-RV340,"Router, Cisco RV340",material,pcs,340.00,true\n'
+    "MAT-UTP6,Cable UTP cat6,material,m,1.20,true\n"
+    "LAB-TRAVEL,Travel within Madrid,labour,trip,30.00,true\n",
+}
+
+
+def demo_logo() -> bytes:
+    """The demo company's logo: a small PNG drawn here, so the demo needs no file of its own."""
+    from PIL import Image, ImageDraw  # Pillow comes with fpdf2
+
+    image = Image.new("RGB", (240, 96), "white")
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(8, 88), (60, 8), (112, 88)], fill="#1f4e79")
+    draw.polygon([(70, 88), (122, 24), (174, 88)], fill="#2e75b6")
+    draw.rectangle([(180, 60), (232, 88)], fill="#d62728")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def prepare_company(out_dir: Path) -> CompanyConfig:
+    """Write the demo company's file and logo into out_dir and read them as `serve` would."""
+    (out_dir / "demo-logo.png").write_bytes(demo_logo())
+    path = out_dir / "demo-company.yml"
+    path.write_text(COMPANY_FILE, encoding="utf-8")
+    return load_company(str(path))
 
 
 class Transcript:
@@ -126,6 +205,10 @@ def local_world(
         "timezone": "Europe/Madrid",
         **settings,
     }
+    company = config.get("company")
+    if isinstance(company, CompanyConfig):  # the PDFs' name and currency are the company file's
+        config["company_name"] = company.print.company_name
+        config["currency"] = company.print.currency
     runtime = Runtime.build(
         Settings(
             bot_token="xoxb-sandbox",
@@ -154,7 +237,10 @@ def run_demo(out: str, write: Callable[[str], None] = print) -> int:
     db = out_dir / "demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    with local_world(f"sqlite:///{db}") as world:
+    for old in out_dir.glob("demo-*.csv"):
+        old.unlink()
+    company = prepare_company(out_dir)
+    with local_world(f"sqlite:///{db}", company=company) as world:
         try:
             play(world, Transcript(world.fake, write), out_dir)
         except DemoFailed as e:
@@ -178,18 +264,49 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         if not ok:
             raise DemoFailed(what)
 
-    # 1. Layla opens the form and fills it in
+    # 0. The admin's preparation: the company file (read at start) and the master data
+    company = runtime.settings.company
+    t.step("The admin has set up the company: demo-company.yml and four CSV files")
+    t.say(
+        f"print: {company.print.company_name}, logo {company.print.logo_name or 'none'}, "
+        f"locale {company.print.locale}, currency {company.print.currency}"
+    )
+    for form, specs in company.forms.items():
+        t.say(f"{form} form adds: " + ", ".join(spec.label for spec in specs))
+    for kind, text in MASTER_DATA.items():
+        path = out_dir / f"demo-{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        report = import_csv(wf.engine, kind, path.read_bytes(), actor="demo")
+        expect(report.ok, f"importing {path.name} failed: {report.problems}")
+        t.say(f"service-orders import {kind} {path.name}: {report.new} new")
+
+    # 1. Layla opens the form and fills it in, picking from the client list and the catalog
     t.step("Layla types /so new")
     r = fake.slash_command(LAYLA, "/so", "new", channel_id=fake.general.id)
     expect(r.status == 200, f"/so new answered {r.status}")
     view = fake.calls_to("views.open")[-1].response["view"]
     view_id = view["id"]
     t.modal(fake.views[view_id])
+
+    t.step("Layla types “clinica” in Client: the bot suggests from the client list")
+    options = fake.suggest(LAYLA, view_id, ids.CLIENT, ids.CLIENT_PICK, "clinica")
+    for option in options:
+        t.say("• " + option["text"]["text"])
+    chosen = next((o for o in options if o["text"]["text"].startswith("Clínica Dental Norte")), None)
+    expect(chosen is not None, "Clínica Dental Norte was not suggested")
+    fake.choose(LAYLA, view_id, ids.CLIENT, ids.CLIENT_PICK, chosen)
+    site_block = _block_starting(fake, view_id, ids.SITE_PICK)
+    expect(site_block is not None, "choosing the client offered no sites")
+    site = next(o for o in site_block["elements"][0]["options"] if o["text"]["text"] == "Consulta Alcalá")
+    fake.choose(LAYLA, view_id, site_block["block_id"], ids.SITE_PICK, site)
+    address = _value_starting(fake, view_id, ids.SITE + ".")
+    contact = _value_starting(fake, view_id, ids.CONTACT + ".")
+    t.say("She picks it, then the site Consulta Alcalá; the form fills in the site:")
+    t.say(f"“{(address or '').replace(chr(10), ' · ')}”, and the contact: “{contact}”.")
+    expect("Alcalá 120" in (address or ""), f"the site did not fill the address: {address!r}")
+
     planned = (date.today() + timedelta(days=1)).isoformat()
     answers = {
-        ids.CLIENT: "Clínica Dental Norte",
-        ids.SITE: "Calle de Alcalá 120, 2º piso, Madrid",
-        ids.CONTACT: "Marta Ruiz, +34 600 123 456",
         ids.TITLE: "Repair office computer network",
         ids.DESCRIPTION: "The office network drops every few minutes. They suspect the router. "
         "Diagnose and repair; the router is not included until we know it must be replaced.",
@@ -198,15 +315,22 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         fake.fill(view_id, block, block, value)
     fake.fill(view_id, ids.PLANNED_DATE, ids.PLANNED_DATE, planned)
     fake.fill(view_id, ids.PRIORITY, ids.PRIORITY, "high")
-    fake.fill(view_id, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Network diagnosis on site")
-    fake.fill(view_id, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85.00")
-    fake.fill(view_id, ids.line_block(0, ids.LINE_ACTIONS), ids.LINE_KIND, "labour")
+    fake.fill(view_id, ids.custom_block("order_type"), ids.custom_block("order_type"), "repair")
+    fake.fill(
+        view_id,
+        ids.custom_block("customer_order_number"),
+        ids.custom_block("customer_order_number"),
+        "PO-7781",
+    )
+    first = _pick_item(fake, LAYLA, view_id, _row_keys(fake, view_id)[0], "diag")
+    t.say(f"In line 1 she types “diag” in Catalog item and picks {first}: the row fills in")
+    key = _row_keys(fake, view_id)[0]
+    t.say(f"“{_row_text(fake, view_id, key)}”; she makes it 2 h.")
+    fake.fill(view_id, ids.line_block(key, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85.00")
     fake.view_action(LAYLA, view_id, ids.ADD_LINE, ids.LINES_ACTIONS_BLOCK)
-    fake.fill(view_id, ids.line_block(1, ids.LINE_DESC), ids.LINE_DESC, "Cabling and connector check")
-    fake.fill(view_id, ids.line_block(1, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 service × 120")
-    t.say("Layla fills client, site, contact, title, description, planned date, priority High,")
-    t.say("and two lines: Network diagnosis on site (2 h × 85.00, labour) and Cabling and connector check")
-    t.say("(1 service × 120.00) — the second added with [ Add line ].")
+    second = _pick_item(fake, LAYLA, view_id, _row_keys(fake, view_id)[-1], "cabling")
+    t.say(f"[ Add line ], and {second} from the catalog (1 service × 120.00).")
+    t.say("Title, description, planned date, priority High, order type Repair, customer order PO-7781.")
     r = fake.submit(LAYLA, view_id)
     expect(
         r.status == 200 and not fake.view_errors.get(view_id),
@@ -278,16 +402,16 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     fake.click(DIEGO, order.channel_id, card_ts, ids.OPEN_CONFIRMATION)
     cf_view = fake.calls_to("views.open")[-1].response["view"]["id"]
     t.modal(fake.views[cf_view])
-    fake.fill(cf_view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "3 h × 85.00")
+    keys = _row_keys(fake, cf_view)
+    fake.fill(cf_view, ids.line_block(keys[0], ids.LINE_AMOUNT), ids.LINE_AMOUNT, "3 h × 85.00")
     fake.view_action(DIEGO, cf_view, ids.ADD_LINE, ids.LINES_ACTIONS_BLOCK)
+    router = _pick_item(fake, DIEGO, cf_view, _row_keys(fake, cf_view)[-1], "rv340")
     fake.fill(
         cf_view,
-        ids.line_block(2, ids.LINE_DESC),
-        ids.LINE_DESC,
-        "New router, Cisco RV340 (replaces the dead one)",
+        ids.custom_block("equipment_serial"),
+        ids.custom_block("equipment_serial"),
+        "FGL2231A0XY (new router)",
     )
-    fake.fill(cf_view, ids.line_block(2, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 pcs × 340.00")
-    fake.fill(cf_view, ids.line_block(2, ids.LINE_ACTIONS), ids.LINE_KIND, "material")
     fake.fill(
         cf_view,
         ids.CONFIRMATION_NOTE,
@@ -295,8 +419,8 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         "Router replaced and configured; diagnosis took 3 h instead of 2. Network stable for 30 min.",
     )
     fake.fill(cf_view, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL, ["final"])
-    t.say("Diego changes the diagnosis to 3 h, adds the router (1 pcs × 340.00, material), writes a note")
-    t.say("and ticks Final confirmation.")
+    t.say(f"Diego changes the diagnosis to 3 h, adds {router} from the catalog (1 pcs × 340.00),")
+    t.say("types the new router's serial, writes a note and ticks Final confirmation.")
     fake.submit(DIEGO, cf_view)
     expect(
         not fake.view_errors.get(cf_view), f"the confirmation was refused: {fake.view_errors.get(cf_view)}"
@@ -305,10 +429,17 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     _show_new(t, fake, order.channel_id, channel.name, seen)
     _show_card(t, fake, order.channel_id, card_ts, channel.name)
 
+    # 6. Layla asks for the copy for the client, without prices
+    t.step("Layla clicks [ Customer copy ] on the card: the PDF without prices, for the client")
+    seen = len(fake.messages(order.channel_id))
+    fake.click(LAYLA, order.channel_id, card_ts, ids.CUSTOMER_COPY)
+    settle()
+    _show_new(t, fake, order.channel_id, channel.name, seen)
+
     # The PDFs, as files in the channel
     t.step(f"PDFs saved in {out_dir}/")
     pdfs = [f for f in fake.files.values() if f["name"].endswith(".pdf")]
-    expect(len(pdfs) == 2, f"expected 2 PDFs (revision 1 and 2), found {len(pdfs)}")
+    expect(len(pdfs) == 3, f"expected 3 PDFs (revisions 1 and 2, the customer copy), found {len(pdfs)}")
     for f in sorted(pdfs, key=lambda f: f["name"]):
         path = out_dir / f["name"]
         path.write_bytes(f["content"])
@@ -323,6 +454,40 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         f"\n{final.number} is {final.status_text.lower()}; total {settings_currency(runtime)} "
         f"{final.total:,.2f}. Done."
     )
+
+
+def _row_keys(fake: FakeSlack, view_id: str) -> list[int]:
+    """The keys of the line rows the form shows now (its private_metadata keeps them)."""
+    return list(json.loads(fake.views[view_id].get("private_metadata") or "{}").get("keys", []))
+
+
+def _block_starting(fake: FakeSlack, view_id: str, prefix: str) -> dict | None:
+    return next((b for b in fake.views[view_id]["blocks"] if b.get("block_id", "").startswith(prefix)), None)
+
+
+def _value_starting(fake: FakeSlack, view_id: str, prefix: str) -> str | None:
+    """The value of the text input whose block id starts with prefix (pickers renumber them)."""
+    for block_id, actions in fake.views[view_id]["state"]["values"].items():
+        if block_id.startswith(prefix):
+            return next(iter(actions.values())).get("value")
+    return None
+
+
+def _row_text(fake: FakeSlack, view_id: str, key: int) -> str:
+    values = fake.views[view_id]["state"]["values"]
+    desc = values[ids.line_block(key, ids.LINE_DESC)][ids.LINE_DESC].get("value")
+    amount = values[ids.line_block(key, ids.LINE_AMOUNT)][ids.LINE_AMOUNT].get("value")
+    return f"{desc}, {amount}"
+
+
+def _pick_item(fake: FakeSlack, user: str, view_id: str, key: int, typed: str) -> str:
+    """The person types into a row's Catalog item picker and takes the first suggestion."""
+    block = ids.line_block(key, ids.LINE_ACTIONS)
+    options = fake.suggest(user, view_id, block, ids.CATALOG_ITEM, typed)
+    if not options:
+        raise DemoFailed(f"the catalog suggested nothing for {typed!r}")
+    fake.choose(user, view_id, block, ids.CATALOG_ITEM, options[0])
+    return options[0]["text"]["text"]
 
 
 def settings_currency(runtime: Runtime) -> str:

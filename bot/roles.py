@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -101,11 +102,25 @@ def find_usergroup(wf: Workflow, client: WebClient, typed: str) -> tuple[str, st
     raise LookupError(f"Slack has no user group @{mrkdwn_escape(wanted)}.")
 
 
-def sync_groups(wf: Workflow, client: WebClient, roles: set[str] | None = None) -> list[GroupSync]:
-    """Sync every tied role (or those in roles) with its user group's members now."""
+def sync_groups(
+    wf: Workflow, client: WebClient, roles: set[str] | None = None, budget: float | None = None
+) -> list[GroupSync]:
+    """Sync every tied role (or those in roles) with its user group's members now. With a budget
+    (seconds; a sync before an ack), roles left when it is spent are not synced now but reported
+    as such: the scheduled sync takes them."""
     done: list[GroupSync] = []
+    deadline = time.monotonic() + budget if budget is not None else None
     for tie in wf.role_book.groups():
         if roles is not None and tie.role not in roles:
+            continue
+        if deadline is not None and time.monotonic() > deadline:
+            done.append(
+                GroupSync(
+                    tie.role,
+                    tie.handle,
+                    error="not synced now (Slack was slow); the next scheduled sync will",
+                )
+            )
             continue
         try:
             members = group_members(wf, client, tie.usergroup_id)

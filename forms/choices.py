@@ -76,14 +76,22 @@ def with_client_picked(view: dict[str, Any], client: ClientChoice | None) -> dic
     return _refilled(view, picks, contact=fill)
 
 
-def with_site_picked(view: dict[str, Any], text: str) -> dict[str, Any]:
+def with_site_picked(
+    view: dict[str, Any], text: str, contact_id: int | None = None, contact_text: str = ""
+) -> dict[str, Any]:
     """Gives the form with Site / address filled with the chosen site's name, address and access
-    notes (the site select keeps its choice: it moves to the new version with it)."""
+    notes (the site select keeps its choice: it moves to the new version with it), and Contact with
+    the site's contact when given, unless the person typed a contact of their own."""
     meta = read_metadata(view)
     old = pickers_of(view, meta)
     version = _next_version(old)
     block = copy.deepcopy(old.site_block) if old.site_block else None
+    contact_now = (old.versioned(new_order.CONTACT).raw(state_values(view)) or "").strip()
+    ours = not contact_now or (old.contact_id is not None and contact_now == old.contact_text.strip())
+    fill = contact_text if contact_id is not None and ours else None
     picks = replace(old, version=version, site_block=block)
+    if fill:
+        picks = replace(picks, contact_id=contact_id, contact_text=fill)
     if block is not None:
         block["block_id"] = picks.site_pick_block
         chosen = selected_value(state_values(view), old.site_pick_block, ids.SITE_PICK)
@@ -91,4 +99,4 @@ def with_site_picked(view: dict[str, Any], text: str) -> dict[str, Any]:
         for option in select.get("options") or []:
             if option.get("value") == chosen:
                 select["initial_option"] = option
-    return _refilled(view, picks, site=text[: new_order.SITE.max_length])
+    return _refilled(view, picks, site=text[: new_order.SITE.max_length], contact=fill)

@@ -91,6 +91,15 @@ class MasterData:
     def __init__(self, reader: Engine) -> None:
         self.reader = reader
 
+    def in_use(self) -> tuple[bool, bool]:
+        """(the company has active clients, it has active catalog items): what the new-order form
+        offers pickers for. One statement: it runs before views.open, whose trigger_id lives 3 s."""
+        clients = select(Client.id).where(Client.active).exists()
+        items = select(CatalogItem.id).where(CatalogItem.active).exists()
+        with self.reader.connect() as conn:
+            has_clients, has_catalog = conn.execute(select(clients, items)).one()
+            return bool(has_clients), bool(has_catalog)
+
     def has_clients(self) -> bool:
         with Session(self.reader) as s:
             return s.exec(select(Client.id).where(Client.active).limit(1)).first() is not None
@@ -154,14 +163,15 @@ class MasterData:
             return [site_view(x) for x in rows]
 
     def contacts_of(self, client_id: int, site_id: int | None = None) -> list[ContactView]:
-        """The client's active contacts: those of the site first (when one is given), then the
-        client's own, by name."""
+        """The client's active contacts, by name: with a site, those of the site and then the
+        client's own; without one, the client's own and then those of any site."""
         with Session(self.reader) as s:
             rows = s.exec(
                 select(Contact)
                 .where(Contact.client_id == client_id, Contact.active)
                 .order_by(col(Contact.name_key))
             ).all()
-            mine = [c for c in rows if site_id is not None and c.site_id == site_id]
             general = [c for c in rows if c.site_id is None]
-            return [contact_view(c) for c in mine + general]
+            if site_id is not None:
+                return [contact_view(c) for c in [c for c in rows if c.site_id == site_id] + general]
+            return [contact_view(c) for c in general + [c for c in rows if c.site_id is not None]]

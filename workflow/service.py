@@ -336,6 +336,8 @@ class Workflow:
     ) -> None:
         """Before the ack: Refused (with the line's index) if actor may not use these prices; see
         _check_catalog_prices. order_id: a confirmation's order, whose current prices are kept."""
+        if not any(getattr(x, "catalog_item_id", None) is not None for x in lines):
+            return  # nothing picked from the catalog: no lookup before the ack
         with Session(self.reader) as s:
             kept: list[LineView] = []
             if order_id is not None:

@@ -87,7 +87,15 @@ def site_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     if site is None or site.client_id != pickers_of(view, read_metadata(view)).client_id:
         log.warning("site %s is not one of the chosen client's", site_id)
         return
-    _update_view(body, client, with_site_picked(view, site_text(site.name, site.address, site.access_notes)))
+    contacts = [
+        c for c in context["workflow"].master.contacts_of(site.client_id, site.id) if c.site_id == site.id
+    ]
+    first = contacts[0] if contacts else None
+    text = site_text(site.name, site.address, site.access_notes)
+    if first is None:
+        _update_view(body, client, with_site_picked(view, text))
+    else:
+        _update_view(body, client, with_site_picked(view, text, first.id, contact_text(first)))
 
 
 def item_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 ROLES = [r.value for r in Role]
 QUICK_SECONDS = 2.0  # a Slack call before an ack: Slack gives up on the ack after 3 s
+SYNC_BUDGET_SECONDS = 0.8  # no new group looked up after this: the last one may take QUICK_SECONDS
 HISTORY_SHOWN = 10
 USAGE = (
     "Usage: `/so role` (the Roles window), `/so role @user ROLE`, `/so role revoke @user ROLE`, "
@@ -80,7 +81,8 @@ def manage_roles(
         elif verb == "ungroup" and len(words) == 2:
             ack(text=_untie(wf, actor, words[1]))
         elif verb == "sync" and len(words) == 1:
-            ack(text=group_sync.sync_report(group_sync.sync_groups(wf, _quick(client))))
+            done = group_sync.sync_groups(wf, _quick(client), budget=SYNC_BUDGET_SECONDS)
+            ack(text=group_sync.sync_report(done))
         else:
             ack(text=_grant_or_revoke(wf, actor, words))
     except Refused as r:

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
+from pypdf import PdfReader
 
 from bot.config import load_settings
 from bot.demo import DIEGO, LAYLA, OGECHI, World, local_world
@@ -160,6 +161,15 @@ def test_fields_go_from_the_modals_to_the_order_the_card_and_the_export(world: W
     assert [(f["form"], f["key"], f["value"]) for f in revision.custom_fields] == [
         ("confirmation", "findings", "Fan clogged with dust")
     ]
+    # the revision's PDF shows the fields marked for it, and only those
+    [pdf] = [f for f in fake.files.values() if f["name"] == f"{order.number}-r{revision.number}.pdf"]
+    printed = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf["content"])).pages).split()
+    )
+    for text in ("Order type", "Repair", "Cost center", "4711-IT", "Budget (hours)", "12.5", "Promised by"):
+        assert text in printed
+    assert "Under warranty Yes" in printed and "Findings Fan clogged with dust" in printed
+    assert "Access notes" not in printed and "front desk" not in printed  # pdf: false
     click(world, LAYLA, order, ids.OPEN_CONFIRMATION)  # opened again: as the last confirmation left it
     again = fake.views[opened_view(world)]
     findings = next(b for b in again["blocks"] if b.get("block_id") == "cf:findings")
