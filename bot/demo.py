@@ -266,7 +266,7 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
 
     # 0. The admin's preparation: the company file (read at start) and the master data
     company = runtime.settings.company
-    t.step("The admin has set up the company: demo-company.yml and four CSV files")
+    t.step("The admin has set up the company: its company file and four CSV files")
     t.say(
         f"print: {company.print.company_name}, logo {company.print.logo_name or 'none'}, "
         f"locale {company.print.locale}, currency {company.print.currency}"
@@ -315,13 +315,8 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         fake.fill(view_id, block, block, value)
     fake.fill(view_id, ids.PLANNED_DATE, ids.PLANNED_DATE, planned)
     fake.fill(view_id, ids.PRIORITY, ids.PRIORITY, "high")
-    fake.fill(view_id, ids.custom_block("order_type"), ids.custom_block("order_type"), "repair")
-    fake.fill(
-        view_id,
-        ids.custom_block("customer_order_number"),
-        ids.custom_block("customer_order_number"),
-        "PO-7781",
-    )
+    _fill_field(fake, view_id, "order_type", "repair")
+    _fill_field(fake, view_id, "customer_order_number", "PO-7781")
     first = _pick_item(fake, LAYLA, view_id, _row_keys(fake, view_id)[0], "diag")
     t.say(f"In line 1 she types “diag” in Catalog item and picks {first}: the row fills in")
     key = _row_keys(fake, view_id)[0]
@@ -406,12 +401,7 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     fake.fill(cf_view, ids.line_block(keys[0], ids.LINE_AMOUNT), ids.LINE_AMOUNT, "3 h × 85.00")
     fake.view_action(DIEGO, cf_view, ids.ADD_LINE, ids.LINES_ACTIONS_BLOCK)
     router = _pick_item(fake, DIEGO, cf_view, _row_keys(fake, cf_view)[-1], "rv340")
-    fake.fill(
-        cf_view,
-        ids.custom_block("equipment_serial"),
-        ids.custom_block("equipment_serial"),
-        "FGL2231A0XY (new router)",
-    )
+    _fill_field(fake, cf_view, "equipment_serial", "FGL2231A0XY (new router)")
     fake.fill(
         cf_view,
         ids.CONFIRMATION_NOTE,
@@ -454,6 +444,13 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         f"\n{final.number} is {final.status_text.lower()}; total {settings_currency(runtime)} "
         f"{final.total:,.2f}. Done."
     )
+
+
+def _fill_field(fake: FakeSlack, view_id: str, key: str, value: str) -> None:
+    """Fill one of the company's own fields, when its company file gives the form that field."""
+    block = ids.custom_block(key)
+    if any(b.get("block_id") == block for b in fake.views[view_id]["blocks"]):
+        fake.fill(view_id, block, block, value)
 
 
 def _row_keys(fake: FakeSlack, view_id: str) -> list[int]:

@@ -33,7 +33,9 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_seed_use_case_end_to_end(world, tmp_path):
-    """Layla submits, Ogechi approves, Diego is added, notes, and files the final confirmation."""
+    """The demo's story in a bot without a company file: master data imported, Layla submits picking
+    the client and catalog items, Ogechi approves, Diego is added, notes, and files the final
+    confirmation; Layla asks for the customer copy."""
     lines: list[str] = []
     play(world, Transcript(world.fake, lines.append), tmp_path)
     fake, wf = world.fake, world.runtime.workflow
@@ -52,13 +54,14 @@ def test_seed_use_case_end_to_end(world, tmp_path):
     assert len(fake.calls_to("chat.update")) >= 2
     assert buttons(card(world, order)) == ["Customer copy"]  # closed: only the copy for the client
     pdfs = sorted((f for f in fake.files.values() if f["name"].endswith(".pdf")), key=lambda f: f["name"])
-    assert [f["name"] for f in pdfs] == ["SO-0001-r1.pdf", "SO-0001-r2.pdf"]
-    assert (tmp_path / "SO-0001-r2.pdf").read_bytes() == pdfs[1]["content"]
+    assert [f["name"] for f in pdfs] == ["SO-0001-r1.pdf", "SO-0001-r2-customer.pdf", "SO-0001-r2.pdf"]
+    assert (tmp_path / "SO-0001-r2.pdf").read_bytes() == pdfs[2]["content"]
+    assert order.client_id is not None and order.site_id is not None  # picked, not typed
 
-    r1, r2 = pdf_text(pdfs[0]["content"]), pdf_text(pdfs[1]["content"])
+    r1, r2 = pdf_text(pdfs[0]["content"]), pdf_text(pdfs[2]["content"])
     assert "SO-0001" in r1 and "Clínica Dental Norte" in r1 and "Network diagnosis on site" in r1
     assert "Approved by Ogechi Okafor" in r1 and "Total EUR 290.00" in r1
-    assert "New router, Cisco RV340" in r2 and "Total EUR 715.00" in r2
+    assert "Router, Cisco RV340" in r2 and "MAT-RV340" in r2 and "Total EUR 715.00" in r2
     assert "290.00 → 715.00" in r2 and "Diego Ramírez" in r2
     assert "The router is dead" in r2 and "old-router.jpg" in r2  # the thread notes, in the next PDF
 
