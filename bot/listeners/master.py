@@ -255,7 +255,8 @@ def submit_client(ack: Ack, body: dict, context: BoltContext) -> None:
 # ------------------------------------------------------------------------------------ sites, contacts
 
 
-def _client_of_button(ack: Ack, body: dict, client: WebClient, context: BoltContext):  # type: ignore[no-untyped-def]
+def _admins_button(ack: Ack, body: dict, client: WebClient, context: BoltContext):  # type: ignore[no-untyped-def]
+    """Ack an admin's button: the record id it carries, or None (and a refusal for anyone else)."""
     ack()
     if not _admin(context, _user(body)):
         tell(client, body, CLIENTS_REFUSAL)
@@ -264,14 +265,14 @@ def _client_of_button(ack: Ack, body: dict, client: WebClient, context: BoltCont
 
 
 def add_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    client_id = _client_of_button(ack, body, client, context)
+    client_id = _admins_button(ack, body, client, context)
     found = context["workflow"].master.client(client_id) if client_id else None
     if found is not None:
         _show(client, body, forms_master.site_modal(found.id, found.name))
 
 
 def add_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    client_id = _client_of_button(ack, body, client, context)
+    client_id = _admins_button(ack, body, client, context)
     found = context["workflow"].master.client(client_id) if client_id else None
     if found is not None:
         sites = MasterAdmin(context["workflow"]).all_sites(found.id)
@@ -279,7 +280,7 @@ def add_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
 
 
 def edit_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    site_id = _client_of_button(ack, body, client, context)
+    site_id = _admins_button(ack, body, client, context)
     master = context["workflow"].master
     site = master.site(site_id) if site_id else None
     owner = master.client(site.client_id) if site else None
@@ -288,7 +289,7 @@ def edit_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
 
 
 def edit_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    contact_id = _client_of_button(ack, body, client, context)
+    contact_id = _admins_button(ack, body, client, context)
     master = context["workflow"].master
     contact = master.contact(contact_id) if contact_id else None
     owner = master.client(contact.client_id) if contact else None
