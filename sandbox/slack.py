@@ -97,6 +97,21 @@ class _ApiError(Exception):
         self.extra = extra
 
 
+def _buttons(
+    blocks: list[dict], action_id: str, block_id: str | None, value: str | None
+) -> list[tuple[dict, dict]]:
+    """(block, button) pairs of the buttons a person could mean: this action id, and the block id
+    and value when given."""
+    return [
+        (b, e)
+        for b, e in _blocks.iter_elements(blocks)
+        if e.get("type") == "button"
+        and e.get("action_id") == action_id
+        and (block_id is None or b.get("block_id") == block_id)
+        and (value is None or e.get("value") == value)
+    ]
+
+
 def _messages_extra(problems: list[str]) -> dict:
     return {"response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]}}
 
@@ -1622,14 +1637,7 @@ class FakeSlack:
             message = self._find_message(channel.id, message_ts)
             if message is None:
                 raise AssertionError(f"no message {message_ts} in {channel_id}")
-            buttons = [
-                (b, e)
-                for b, e in _blocks.iter_elements(message.get("blocks") or [])
-                if e.get("type") == "button"
-                and e.get("action_id") == action_id
-                and (block_id is None or b.get("block_id") == block_id)
-                and (value is None or e.get("value") == value)
-            ]
+            buttons = _buttons(message.get("blocks") or [], action_id, block_id, value)
             if not buttons:
                 shown = [
                     (b.get("block_id"), e.get("action_id"), e.get("value"))
@@ -1693,14 +1701,7 @@ class FakeSlack:
             shown = self._shown_ephemerals.get(message_ts)
             if shown is None or shown["user"] != user_id:
                 raise AssertionError(f"no ephemeral message {message_ts} shown to {user_id}")
-            found = [
-                (b, e)
-                for b, e in _blocks.iter_elements(shown.get("blocks") or [])
-                if e.get("type") == "button"
-                and e.get("action_id") == action_id
-                and (block_id is None or b.get("block_id") == block_id)
-                and (value is None or e.get("value") == value)
-            ]
+            found = _buttons(shown.get("blocks") or [], action_id, block_id, value)
             if not found:
                 raise AssertionError(f"no button {action_id!r} on ephemeral message {message_ts}")
             block, button = found[0]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from storage.models import CatalogItem, Client
-from workflow.masterdata import SUGGESTIONS, _like
+from workflow.masterdata import SUGGESTIONS, matches
 from workflow.money import exact_price
 
 __all__ = ["SUGGESTIONS", "ClientChoice", "ItemChoice", "client_choices", "item_choices"]
@@ -42,7 +42,7 @@ def client_choices(reader: Engine, typed: str, limit: int = SUGGESTIONS) -> list
     """Active clients whose name or number contains the words typed, by name."""
     query = (
         select(_clients.id, _clients.name, _clients.number)
-        .where(_clients.active, _clients.search_key.like(_like(typed), escape="\\"))
+        .where(_clients.active, matches(_clients.search_key, typed))
         .order_by(_clients.name_key)
         .limit(limit)
     )
@@ -54,7 +54,7 @@ def item_choices(reader: Engine, typed: str, limit: int = SUGGESTIONS) -> list[I
     """Active catalog items whose code or name contains the words typed, by code."""
     query = (
         select(_items.id, _items.code, _items.name, _items.unit, _items.unit_price)
-        .where(_items.active, _items.search_key.like(_like(typed), escape="\\"))
+        .where(_items.active, matches(_items.search_key, typed))
         .order_by(_items.code)
         .limit(limit)
     )

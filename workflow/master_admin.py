@@ -26,10 +26,10 @@ from workflow.masterdata import (
     ContactView,
     ItemView,
     SiteView,
-    _like,
     client_view,
     contact_view,
     item_view,
+    matches,
     site_view,
 )
 from workflow.rules import Role
@@ -427,7 +427,7 @@ class MasterAdmin:
                 return [item_view(exact)]
             rows = s.exec(
                 select(CatalogItem)
-                .where(col(CatalogItem.search_key).like(_like(typed), escape="\\"))
+                .where(matches(col(CatalogItem.search_key), typed))
                 .order_by(col(CatalogItem.code))
                 .limit(limit)
             ).all()
@@ -444,7 +444,7 @@ class MasterAdmin:
                 return [client_view(exact)]
             rows = s.exec(
                 select(Client)
-                .where(col(Client.search_key).like(_like(typed), escape="\\"))
+                .where(matches(col(Client.search_key), typed))
                 .order_by(col(Client.name_key))
                 .limit(limit)
             ).all()

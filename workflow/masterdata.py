@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -79,10 +80,15 @@ def item_view(i: CatalogItem) -> ItemView:
     return ItemView(i.id, i.code, i.name, i.kind, i.unit, exact_price(i.unit_price), i.active)  # type: ignore[arg-type]
 
 
-def _like(typed: str) -> str:
+def like_pattern(typed: str) -> str:
     """A LIKE pattern matching search keys that contain every word typed, in that order."""
     words = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in fold(typed).split()]
     return "%" + "%".join(words) + "%"
+
+
+def matches(search_key: Any, typed: str) -> Any:
+    """The condition "search_key holds every word typed, in order" (case and accents ignored)."""
+    return search_key.like(like_pattern(typed), escape="\\")
 
 
 class MasterData:
@@ -114,7 +120,7 @@ class MasterData:
         with Session(self.reader) as s:
             rows = s.exec(
                 select(Client)
-                .where(Client.active, col(Client.search_key).like(_like(typed), escape="\\"))
+                .where(Client.active, matches(col(Client.search_key), typed))
                 .order_by(col(Client.name_key))
                 .limit(limit)
             ).all()
@@ -125,7 +131,7 @@ class MasterData:
         with Session(self.reader) as s:
             rows = s.exec(
                 select(CatalogItem)
-                .where(CatalogItem.active, col(CatalogItem.search_key).like(_like(typed), escape="\\"))
+                .where(CatalogItem.active, matches(col(CatalogItem.search_key), typed))
                 .order_by(col(CatalogItem.code))
                 .limit(limit)
             ).all()
