@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot import after
 from bot.app import malformed
 
 EVENTS_PATH = "/slack/events"
@@ -27,9 +28,10 @@ class SlackASGI:
         self.verifier = SignatureVerifier(signing_secret)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt")
 
-    def _dispatch(self, body: bytes, query: dict, headers: dict) -> BoltResponse:
+    def _dispatch(self, body: bytes, query: dict, headers: dict, pending: list) -> BoltResponse:
         text = body.decode("utf-8", "replace")
-        request = BoltRequest(body=text, query=query, headers=headers)
+        # pending collects what listeners hand to bot.after.after_response: run once answered
+        request = BoltRequest(body=text, query=query, headers=headers, context={after.KEY: pending})
         problem = malformed(request.body)
         if problem and self.verifier.is_valid_request(text, {k: v[0] for k, v in headers.items()}):
             # Signed, yet not a shape Slack sends: answered here, as Bolt would crash reading it.
@@ -76,8 +78,9 @@ class SlackASGI:
             headers.setdefault(k.decode("latin-1").lower(), []).append(v.decode("latin-1"))
         query = {k: [v] for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))}
         loop = asyncio.get_running_loop()
+        pending: list = []
         try:
-            response = await loop.run_in_executor(self.pool, self._dispatch, body, query, headers)
+            response = await loop.run_in_executor(self.pool, self._dispatch, body, query, headers, pending)
         except Exception as e:  # a body Bolt cannot even read: the sender's fault, not a crash
             log.warning("unreadable request to %s: %s", EVENTS_PATH, type(e).__name__)
             await _send(send, 400, b"invalid request", "text/plain")
@@ -86,6 +89,7 @@ class SlackASGI:
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
         body_out = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
         await send({"type": "http.response.body", "body": body_out})
+        after.run_pending(pending)  # Slack has its answer: now the slower work the listeners left
 
 
 async def _send(send, status: int, body: bytes, content_type: str) -> None:  # type: ignore[no-untyped-def]
