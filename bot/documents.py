@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from bot.config import Settings
 from pdf.document import DocChange, DocField, DocLine, DocNote, OrderDocument
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Status
+from workflow.service import NOTE_CHARS_ON_PDF
 from workflow.snapshots import RevisionView
 
 
@@ -52,7 +53,8 @@ def order_document(
         revision_author=name_of(rev.author_id) if rev.kind == "confirmation" else "",
         previous_total=rev.previous_total,
         changes=[DocChange(c.change, c.description, c.before, c.after) for c in rev.changes],
-        notes=[DocNote(name_of(n.author_id), n.at.astimezone(tz), n.text, n.files) for n in rev.notes],
+        notes=[DocNote(name_of(n.author_id), n.at.astimezone(tz), _cut(n.text), n.files) for n in rev.notes],
+        earlier_notes=rev.earlier_notes,
         outcome=OUTCOME_TEXT.get(rev.outcome, "") if rev.outcome else "",  # type: ignore[call-overload]
         timezone=settings.timezone,
         company_address=printing.address,
@@ -62,6 +64,13 @@ def order_document(
         customer_copy=customer_copy,
         custom_fields=document_fields(rev),
     )
+
+
+def _cut(text: str) -> str:
+    """A note as long as paper takes it; the whole note stays in the order's thread."""
+    if len(text) <= NOTE_CHARS_ON_PDF:
+        return text
+    return text[: NOTE_CHARS_ON_PDF - 1].rstrip() + "…"
 
 
 def document_fields(rev: RevisionView) -> list[DocField]:

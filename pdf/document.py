@@ -73,7 +73,8 @@ class OrderDocument:
     revision_author: str = ""
     previous_total: Decimal | None = None  # total of the previous revision, when there is one
     changes: list[DocChange] = field(default_factory=list)
-    notes: list[DocNote] = field(default_factory=list)
+    notes: list[DocNote] = field(default_factory=list)  # the newest notes of the thread
+    earlier_notes: int = 0  # how many notes came before those (counted on the PDF, not printed)
     outcome: str = ""  # human text when closed, e.g. "Completed with adjustments"
     timezone: str = "UTC"  # the company's zone name, printed beside times
     company_address: str = ""  # may span lines; printed under the company's name

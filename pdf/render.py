@@ -617,6 +617,9 @@ def render(doc: OrderDocument) -> bytes:
 
     if doc.notes:
         pdf.section("Notes")
+        if doc.earlier_notes:
+            earlier = f"{doc.earlier_notes} earlier note{'s' if doc.earlier_notes != 1 else ''}"
+            pdf.paragraph(f"… and {earlier}, in the order's thread in Slack", size=8.5, grey=True)
         for note in doc.notes:
             if pdf.will_page_break(2 * LINE_H):
                 pdf.add_page()

@@ -63,6 +63,10 @@ __all__ = [
 
 CHANNEL_NAME_MAX = 80  # Slack's limit
 SLUG_MAX = 40
+# A revision's PDF prints the newest notes of the thread (each cut to a length fit for paper) and
+# counts the earlier ones: a busy thread must not make every PDF longer and slower to render.
+NOTES_ON_PDF = 30
+NOTE_CHARS_ON_PDF = 1500
 
 
 class LineInput(Protocol):
@@ -752,12 +756,19 @@ class Workflow:
             if number > 1:
                 prev = self._revision(s, order.id, number - 1)
             prev_lines = self._lines_of(s, order.id, number - 1) if prev else []
-            notes = s.exec(
-                select(Activity)
-                .where(Activity.order_id == order.id, col(Activity.kind).in_(["note", "photo"]))
-                .where(Activity.id <= rev.last_activity_id)
-                .order_by(col(Activity.id))
-            ).all()
+            in_revision = (
+                Activity.order_id == order.id,
+                col(Activity.kind).in_(["note", "photo"]),
+                Activity.id <= rev.last_activity_id,
+            )
+            notes = s.exec(  # the newest NOTES_ON_PDF, oldest first
+                select(Activity).where(*in_revision).order_by(col(Activity.id).desc()).limit(NOTES_ON_PDF)
+            ).all()[::-1]
+            earlier = 0
+            if len(notes) == NOTES_ON_PDF:
+                earlier = s.exec(
+                    select(func.count()).select_from(Activity).where(*in_revision, Activity.id < notes[0].id)
+                ).one()
             return RevisionView(
                 order=self._view(s, order),
                 number=rev.number,
@@ -777,6 +788,7 @@ class Workflow:
                 notes=[
                     NoteView(a.id, a.at, a.actor_id, a.text, list(a.data.get("files", []))) for a in notes
                 ],
+                earlier_notes=int(earlier),
                 pdf_file_id=rev.pdf_file_id,
                 custom_fields=list(rev.custom_fields or []),
             )

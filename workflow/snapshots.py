@@ -103,6 +103,7 @@ class RevisionView:
     notes: list[NoteView]
     pdf_file_id: str | None
     custom_fields: list[dict] = field(default_factory=list)  # the confirmation form's own fields
+    earlier_notes: int = 0  # notes of the thread before the newest ones in notes (not read)
 
 
 @dataclass(frozen=True)
