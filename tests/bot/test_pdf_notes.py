@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from bot.demo import LAYLA, OGECHI
 from forms import ids
 from tests.bot.helpers import click, opened_view, submit_order
-from workflow.service import NOTES_ON_PDF, NOTE_CHARS_ON_PDF
+from workflow.service import NOTE_CHARS_ON_PDF, NOTES_ON_PDF
 
 
 def pdf_text(content: bytes) -> str:
