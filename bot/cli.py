@@ -146,8 +146,16 @@ def run_socket_mode(settings: Settings, worker: str = "process") -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.runtime import Runtime
+    from storage.db import request_waits
 
     runtime = Runtime.build(settings, worker)
+    dispatch = runtime.app.dispatch
+
+    def answering(request):  # type: ignore[no-untyped-def]
+        with request_waits():  # as in HTTP mode: the listeners' database waits end within Slack's 3 s
+            return dispatch(request)
+
+    runtime.app.dispatch = answering  # type: ignore[method-assign]
     runtime.dispatcher.start()
     log.info("connecting to Slack in Socket Mode")
     try:
@@ -161,12 +169,15 @@ def serve_http(settings: Settings, host: str, port: int, worker: str = "process"
     import uvicorn
 
     from bot.runtime import Runtime
+    from bot.server import UVICORN_LIMITS
 
     runtime = Runtime.build(settings, worker)
     runtime.dispatcher.start()
     log.info("serving Slack requests on http://%s:%s/slack/events", host, port)
     try:
-        uvicorn.run(runtime.asgi(), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(
+            runtime.asgi(), host=host, port=port, log_level="info", access_log=False, **UVICORN_LIMITS
+        )
     finally:
         runtime.stop()
     return 0
@@ -227,7 +238,10 @@ def manage_effects(settings: Settings, args: argparse.Namespace) -> int:
             raise CommandError(
                 f"effect {args.effect_id} is not a failed effect (see `effects list --failed`)"
             )
-        print(f"effect {args.effect_id} queued again: a running bot performs it within seconds")
+        print(
+            f"effect {args.effect_id} queued again, with a fresh count of attempts: "
+            "a running bot performs it within seconds"
+        )
         return 0
     status = "failed" if args.failed else "pending" if args.pending else None
     rows = wf.effects(status)

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.app import create_app
 from bot.config import Settings
 from bot.effects import Dispatcher
-from bot.server import SlackASGI
+from bot.server import UVICORN_LIMITS, SlackASGI
 from bot.worker import NoWorker, Worker, WorkerProcess, effects_client, open_settings_workflow
 from workflow.service import Workflow
 
@@ -73,7 +73,7 @@ class BackgroundServer:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = self.sock.getsockname()[:2]
-        config = uvicorn.Config(asgi, log_level="warning", lifespan="on", access_log=False)
+        config = uvicorn.Config(asgi, log_level="warning", lifespan="on", access_log=False, **UVICORN_LIMITS)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

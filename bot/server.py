@@ -3,37 +3,93 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_sdk.signature import SignatureVerifier
 
 from bot import after
 from bot.app import malformed
+from storage.db import request_waits
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
+BODY_SECONDS = 5.0  # the whole body must be in by then (Slack gives up on its request after 3 s)
+MAX_AGE_SECONDS = 5 * 60  # a signature's timestamp older (or newer) than this is a replay
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits only, and few: int() of 5,000 digits raises
 
+# What `service-orders serve` gives uvicorn (and the tests' background server); see README, "HTTP
+# mode: limits". Every Slack request is small and answered in milliseconds: anything slower or
+# bigger is an attacker or a broken client, and Slack stops waiting after 3 s anyway.
+UVICORN_LIMITS: dict = {
+    "http": "h11",  # the parser whose header limit below applies (httptools has none)
+    "h11_max_incomplete_event_size": 8 * 1024,  # request line and headers: Slack's are ~1 KB
+    "limit_concurrency": 100,  # open connections and requests at once; beyond: 503 at once
+    "backlog": 128,  # connections waiting to be accepted: more would wait past Slack's 3 s
+    "timeout_keep_alive": 5,  # seconds an idle keep-alive connection is kept (the proxy's below)
+    "timeout_graceful_shutdown": 5,  # on SIGTERM: requests under way finish (an ack is worthless
+    # after 3 s), then the rest closes, leaving time to stop the worker within a 10 s stop grace
+}
 
 log = logging.getLogger(__name__)
+_stale_logged = [-1e9]  # time.monotonic() of the last "stale timestamp" warning
+
+
+def _warn_stale(off: float) -> None:
+    """Say (once a minute at most: a replay storm does not flood the log) that a request was
+    signed far from this clock: replays, or a clock that is wrong and refuses every request."""
+    if time.monotonic() - _stale_logged[0] > 60:
+        _stale_logged[0] = time.monotonic()
+        log.warning("refused a request signed %d s from this clock: is the clock right?", off)
 
 
 class SlackASGI:
-    """Hands each Slack request to Bolt on a worker thread, so the event loop never blocks."""
+    """Hands each Slack request to Bolt on a worker thread, so the event loop never blocks.
+
+    Nothing of a request is decoded or parsed before it is known to come from Slack: the
+    signature's headers (a timestamp within 5 minutes, a v0 signature) and the declared length
+    are checked before the body is read, the body is read against a deadline and a size limit,
+    and its HMAC is checked over the raw bytes. Only then does Bolt see it."""
 
     def __init__(self, app: App, signing_secret: str, workers: int = 16) -> None:
         self.app = app
-        self.verifier = SignatureVerifier(signing_secret)
+        self.secret = signing_secret.encode()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt")
+
+    def _refusal(self, headers: dict[str, list[str]]) -> tuple[int, bytes] | None:
+        """Why a request is refused from its headers alone; None when its body may be read."""
+        timestamp = headers.get("x-slack-request-timestamp", [""])[0]
+        signature = headers.get("x-slack-signature", [""])[0]
+        if not (_DIGITS.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature)):
+            return 401, b"unsigned"
+        off = time.time() - int(timestamp)
+        if abs(off) > MAX_AGE_SECONDS:
+            _warn_stale(off)
+            return 401, b"stale"
+        length = headers.get("content-length", ["0"])[0]
+        if not _DIGITS.fullmatch(length):
+            return 400, b"bad length"
+        if int(length) > MAX_BODY:
+            return 413, b"too large"
+        return None
+
+    def _signed(self, headers: dict[str, list[str]], body: bytes) -> bool:
+        timestamp = headers["x-slack-request-timestamp"][0].encode()
+        digest = hmac.new(self.secret, b"v0:" + timestamp + b":" + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(f"v0={digest}", headers["x-slack-signature"][0])
 
     def _dispatch(self, body: bytes, query: dict, headers: dict, pending: list) -> BoltResponse:
         text = body.decode("utf-8", "replace")
         # pending collects what listeners hand to bot.after.after_response: run once answered
         request = BoltRequest(body=text, query=query, headers=headers, context={after.KEY: pending})
         problem = malformed(request.body)
-        if problem and self.verifier.is_valid_request(text, {k: v[0] for k, v in headers.items()}):
+        if problem:
             # Signed, yet not a shape Slack sends: answered here, as Bolt would crash reading it.
             log.warning(
                 "malformed %s payload: bad %s",
@@ -41,7 +97,8 @@ class SlackASGI:
                 problem,
             )
             return BoltResponse(status=400, body="malformed payload")
-        return self.app.dispatch(request)
+        with request_waits():  # the listeners' database waits end in time to answer (storage.db)
+            return self.app.dispatch(request)
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] == "lifespan":
@@ -64,18 +121,26 @@ class SlackASGI:
         if method != "POST":
             await _send(send, 405, b"method not allowed", "text/plain")
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if len(body) > MAX_BODY:
-                await _send(send, 413, b"too large", "text/plain")
-                return
-            if not message.get("more_body"):
-                break
         headers: dict[str, list[str]] = {}
         for k, v in scope.get("headers", []):
             headers.setdefault(k.decode("latin-1").lower(), []).append(v.decode("latin-1"))
+        refused = self._refusal(headers)
+        if refused:  # the body is not read: the connection closes with the answer
+            await _send(send, *refused, "text/plain", close=True)
+            return
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await _read_body(receive)
+        except TimeoutError:
+            log.warning("request body not complete within %s s: connection closed", BODY_SECONDS)
+            await _send(send, 408, b"request timeout", "text/plain", close=True)
+            return
+        if body is None:  # the client went away, or sent more than it declared or than the limit
+            await _send(send, 413, b"too large", "text/plain", close=True)
+            return
+        if not self._signed(headers, body):
+            await _send(send, 401, b"invalid signature", "text/plain")
+            return
         query = {k: [v] for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))}
         loop = asyncio.get_running_loop()
         pending: list = []
@@ -92,12 +157,26 @@ class SlackASGI:
         after.run_pending(pending)  # Slack has its answer: now the slower work the listeners left
 
 
-async def _send(send, status: int, body: bytes, content_type: str) -> None:  # type: ignore[no-untyped-def]
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", content_type.encode())],
-        }
-    )
+async def _read_body(receive) -> bytes | None:  # type: ignore[no-untyped-def]
+    """The request's body; None when it grows past MAX_BODY or the client disconnects."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _send(send, status: int, body: bytes, content_type: str, close: bool = False) -> None:  # type: ignore[no-untyped-def]
+    headers = [(b"content-type", content_type.encode())]
+    if close:  # a body left unread (or half read) cannot be followed by another request
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

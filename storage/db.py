@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
+import stat
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -16,23 +20,112 @@ from alembic.util import CommandError
 from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 import storage
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///service-orders.db"
 READ_ONLY = "service_orders_read_only"  # execution option marking a read-only connection
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
+# How long the database may keep a request waiting. Slack gives the whole answer 3 s: a listener
+# that waits longer for a lock or a connection answers nobody and holds a request thread. Inside
+# request_waits() (the HTTP process's listeners) each wait gives up after these, with a
+# SQLAlchemy OperationalError (DBAPIError) the listener turns into an answer; elsewhere (the
+# worker, migrations, the CLI) the long waits stay: SQLite's busy wait, PostgreSQL's none.
+REQUEST_LOCK_SECONDS = 2.0  # a write lock: SQLite's busy wait and this process's writers; PG's lock_timeout
+REQUEST_STATEMENT_SECONDS = 2.5  # PostgreSQL's statement_timeout (a lock wait is a part of it)
+REQUEST_CONNECT_SECONDS = 2  # PostgreSQL's connect_timeout (whole seconds; libpq's least is 2)
+LONG_BUSY_MS = 30_000  # SQLite's busy wait elsewhere
+_request = threading.local()
+
+
+@contextmanager
+def request_waits() -> Iterator[None]:
+    """What this thread does inside waits on the database for seconds at most (see above)."""
+    before = getattr(_request, "bounded", False)
+    _request.bounded = True
+    try:
+        yield
+    finally:
+        _request.bounded = before
+
+
+def on_request_path() -> bool:
+    """Whether this thread is answering a request (inside request_waits)."""
+    return getattr(_request, "bounded", False)
+
+
 def make_engine(url: str = DEFAULT_URL, echo: bool = False) -> Engine:
-    """An engine for url; SQLite gets WAL, foreign keys, a busy timeout and write-ahead locking."""
+    """An engine for url; SQLite gets WAL, foreign keys, a busy timeout and write-ahead locking.
+    Inside request_waits() its waits are bounded (see REQUEST_LOCK_SECONDS)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        _private_file(engine.url.database)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if engine.dialect.name == "postgresql":
+        _bound_postgresql(engine)
+    return engine
+
+
+def _bound_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+        if not on_request_path():
+            return None  # SQLAlchemy connects as configured
+        # cparams is the engine's own: a copy, so other threads' connects keep their settings
+        timeout = min(int(cparams.get("connect_timeout") or REQUEST_CONNECT_SECONDS), REQUEST_CONNECT_SECONDS)
+        return dialect.connect(*cargs, **{**cparams, "connect_timeout": timeout})
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        if on_request_path():  # for this transaction only: the pooled connection forgets them
+            conn.exec_driver_sql(
+                "SELECT set_config('lock_timeout', %(lock)s, true),"
+                " set_config('statement_timeout', %(statement)s, true)",
+                {
+                    "lock": f"{int(REQUEST_LOCK_SECONDS * 1000)}ms",
+                    "statement": f"{int(REQUEST_STATEMENT_SECONDS * 1000)}ms",
+                },
+            )
+
+
+def _private_file(database: str | None) -> None:
+    """Make the SQLite file 0600 before SQLite opens it: it holds client contacts and stored
+    response_urls. SQLite gives its -wal, -shm and -journal files the mode of the database file,
+    so they are 0600 too. A new file is created 0600 whatever the umask; an existing one loses what
+    others (not its owner, not its group) may do, as do its -wal and -shm files: a group an
+    operator gave access (a backup group) keeps it."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            try:
+                now = stat.S_IMODE(p.stat().st_mode)
+                if now & 0o007:
+                    os.chmod(p, now & ~0o007)
+                    log.warning("%s was open to every user of this machine: now %o", p, now & ~0o007)
+            except FileNotFoundError:
+                continue
+            except PermissionError:  # not ours: SQLite says so if it cannot open it either
+                log.warning("cannot restrict the mode of %s (not its owner)", p)
+        return
+    except OSError:
+        return  # a missing folder and the like: SQLite's own error names it when it opens
+    try:
+        os.fchmod(fd, 0o600)  # a umask of 0o277 would have left 0o400
+    finally:
+        os.close(fd)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -42,7 +135,7 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={LONG_BUSY_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -50,6 +143,11 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
+        busy_ms = int(REQUEST_LOCK_SECONDS * 1000) if on_request_path() else LONG_BUSY_MS
+        info = conn.connection.info  # kept with the DBAPI connection across checkouts
+        if info.get("busy_ms", LONG_BUSY_MS) != busy_ms:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+            info["busy_ms"] = busy_ms
         if conn.get_execution_options().get(READ_ONLY):
             # A reader: under WAL it sees a snapshot and never waits for a writer.
             conn.exec_driver_sql("BEGIN")
@@ -208,10 +306,29 @@ def open_inbox(engine: Engine) -> Engine:
 
 
 @contextmanager
+def _write_lock(engine: Engine) -> Iterator[None]:
+    """This process's turn to write to engine's SQLite file (nothing elsewhere); on the request
+    path given up after REQUEST_LOCK_SECONDS, as SQLite's own busy wait is."""
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        yield
+        return
+    if not lock.acquire(timeout=REQUEST_LOCK_SECONDS if on_request_path() else -1):
+        raise OperationalError(
+            "BEGIN IMMEDIATE (waiting for this process's other writers)",
+            None,
+            sqlite3.OperationalError("database is locked"),
+        )
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction for a few statements of Core SQL, committed at the end."""
-    lock = _WRITE_LOCKS.get(engine)
-    with lock if lock is not None else nullcontext(), engine.begin() as conn:
+    with _write_lock(engine), engine.begin() as conn:
         yield conn
 
 
@@ -241,8 +358,7 @@ def reader(engine: Engine) -> Engine:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session whose work is committed together at the end, or not at all."""
-    lock = _WRITE_LOCKS.get(engine)
-    with lock if lock is not None else nullcontext(), Session(engine, expire_on_commit=False) as session:
+    with _write_lock(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
