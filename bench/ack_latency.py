@@ -10,9 +10,10 @@ with process_before_response=True), answer the same signed requests:
     as `service-orders serve` runs it: the listeners store each command and ack; the worker
     process carries the commands out and makes the channel, card, DMs and PDFs, during the load.
 
-Requests: `/so new` (the real app calls views.open on the fake with the trigger id before it
-acks), a filled new-order view_submission (the real app stores the order and answers with the
-"submitted" view), and an Approve click on a pending order (a different order per click).
+Requests: `/so new` (the real app acks, then calls views.open on the fake with the trigger id
+right after its answer), a filled new-order view_submission (the real app stores the order and
+answers with the "submitted" view), and an Approve click on a pending order (a different order per
+click).
 
 The load generator is a separate process (bench.loadgen); each cell is a closed loop of
 `concurrency` keep-alive connections. Between cells the real app's dispatcher is let finish the
@@ -183,6 +184,7 @@ class RealWorld:
             bot_token="xoxb-sandbox",
             signing_secret=self.secret,
             slack_api_url=self.fake.url,
+            slack_hooks_url=self.fake.base,
             database_url=f"sqlite:///{workdir / 'real.db'}",
             company_name="Bench Co",
             currency="EUR",
@@ -209,14 +211,26 @@ class RealWorld:
         self.wf.engine.dispose()
         self.fake.stop()
 
+    @staticmethod
+    def wait(check, what: str, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+        """check()'s first true value: the bot calls Slack right after its answer, not before."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = check()
+            if found:
+                return found
+            time.sleep(0.02)
+        raise RuntimeError(f"timed out waiting for {what}")
+
     # -- payload templates, captured from the fake as a person produces them
 
     def capture_templates(self) -> tuple[dict, dict]:
         """A filled new-order view_submission and an Approve block_actions, exactly as the fake
         sends them (the first order is submitted and approved on the way: not measured)."""
         fake = self.fake
-        assert fake.slash_command(LAYLA, "/so", "new").status == 200
-        view_id = fake.calls_to("views.open")[-1].response["view"]["id"]
+        opened = fake.slash_command(LAYLA, "/so", "new")
+        assert opened.status == 200
+        view_id = self.wait(lambda: opened_view(fake, opened.request["trigger_id"]), "the form to open")
         fake.fill(view_id, ids.CLIENT, ids.CLIENT, "Clínica Dental Norte")
         fake.fill(view_id, ids.SITE, ids.SITE, "Calle de Alcalá 120, Madrid")
         fake.fill(view_id, ids.CONTACT, ids.CONTACT, "Marta Ruiz, +34 600 123 456")
@@ -227,6 +241,8 @@ class RealWorld:
         fake.fill(view_id, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85.00")
         fake.fill(view_id, ids.line_block(0, ids.LINE_ACTIONS), ids.LINE_KIND, "labour")
         fake.view_action(LAYLA, view_id, ids.ADD_LINE, ids.LINES_ACTIONS_BLOCK)
+        second = ids.line_block(1, ids.LINE_DESC)  # the form changes right after the bot's answer
+        self.wait(lambda: any(b.get("block_id") == second for b in fake.views[view_id]["blocks"]), "a line")
         fake.fill(view_id, ids.line_block(1, ids.LINE_DESC), ids.LINE_DESC, "Cabling and connector check")
         fake.fill(view_id, ids.line_block(1, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 service × 120")
         submitted = fake.submit(LAYLA, view_id)
@@ -311,12 +327,24 @@ def slash_bodies(fake: FakeSlack, n: int) -> list[bytes]:
 
 
 def submission_bodies(fake: FakeSlack, template: dict, n: int) -> list[bytes]:
+    """n submissions of the captured form, each a submission of its own (Slack gives every
+    submission a view id and hash pair once: the same pair again is a replay, stored once)."""
     out = []
-    for _ in range(n):
+    for i in range(n):
         payload = dict(template)
         payload["trigger_id"] = fake._issue_trigger(LAYLA)
+        unique = f"{template['view'].get('hash')}-{i}-{secrets.token_hex(4)}"
+        payload["view"] = {**template["view"], "hash": unique}
         out.append(form_body(payload))
     return out
+
+
+def opened_view(fake: FakeSlack, trigger: str) -> str | None:
+    """The id of the modal the bot opened with trigger, if it did."""
+    for call in fake.calls_to("views.open"):
+        if call.params.get("trigger_id") == trigger and call.response.get("ok"):
+            return call.response["view"]["id"]
+    return None
 
 
 def approve_bodies(template: dict, refs: list[tuple[int, str, str, str]]) -> list[bytes]:
@@ -495,7 +523,7 @@ def tables(result: Result) -> list[Table]:
         f"dispatcher in {result.precreate_seconds:.1f} s, not measured); errors count refusals too.",
         "Real app: the effects dispatcher runs during each cell (channels, cards, DMs, PDFs after the "
         "ack); afterwards it is let finish before the next cell.",
-        "`/so new`: the real app calls views.open on the fake before it acks; the bare apps do not. "
+        "`/so new`: the real app calls views.open on the fake right after it acks; the bare apps do not. "
         "Each command carries a fresh trigger id issued just before its cell through the fake's private "
         "_issue_trigger (FakeSlack has no public way to issue one without posting the command); the fake "
         "is built with trigger_ttl=600 s so that a trigger issued before the cell is still valid when sent.",

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.listeners import register_listeners
+from bot.listeners.guard import describe, is_database_error
 from bot.worker import Worker
 from workflow.service import Workflow
 
@@ -60,8 +61,9 @@ def create_app(settings: Settings, workflow: Workflow, dispatcher: Worker, clien
     """A Bolt app that verifies every request's signature and acks once the listener is done.
 
     process_before_response=True: listeners only parse, run one transaction and ack (slow work is
-    queued for the dispatcher), so answering after the listener costs nothing and avoids Bolt's
-    10 ms ack polling.
+    queued for the dispatcher; their own Slack calls run after the HTTP answer, bot.after), so
+    answering after the listener costs nothing and avoids Bolt's 10 ms ack polling. Each listener
+    runs under bot.listeners.guard: a failure is answered where the person is, never in silence.
     """
     app = App(
         client=client,
@@ -81,7 +83,13 @@ def create_app(settings: Settings, workflow: Workflow, dispatcher: Worker, clien
 
     @app.error
     def on_error(error, body, logger):  # type: ignore[no-untyped-def]
+        # Forms, commands and clicks are answered by bot.listeners.guard; what comes here is an
+        # event, or a failure outside any listener.
         kind = body.get("type") or ("command" if "command" in body else "unknown")
+        if kind == "event_callback" and is_database_error(error):
+            # Not recorded: Slack delivers the event again later (its event_id is recorded once).
+            logger.warning("event not recorded, Slack will retry: %s", describe(error))
+            return BoltResponse(status=500, body="")
         logger.exception("listener failed on a %s request: %s", kind, type(error).__name__)
         # Slack shows its own "something went wrong"; an event is not retried into the same crash.
         return BoltResponse(status=200, body="")

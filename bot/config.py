@@ -6,12 +6,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.company import CompanyConfig, CompanyFileError, PrintSettings, load_company
 from workflow.working_hours import DAY_MINUTES, WEEKDAYS
 
 DEFAULT_API_URL = "https://slack.com/api/"
+# Where Slack's response_urls point (GovSlack: https://hooks.slack-gov.com); the bot POSTs to no other.
+DEFAULT_HOOKS_URL = "https://hooks.slack.com"
 DEFAULT_DATABASE_URL = "sqlite:///service-orders.db"
 
 # Where the work after each ack runs (see bot.worker): a child process, a thread, or elsewhere.
@@ -28,6 +31,7 @@ class Settings:
     signing_secret: str = field(default="", repr=False)
     app_token: str = field(default="", repr=False)
     slack_api_url: str = DEFAULT_API_URL
+    slack_hooks_url: str = DEFAULT_HOOKS_URL  # SO_SLACK_HOOKS_URL: where response_urls may point
     database_url: str = DEFAULT_DATABASE_URL
     admins: tuple[str, ...] = ()
     company_name: str = "Service Orders"
@@ -98,6 +102,7 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
         app_token=env.get("SLACK_APP_TOKEN", "").strip(),
         slack_api_url=api,
+        slack_hooks_url=_hooks_url(env.get("SO_SLACK_HOOKS_URL", "").strip() or DEFAULT_HOOKS_URL),
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         admins=tuple(u.strip() for u in env.get("SO_ADMINS", "").split(",") if u.strip()),
         company_name=company.print.company_name,
@@ -118,6 +123,18 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         catalog_prices_locked=_catalog_prices(env.get("SO_CATALOG_PRICES", "").strip().lower() or "locked"),
         company=company,
     )
+
+
+def _hooks_url(raw: str) -> str:
+    """SO_SLACK_HOOKS_URL: one or more http(s) base URLs, comma-separated."""
+    bases = [b.strip() for b in raw.split(",") if b.strip()]
+    for base in bases:
+        parts = urlsplit(base)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.query:
+            raise ConfigError(
+                f"SO_SLACK_HOOKS_URL must be URLs like https://hooks.slack.com, comma-separated, not {base!r}"
+            )
+    return ",".join(bases)
 
 
 def _catalog_prices(raw: str) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot import after
 from bot.company import CompanyConfig, load_company
 from bot.config import Settings
 from bot.runtime import BackgroundServer, Runtime
@@ -214,12 +215,14 @@ def local_world(
             bot_token="xoxb-sandbox",
             signing_secret=secret,
             slack_api_url=fake.url,
+            slack_hooks_url=fake.base,  # the local Slack's response_urls
             database_url=database_url,
             **config,
         )
     )  # type: ignore[arg-type]
     server = runtime.serve_in_background()
     fake.request_url = server.url
+    fake.after_answer = after.wait_idle  # each gesture returns once the bot's work after its answer is done
     try:
         yield World(fake, runtime, server)
     finally:

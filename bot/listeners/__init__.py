@@ -1,12 +1,17 @@
 """One module per Slack surface; register_listeners wires them all."""
 
+from typing import cast
+
 from slack_bolt import App
 
 from bot.listeners import actions, commands, events, master, options, paging, pickers, roles, views
+from bot.listeners.guard import GuardedApp
 from forms import ids
 
 
-def register_listeners(app: App) -> None:
+def register_listeners(bolt: App) -> None:
+    # Every listener runs under bot.listeners.guard: a failure is answered where the person is.
+    app = cast(App, GuardedApp(bolt))
     # Bolt tries the listeners in order, asking each whether it matches: the two requests that come
     # in bursts (a form submitted, an approval) are matched first.
     app.view(ids.NEW_ORDER)(views.submit_new_order)

@@ -1,5 +1,6 @@
 """The Previous and Next buttons under a `/so list` result (the list is replaced by its other page),
-and the saved-search buttons of the Home tab (the first page opens in a modal)."""
+and the saved-search buttons of the Home tab (the first page opens in a modal). Each searches, acks,
+and shows the page after the HTTP answer (bot.after)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import re
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 import forms
-from bot import lists
+from bot import lists, replies
+from bot.after import after_response
 from forms import ids
 
 log = logging.getLogger(__name__)
@@ -39,33 +40,28 @@ def turn_page(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
     action = (body.get("actions") or [{}])[0]
     cursor = lists.read_button_value(action.get("value"))
     parsed = forms.parse_filters(cursor.filters, _today(context)) if cursor else None
+    hooks = context["settings"].slack_hooks_url
     if cursor is None or parsed is None or parsed.value is None:
-        _replace(client, body, {"text": STALE})
+        after_response(context, _replace, client, body, {"text": STALE}, hooks)
         return
     page = context["workflow"].search(
         parsed.value, user, after=cursor.after, before=cursor.before, limit=lists.PAGE_SIZE
     )
-    _replace(client, body, lists.order_list_message(page, parsed.value, cursor.page))
+    message = lists.order_list_message(page, parsed.value, cursor.page)
+    after_response(context, _replace, client, body, message, hooks)
 
 
 def _today(context: BoltContext):  # type: ignore[no-untyped-def]
     return context["workflow"].clock().astimezone(context["settings"].tz).date()
 
 
-def _replace(client: WebClient, body: dict, message: dict) -> None:
+def _replace(client: WebClient, body: dict, message: dict, hooks: str) -> None:
     """Show message in place of the list the person clicked in (an ephemeral message can be
-    replaced only through its response_url); a new ephemeral message if that fails."""
-    url = body.get("response_url")
-    if isinstance(url, str) and url.startswith(("https://", "http://")):
-        try:
-            resp = WebhookClient(url, timeout=5).send_dict(
-                {**message, "response_type": "ephemeral", "replace_original": True}
-            )
-            if resp.status_code == 200:
-                return
-            log.warning("response_url answered %s: %s", resp.status_code, resp.body[:200])
-        except Exception as e:  # an unreachable URL: fall back to an ephemeral message
-            log.warning("response_url failed: %s", type(e).__name__)
+    replaced only through its response_url, when it is Slack's); a new ephemeral message if that
+    fails."""
+    replacing = {**message, "response_type": "ephemeral", "replace_original": True}
+    if replies.post_response(body.get("response_url"), replacing, hooks):
+        return
     channel = _field(body.get("container"), "channel_id") or _field(body.get("channel"), "id")
     user = _field(body.get("user"), "id")
     if not channel or not user:
@@ -94,7 +90,11 @@ def run_saved_filter(ack: Ack, body: dict, client: WebClient, context: BoltConte
     trigger = body.get("trigger_id")
     if not isinstance(trigger, str) or not trigger:
         return
+    after_response(context, _open, client, trigger, lists.saved_filter_modal(name[:30], page, filters))
+
+
+def _open(client: WebClient, trigger: str, view: dict) -> None:
     try:
-        client.views_open(trigger_id=trigger, view=lists.saved_filter_modal(name[:30], page, filters))
+        client.views_open(trigger_id=trigger, view=view)
     except SlackApiError as e:
         log.warning("views.open failed for a saved search: %s", e.response.get("error"))

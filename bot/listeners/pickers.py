@@ -2,8 +2,8 @@
 
 Choosing a client offers its sites and fills Contact; choosing a site fills Site / address;
 choosing a catalog item fills its line. Each reads one or two records, rebuilds the modal from the
-payload's view (every typed value kept) and updates it with the view's hash, so a quicker second
-choice wins rather than being overwritten by the first.
+payload's view (every typed value kept) and acks; the views.update, with the view's hash, follows
+the HTTP answer (bot.after), so a quicker second choice wins rather than being overwritten by the first.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def client_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext)
     client_id = _record_id(value)
     found = master.client(client_id) if client_id is not None else None
     choice = client_choice(master, found) if found is not None and found.active else None
-    _update_view(body, client, with_client_picked(view, choice))
+    _update_view(context, body, client, with_client_picked(view, choice))
 
 
 def site_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -93,9 +93,9 @@ def site_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     first = contacts[0] if contacts else None
     text = site_text(site.name, site.address, site.access_notes)
     if first is None:
-        _update_view(body, client, with_site_picked(view, text))
+        _update_view(context, body, client, with_site_picked(view, text))
     else:
-        _update_view(body, client, with_site_picked(view, text, first.id, contact_text(first)))
+        _update_view(context, body, client, with_site_picked(view, text, first.id, contact_text(first)))
 
 
 def item_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -110,4 +110,4 @@ def item_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     if item is None or not item.active:
         return
     pick = CatalogPick(item.id, item.code, item.name, item.kind, item.unit, item.unit_price)
-    _update_view(body, client, with_item_picked(view, int(row[1]), pick))
+    _update_view(context, body, client, with_item_picked(view, int(row[1]), pick))

@@ -1,7 +1,11 @@
-"""Modal submissions: parse and validate → workflow command → ack (errors keyed by block_id)."""
+"""Modal submissions: parse and validate → workflow command → ack (errors keyed by block_id).
+
+A refusal is shown under the block of the field it names (Refused.field), or of the line
+(Refused.line); a failure of the database keeps the form open too (bot.listeners.guard)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 
@@ -33,6 +37,35 @@ def _line_or(view: dict, refused: Refused, block_id: str) -> str:
     """The amount block of the line a refusal names (a catalog price), else block_id."""
     line = amount_block_of_line(view, refused.line) if refused.line is not None else None
     return line or block_id
+
+
+def _input_blocks(view: object) -> list[str]:
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    return [
+        b["block_id"]
+        for b in blocks or []
+        if isinstance(b, dict) and b.get("type") == "input" and isinstance(b.get("block_id"), str)
+    ]
+
+
+def field_block(view: object, refused: Refused, blocks_of: dict[str, str], fallback: str) -> str:
+    """The block a refusal is shown under: its field's (blocks_of: field → block id), when the view
+    has that block, else fallback (Slack accepts errors only under the view's input blocks)."""
+    block = blocks_of.get(refused.field or "", fallback)
+    shown = _input_blocks(view)
+    if block in shown:
+        return block
+    return fallback if fallback in shown or not shown else shown[0]
+
+
+def submission_key(view: dict) -> str | None:
+    """What makes a submission unique, from what Slack gives once: the view's id and hash (a new
+    hash with every update of the view). The same signed submission posted again has the same key
+    (see Workflow.enqueue); None when the view lacks them."""
+    view_id, view_hash = view.get("id"), view.get("hash")
+    if not (isinstance(view_id, str) and view_id and isinstance(view_hash, str) and view_hash):
+        return None
+    return "view:" + hashlib.sha256(f"{view_id}\x1f{view_hash}".encode()).hexdigest()[:48]
 
 
 def _refuse(ack: Ack, block_id: str, refused: Refused, context: BoltContext) -> None:
@@ -80,7 +113,9 @@ def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
     to = {"external_id": inbox.submitted_view_id(str(view.get("id") or ""))}
     # the company's fields go as parsed here: the dispatcher has the view but not the company file
     custom = [f.to_dict() for f in result.value.custom]
-    context["workflow"].enqueue(inbox.SUBMIT, _user(body), {"view": view, "custom": custom}, to)
+    payload = {"view": view, "custom": custom}
+    # the same submission again (a replay, a retry) is the same command: stored and carried out once
+    context["workflow"].enqueue(inbox.SUBMIT, _user(body), payload, to, key=submission_key(view))
     ack(
         response_action="update",
         view=replies.notice_view(
@@ -97,7 +132,7 @@ def submit_reject(ack: Ack, body: dict, context: BoltContext) -> None:
         context,
         forms.parse_reject,
         lambda wf, user, d: wf.reject(d.order_id, user, d.reason),
-        lambda r: ids.REJECT_REASON,
+        lambda r: field_block(body.get("view"), r, {"reason": ids.REJECT_REASON}, ids.REJECT_REASON),
     )
 
 
@@ -108,7 +143,7 @@ def submit_field_workers(ack: Ack, body: dict, context: BoltContext) -> None:
         context,
         forms.parse_field_workers,
         lambda wf, user, d: wf.add_field_workers(d.order_id, user, d.user_ids),
-        lambda r: ids.FIELD_WORKERS,
+        lambda r: field_block(body.get("view"), r, {"users": ids.FIELD_WORKERS}, ids.FIELD_WORKERS),
     )
 
 
@@ -125,9 +160,12 @@ def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
     )
 
 
+CLOSE_BLOCKS = {"reason": ids.CLOSE_REASON, "outcome": ids.CLOSE_OUTCOME}
+
+
 def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
     def block(r: Refused) -> str:
-        return ids.CLOSE_REASON if r.code == "invalid" and "reason" in r.message else ids.CLOSE_OUTCOME
+        return field_block(body.get("view"), r, CLOSE_BLOCKS, ids.CLOSE_OUTCOME)
 
     _handle(
         ack,

@@ -12,7 +12,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-from sandbox import FakeSlack
+from sandbox import FakeSlack, HttpResult
 from workflow.service import Workflow
 
 
@@ -30,6 +30,7 @@ class BotProcess:
             "SLACK_BOT_TOKEN": "xoxb-sandbox",
             "SLACK_SIGNING_SECRET": secret,
             "SLACK_API_URL": fake.url,
+            "SO_SLACK_HOOKS_URL": fake.base,  # the local Slack's response_urls
             "DATABASE_URL": db_url,
         }
         self.log = log
@@ -77,6 +78,23 @@ def wait_until(check, timeout: float = 60.0, what: str = "") -> None:  # type: i
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def opened_for(fake: FakeSlack, result: HttpResult, timeout: float = 10.0) -> str:
+    """The id of the modal the bot opened for the command or click result was the answer to (the
+    bot opens it right after answering, so it may not be there yet)."""
+    trigger = (result.request or {}).get("trigger_id")
+
+    def found() -> list[str]:
+        return [
+            c.response["view"]["id"]
+            for c in fake.calls_to("views.open")
+            if c.params.get("trigger_id") == trigger and c.response.get("ok")
+        ]
+
+    wait_until(found, timeout=timeout, what="the form to open")
+    (view,) = found()
+    return view
 
 
 def all_done(wf: Workflow) -> bool:

@@ -9,7 +9,7 @@ import pytest
 
 from forms import ids
 from sandbox import FakeSlack
-from tests.bot.processes import BotProcess, all_done, wait_until
+from tests.bot.processes import BotProcess, all_done, opened_for, wait_until
 from workflow.service import open_workflow
 
 SECRET = "crash-test-secret"
@@ -36,8 +36,9 @@ def crash_world(tmp_path):
 
 
 def submit(fake: FakeSlack, title: str) -> None:
-    assert fake.slash_command(LAYLA, "/so", "new").status == 200
-    view = fake.calls_to("views.open")[-1].response["view"]["id"]
+    result = fake.slash_command(LAYLA, "/so", "new")
+    assert result.status == 200
+    view = opened_for(fake, result)
     fake.fill(view, ids.CLIENT, ids.CLIENT, "Nordic Dental")
     fake.fill(view, ids.SITE, ids.SITE, "Main street 1")
     fake.fill(view, ids.TITLE, ids.TITLE, title)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from forms import ids
 from sandbox import FakeSlack
 from storage.db import create_schema, drop_schema, make_engine
-from tests.bot.processes import BotProcess, all_done, wait_until
+from tests.bot.processes import BotProcess, all_done, opened_for, wait_until
 from tests.conftest import _postgres_url
 from workflow.service import Workflow, channel_name
 
@@ -63,13 +63,7 @@ def test_three_replicas_fifty_orders_nothing_twice(replicas):
         user = coordinator(n)
         result = fake.slash_command(user, "/so", "new")
         assert result.status == 200, result.body_text
-        views = [
-            c.response["view"]
-            for c in fake.calls_to("views.open")
-            if c.params.get("trigger_id") == result.request["trigger_id"]
-        ]
-        assert len(views) == 1
-        view = views[0]["id"]
+        view = opened_for(fake, result)
         fake.fill(view, ids.CLIENT, ids.CLIENT, f"Client {n}")
         fake.fill(view, ids.SITE, ids.SITE, "Site")
         fake.fill(view, ids.TITLE, ids.TITLE, f"Order {n}")
@@ -115,7 +109,7 @@ def test_three_replicas_fifty_orders_nothing_twice(replicas):
 def test_one_event_delivered_to_every_replica_is_one_note(replicas):
     fake, wf, bots = replicas
     result = fake.slash_command(LAYLA, "/so", "new")
-    view = fake.calls_to("views.open")[-1].response["view"]["id"]
+    view = opened_for(fake, result)
     fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
     fake.fill(view, ids.SITE, ids.SITE, "Site")
     fake.fill(view, ids.TITLE, ids.TITLE, "Router")
@@ -164,11 +158,7 @@ def test_three_replicas_remind_and_escalate_once(replicas, tmp_path):
     for n in range(REMINDED_ORDERS):
         user = coordinator(n)
         result = fake.slash_command(user, "/so", "new")
-        view = next(
-            c.response["view"]["id"]
-            for c in fake.calls_to("views.open")
-            if c.params.get("trigger_id") == result.request["trigger_id"]
-        )
+        view = opened_for(fake, result)
         for block, value in ((ids.CLIENT, f"Client {n}"), (ids.SITE, "Site"), (ids.TITLE, f"Order {n}")):
             fake.fill(view, block, block, value)
         fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
