@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -49,6 +50,23 @@ def mrkdwn_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# What the bot itself writes inside < >: a person, a channel, a date. No special mention (@channel,
+# @here, @everyone, a user group) and no link.
+_OWN_TOKEN = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!date\^[^<>|]+\|[^<>]*)>")
+
+
+def escape_keeping_mentions(text: str) -> str:
+    """A message that mixes the bot's words with what someone typed (a refusal naming a line or a
+    role): escaped as mrkdwn_escape does, except for the person, channel and date tokens it holds."""
+    out, last = [], 0
+    for token in _OWN_TOKEN.finditer(text):
+        out.append(mrkdwn_escape(text[last : token.start()]))
+        out.append(token.group(0))
+        last = token.end()
+    out.append(mrkdwn_escape(text[last:]))
+    return "".join(out)
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -70,7 +88,8 @@ def lines_summary(order: OrderView, shown: int = CARD_LINES_SHOWN) -> str:
 
 def card_text(order: OrderView) -> str:
     """The notification text (and what screen readers read) for the card."""
-    return f"{order.number} · {order.status_text} · {order.client} · {order.title}"
+    client, title = mrkdwn_escape(order.client), mrkdwn_escape(order.title)  # a notification pings
+    return f"{order.number} · {order.status_text} · {client} · {title}"
 
 
 def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None = None) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.cards import STATUS_ICON, lines_summary, mrkdwn_escape, slack_date
+from bot.cards import STATUS_ICON, escape_keeping_mentions, lines_summary, mrkdwn_escape, slack_date
 from forms import ids
 from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
@@ -28,7 +28,8 @@ them · `/so list delete NAME`
 • `/so role` — the Roles window: who holds which role, grant, revoke, latest changes (admins)
 • `/so role @user ROLE` — give a role: admin, coordinator, supervisor, field_worker · \
 `/so role revoke @user ROLE` · `/so role list` · `/so role history [@user]` (admins)
-• `/so role group ROLE @usergroup` — the group's members hold the role (synced on a schedule) · \
+• `/so role group ROLE @usergroup` — the group's members hold the role (synced on a schedule; \
+not admin: admins are granted one by one) · \
 `/so role ungroup ROLE` · `/so role sync` — sync now (admins)
 • `/so catalog` — add a catalog item · `/so catalog CODE or words` — edit one (admins)
 • `/so clients` — add a client · `/so clients NAME or NUMBER` — edit one, its sites and contacts (admins)
@@ -191,14 +192,15 @@ def submitted(order: OrderView) -> str:
 
 def refusal(refused: Refused, tz: ZoneInfo) -> str:
     """An ephemeral answer to a refused click or command."""
+    message = escape_keeping_mentions(refused.message)  # it may quote what someone typed
     if refused.code == "decided" and refused.decided_by and refused.decided_at:
         return (
-            f"{refused.message[:-1]} by <@{refused.decided_by}> "
+            f"{message[:-1]} by <@{refused.decided_by}> "
             f"{slack_date(refused.decided_at, tz)}. Nothing was changed."
         )
     if refused.code in ("role", "own_order", "state", "not_found"):
-        return f"{refused.message} Nothing was changed."
-    return refused.message
+        return f"{message} Nothing was changed."
+    return message
 
 
 def customer_copy(order: OrderView, queued: bool) -> str:

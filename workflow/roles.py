@@ -4,6 +4,11 @@ A role is held once per person (role_grants is unique on user and role) and says
 from: "manual" (an admin, the CLI, SO_ADMINS) or "group" (the role's Slack user group, synced). A
 sync adds and removes only group grants: a grant by hand outlives the person leaving the group.
 Every grant and revoke writes a RoleChange in the same transaction, so the history cannot miss one.
+A revoke (by hand, by a sync, by untying) also takes away, in that transaction, what the role gave:
+the orders it made the person a supervisor of, and their seats in those channels
+(Workflow._leave_orders). What a person takes part in otherwise (as requester, as field worker)
+stays theirs: a requester who is no longer a coordinator still sees and follows their own orders,
+and can no longer submit.
 
 Several processes may sync the same group at the same moment: grants are inserted with ON CONFLICT
 DO NOTHING and removed with DELETE … RETURNING, and a change is recorded only for the rows this
@@ -34,6 +39,11 @@ REVOKED = "revoked"
 GROUP_SYNC = "group-sync"  # the actor of changes a user group's membership made
 CONFIGURED = "SO_ADMINS"  # the actor of the admins the configuration names
 HISTORY_MAX = 200
+# Whoever may edit a user group (in many workspaces: anyone) would decide who is admin.
+ADMIN_GROUP_REFUSED = (
+    "The admin role cannot follow a Slack user group: whoever can edit the group would make "
+    "themselves admin. Admins are granted one by one: `/so role @user admin`."
+)
 
 
 @dataclass(frozen=True)
@@ -194,14 +204,23 @@ class RoleBook:
             if not _delete_grant(s, user_id, role, MANUAL):
                 return False
             _record(s, now, actor, user_id, role, REVOKED, MANUAL)
+            self.wf._leave_orders(s, [user_id], actor, now)
             return True
 
     # ---------------------------------------------------------------- user groups
-    def tie(self, actor: str, role: str, usergroup_id: str, handle: str) -> GroupView:
-        """Tie role to a Slack user group (replacing its tie to another one); admins only. The next
-        sync gives the role to the group's members."""
+    def check_tie(self, actor: str, role: str) -> str:
+        """The role's value, if actor may tie it to a user group (before looking the group up);
+        Refused for a non-admin, an unknown role, and the admin role (never through a group)."""
         role = role_name(role)
         self.require_admin(actor)
+        if role == Role.ADMIN:
+            raise _refused("admin_group", f"{ADMIN_GROUP_REFUSED} Nothing was changed.")
+        return role
+
+    def tie(self, actor: str, role: str, usergroup_id: str, handle: str) -> GroupView:
+        """Tie role to a Slack user group (replacing its tie to another one); admins only, and never
+        the admin role (check_tie). The next sync gives the role to the group's members."""
+        role = self.check_tie(actor, role)
         usergroup_id, handle = usergroup_id.strip(), handle.strip().lstrip("@")
         if not usergroup_id or not usergroup_id.isalnum() or len(usergroup_id) > 32:
             raise _refused("invalid", "That is not a Slack user group.")
@@ -235,6 +254,7 @@ class RoleBook:
             removed = [u for u in sorted(holders) if _delete_grant(s, u, role, GROUP)]
             for uid in removed:
                 _record(s, now, actor, uid, role, REVOKED, GROUP, f"@{handle} untied"[:200])
+            self.wf._leave_orders(s, removed, actor, now)
             s.delete(tie)
             return SyncResult(role, handle, removed=removed)
 
@@ -258,6 +278,12 @@ class RoleBook:
             tie = s.get(RoleGroup, role, with_for_update=True)  # an untie waits, or is waited for
             if tie is None or (usergroup_id is not None and tie.usergroup_id != usergroup_id):
                 return SyncResult(role, tie.handle if tie else "", tied=False)
+            if role == Role.ADMIN:  # tied by a version that allowed it: never applied
+                raise _refused(
+                    "admin_group",
+                    f"{ADMIN_GROUP_REFUSED} Untie it with `/so role ungroup admin` (its members who "
+                    "hold admin only through it then lose it); nobody was made admin.",
+                )
             note = f"@{tie.handle}"[:200] if tie.handle else tie.usergroup_id
             held = {
                 g.user_id: g.source for g in s.exec(select(RoleGrant).where(RoleGrant.role == role)).all()
@@ -270,6 +296,7 @@ class RoleBook:
                 _record(s, now, actor, uid, role, GRANTED, GROUP, note)
             for uid in removed:
                 _record(s, now, actor, uid, role, REVOKED, GROUP, note)
+            self.wf._leave_orders(s, removed, actor, now)
             tie.synced_at = now
             s.add(tie)
             return SyncResult(role, tie.handle, added, removed)

@@ -125,8 +125,10 @@ RULES: dict[Action, Rule] = {
     Action.CANCEL: _r(
         (S.PENDING_APPROVAL, S.IN_PROGRESS), S.CANCELLED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER,)
     ),
-    # Notes and photos are recorded whatever the status: they are history, not a transition.
-    Action.NOTE: _r(tuple(Status), None, tuple(Role), (X.REQUESTER, X.FIELD_WORKER)),
+    # Notes and photos are recorded whatever the status: they are history, not a transition. They
+    # come from the people who take part in the order: its requester and field workers, and the
+    # supervisors and admins who decide on it. Anyone else in the channel is heard, not recorded.
+    Action.NOTE: _r(tuple(Status), None, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)),
     # The approved revision without prices, for the client: once there is one, and while the order is
     # live or done (a cancelled order's work is not handed over).
     Action.CUSTOMER_COPY: _r(

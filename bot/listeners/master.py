@@ -14,7 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.listeners.actions import tell
+from bot.after import after_response
+from bot.listeners.actions import answer, open_form
 from forms import blocks, ids
 from forms import master as forms_master
 from workflow.master_admin import ClientFields, ContactFields, Invalid, ItemFields, MasterAdmin, SiteFields
@@ -61,8 +62,13 @@ def _value_id(body: dict) -> int | None:
     return value if 0 < value < 2**63 else None
 
 
-def _show(client: WebClient, body: dict, view: dict) -> None:
-    """Open view, or push it over the modal the button is in (Slack stacks at most 3)."""
+def _show(context: BoltContext, client: WebClient, body: dict, view: dict) -> None:
+    """Open view, or push it over the modal the button is in (Slack stacks at most 3), after the
+    HTTP answer."""
+    after_response(context, _open_or_push, client, body, view)
+
+
+def _open_or_push(client: WebClient, body: dict, view: dict) -> None:
     trigger = str(body.get("trigger_id") or "")
     try:
         if (body.get("container") or {}).get("type") == "view":
@@ -86,18 +92,19 @@ def open_catalog(
         return
     typed = typed.strip()
     if not typed:
-        _open_now(ack, body, client, forms_master.item_modal())
+        _open_now(ack, body, client, context, forms_master.item_modal())
         return
     found = MasterAdmin(context["workflow"]).find_items(typed)
     if len(found) == 1:
-        _open_now(ack, body, client, forms_master.item_modal(found[0]))
+        _open_now(ack, body, client, context, forms_master.item_modal(found[0]))
         return
     if not found:
-        ack(text=f"No catalog item matches `{typed[:40]}`. `/so catalog` adds one.")
+        ack(text=f"No catalog item matches `{blocks.escape_mrkdwn(typed[:40])}`. `/so catalog` adds one.")
         return
     rows = [
         _edit_row(
-            f"*{blocks.escape_mrkdwn(i.code)}* {blocks.escape_mrkdwn(i.name)} · {i.unit} × {i.unit_price}",
+            f"*{blocks.escape_mrkdwn(i.code)}* {blocks.escape_mrkdwn(i.name)} · "
+            f"{blocks.escape_mrkdwn(i.unit)} × {i.unit_price}",
             ids.EDIT_ITEM,
             i.id,
             i.active,
@@ -105,8 +112,8 @@ def open_catalog(
         for i in found
     ]
     ack(
-        text=f"Catalog items matching `{typed[:40]}`",
-        blocks=[blocks.section(None, f"Catalog items matching `{typed[:40]}`:"), *rows],
+        text=f"Catalog items matching `{blocks.escape_mrkdwn(typed[:40])}`",
+        blocks=[blocks.section(None, f"Catalog items matching `{blocks.escape_mrkdwn(typed[:40])}`:"), *rows],
     )
 
 
@@ -122,27 +129,23 @@ def _edit_row(text: str, action_id: str, record_id: int, active: bool) -> dict:
     return block
 
 
-def _open_now(ack: Ack, body: dict, client: WebClient, view: dict) -> None:
-    try:
-        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
-    except SlackApiError as e:
-        log.warning("views.open failed for a master-data form: %s", e.response.get("error"))
-        ack(text="Slack took too long to open the form. Please run the command again.")
-        return
+def _open_now(ack: Ack, body: dict, client: WebClient, context: BoltContext, view: dict) -> None:
+    """Ack the command, then open its form (after the HTTP answer, within the trigger's 3 s)."""
     ack()
+    open_form(context, client, body, view, "Please run the command again.")
 
 
 def edit_item(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     if not _admin(context, _user(body)):
-        tell(client, body, CATALOG_REFUSAL)
+        answer(context, client, body, CATALOG_REFUSAL)
         return
     item_id = _value_id(body)
     item = context["workflow"].master.item(item_id) if item_id else None
     if item is None:
-        tell(client, body, "That catalog item no longer exists.")
+        answer(context, client, body, "That catalog item no longer exists.")
         return
-    _show(client, body, forms_master.item_modal(item))
+    _show(context, client, body, forms_master.item_modal(item))
 
 
 def submit_item(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -174,15 +177,15 @@ def open_clients(
         return
     typed = typed.strip()
     if not typed:
-        _open_now(ack, body, client, forms_master.client_modal())
+        _open_now(ack, body, client, context, forms_master.client_modal())
         return
     admin = MasterAdmin(context["workflow"])
     found = admin.find_clients(typed)
     if len(found) == 1:
-        _open_now(ack, body, client, _client_view(admin, found[0].id))
+        _open_now(ack, body, client, context, _client_view(admin, found[0].id))
         return
     if not found:
-        ack(text=f"No client matches `{typed[:40]}`. `/so clients` adds one.")
+        ack(text=f"No client matches `{blocks.escape_mrkdwn(typed[:40])}`. `/so clients` adds one.")
         return
     rows = [
         _edit_row(
@@ -194,8 +197,8 @@ def open_clients(
         for c in found
     ]
     ack(
-        text=f"Clients matching `{typed[:40]}`",
-        blocks=[blocks.section(None, f"Clients matching `{typed[:40]}`:"), *rows],
+        text=f"Clients matching `{blocks.escape_mrkdwn(typed[:40])}`",
+        blocks=[blocks.section(None, f"Clients matching `{blocks.escape_mrkdwn(typed[:40])}`:"), *rows],
     )
 
 
@@ -207,13 +210,13 @@ def _client_view(admin: MasterAdmin, client_id: int) -> dict:
 def edit_client(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     if not _admin(context, _user(body)):
-        tell(client, body, CLIENTS_REFUSAL)
+        answer(context, client, body, CLIENTS_REFUSAL)
         return
     client_id = _value_id(body)
     if client_id is None or context["workflow"].master.client(client_id) is None:
-        tell(client, body, "That client no longer exists.")
+        answer(context, client, body, "That client no longer exists.")
         return
-    _show(client, body, _client_view(MasterAdmin(context["workflow"]), client_id))
+    _show(context, client, body, _client_view(MasterAdmin(context["workflow"]), client_id))
 
 
 def add_typed_client(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -221,7 +224,7 @@ def add_typed_client(ack: Ack, body: dict, client: WebClient, context: BoltConte
     form, if someone added it meanwhile)."""
     ack()
     if not _admin(context, _user(body)):
-        tell(client, body, CLIENTS_REFUSAL)
+        answer(context, client, body, CLIENTS_REFUSAL)
         return
     try:
         typed = str(body["actions"][0]["value"])[:200]
@@ -229,7 +232,8 @@ def add_typed_client(ack: Ack, body: dict, client: WebClient, context: BoltConte
         typed = ""
     admin = MasterAdmin(context["workflow"])
     exact = [c for c in admin.find_clients(typed) if c.name == typed] if typed.strip() else []
-    _show(client, body, _client_view(admin, exact[0].id) if exact else forms_master.client_modal(name=typed))
+    view = _client_view(admin, exact[0].id) if exact else forms_master.client_modal(name=typed)
+    _show(context, client, body, view)
 
 
 def submit_client(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -259,7 +263,7 @@ def _admins_button(ack: Ack, body: dict, client: WebClient, context: BoltContext
     """Ack an admin's button: the record id it carries, or None (and a refusal for anyone else)."""
     ack()
     if not _admin(context, _user(body)):
-        tell(client, body, CLIENTS_REFUSAL)
+        answer(context, client, body, CLIENTS_REFUSAL)
         return None
     return _value_id(body)
 
@@ -268,7 +272,7 @@ def add_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> N
     client_id = _admins_button(ack, body, client, context)
     found = context["workflow"].master.client(client_id) if client_id else None
     if found is not None:
-        _show(client, body, forms_master.site_modal(found.id, found.name))
+        _show(context, client, body, forms_master.site_modal(found.id, found.name))
 
 
 def add_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -276,7 +280,7 @@ def add_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     found = context["workflow"].master.client(client_id) if client_id else None
     if found is not None:
         sites = MasterAdmin(context["workflow"]).all_sites(found.id)
-        _show(client, body, forms_master.contact_modal(found.id, found.name, sites))
+        _show(context, client, body, forms_master.contact_modal(found.id, found.name, sites))
 
 
 def edit_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -285,7 +289,7 @@ def edit_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
     site = master.site(site_id) if site_id else None
     owner = master.client(site.client_id) if site else None
     if site is not None and owner is not None:
-        _show(client, body, forms_master.site_modal(owner.id, owner.name, site))
+        _show(context, client, body, forms_master.site_modal(owner.id, owner.name, site))
 
 
 def edit_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -295,7 +299,7 @@ def edit_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) 
     owner = master.client(contact.client_id) if contact else None
     if contact is not None and owner is not None:
         sites = MasterAdmin(context["workflow"]).all_sites(owner.id)
-        _show(client, body, forms_master.contact_modal(owner.id, owner.name, sites, contact))
+        _show(context, client, body, forms_master.contact_modal(owner.id, owner.name, sites, contact))
 
 
 def submit_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -314,7 +318,7 @@ def submit_site(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
         ack(response_action="errors", errors=_errors(r, forms_master.SITE_BLOCKS, ids.SITE_NAME, context))
         return
     ack()
-    _refresh_client_form(client, view, admin, d.client_id)
+    _refresh_client_form(context, client, view, admin, d.client_id)
 
 
 def submit_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -335,16 +339,22 @@ def submit_contact(ack: Ack, body: dict, client: WebClient, context: BoltContext
         ack(response_action="errors", errors=_errors(r, blocks_of, ids.CONTACT_NAME, context))
         return
     ack()
-    _refresh_client_form(client, view, admin, d.client_id)
+    _refresh_client_form(context, client, view, admin, d.client_id)
 
 
-def _refresh_client_form(client: WebClient, view: dict, admin: MasterAdmin, client_id: int) -> None:
-    """The client form under a saved site or contact form lists it now (after the ack)."""
+def _refresh_client_form(
+    context: BoltContext, client: WebClient, view: dict, admin: MasterAdmin, client_id: int
+) -> None:
+    """The client form under a saved site or contact form lists it now (after the HTTP answer)."""
     previous = view.get("previous_view_id")
     if not previous:
         return
+    after_response(context, _update_client_form, client, previous, _client_view(admin, client_id))
+
+
+def _update_client_form(client: WebClient, view_id: str, view: dict) -> None:
     try:
-        client.views_update(view_id=previous, view=_client_view(admin, client_id))
+        client.views_update(view_id=view_id, view=view)
     except SlackApiError as e:
         log.warning("could not refresh the client form: %s", e.response.get("error"))
 

@@ -1,9 +1,10 @@
 """`/so role …` and the Roles modal (admins): grant, revoke, tie a role to a Slack user group, sync,
 history. Clicks in the modal update it in place (views.update with the view's hash).
 
-The Slack calls a sync needs (usergroups.users.list, one per tied role) are made before the ack:
-there are at most as many as roles, through a client with a short timeout, so the answer can say
-what changed; a slow Slack is answered as such and the scheduled sync catches up.
+Slack calls (usergroups.list and usergroups.users.list for a tie or a sync, views.open for the
+Roles window, views.update after a click) are made after Slack has its HTTP answer
+(bot.after.after_response): the answer says what is under way, and the outcome follows through the
+command's response_url (or in the window). Only database work runs before the answer.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import replies
 from bot import roles as group_sync
-from bot.cards import slack_date
+from bot.after import after_response
+from bot.cards import escape_keeping_mentions, slack_date
 from forms import ids
 from forms import roles as roles_form
 from workflow.roles import GROUP, role_name
@@ -27,8 +30,7 @@ log = logging.getLogger(__name__)
 
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 ROLES = [r.value for r in Role]
-QUICK_SECONDS = 2.0  # a Slack call before an ack: Slack gives up on the ack after 3 s
-SYNC_BUDGET_SECONDS = 0.8  # no new group looked up after this: the last one may take QUICK_SECONDS
+SLACK_TIMEOUT_SECONDS = 10.0  # a Slack call after the answer: no ack deadline, but bounded
 HISTORY_SHOWN = 10
 USAGE = (
     "Usage: `/so role` (the Roles window), `/so role @user ROLE`, `/so role revoke @user ROLE`, "
@@ -44,9 +46,11 @@ def register(app: App) -> None:
     app.view(ids.ROLES)(grant_in_modal)
 
 
-def _quick(client: WebClient) -> WebClient:
-    """The bot's client with a timeout that leaves time to ack."""
-    return WebClient(token=client.token, base_url=client.base_url, timeout=QUICK_SECONDS, retry_handlers=[])
+def _slack(client: WebClient) -> WebClient:
+    """The bot's client with a bounded timeout and no retry sleeps (bot.roles honours Retry-After)."""
+    return WebClient(
+        token=client.token, base_url=client.base_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=[]
+    )
 
 
 def _user_id(word: str) -> str | None:
@@ -56,6 +60,18 @@ def _user_id(word: str) -> str | None:
 
 def _is_admin(wf: Workflow, user: str) -> bool:
     return Role.ADMIN in wf.roles_of(user)
+
+
+def _tell(context: BoltContext, client: WebClient, body: dict, text: str) -> None:
+    """The outcome of a command, after its answer: through its response_url, seen only by the admin."""
+    replies.tell(
+        client,
+        body.get("response_url"),
+        str(body.get("channel_id") or "") or None,
+        str(body.get("user_id") or "") or None,
+        text,
+        hooks=context["settings"].slack_hooks_url,
+    )
 
 
 # ----------------------------------------------------------------------- /so role …
@@ -71,22 +87,47 @@ def manage_roles(
     verb = words[0].lower() if words else ""
     try:
         if not words:
-            open_roles_modal(ack, body, client, context)
+            ack()
+            after_response(context, open_roles_modal, body, client, context)
         elif verb == "list" and len(words) == 1:
             ack(text=_role_list(wf))
         elif verb == "history" and len(words) <= 2:
             ack(text=_history(context, words[1] if len(words) == 2 else None))
         elif verb == "group" and len(words) == 3:
-            ack(text=_tie(context, client, actor, words[1], words[2]))
+            role = wf.role_book.check_tie(actor, words[1])  # refused at once: nothing looked up
+            ack(text=f"Looking up that user group to tie *{role}* to it…")
+            after_response(context, _tie_and_tell, context, client, body, actor, role, words[2])
         elif verb == "ungroup" and len(words) == 2:
             ack(text=_untie(wf, actor, words[1]))
+            context["dispatcher"].wake()
         elif verb == "sync" and len(words) == 1:
-            done = group_sync.sync_groups(wf, _quick(client), budget=SYNC_BUDGET_SECONDS)
-            ack(text=group_sync.sync_report(done))
+            ack(text="Syncing the roles tied to user groups…")
+            after_response(context, _sync_and_tell, context, client, body)
         else:
             ack(text=_grant_or_revoke(wf, actor, words))
+            context["dispatcher"].wake()  # a revoke queues removals from the order channels
     except Refused as r:
-        ack(text=f"{r.message} {USAGE if r.code == 'invalid' else ''}".strip())
+        message = escape_keeping_mentions(r.message)
+        ack(text=f"{message} {USAGE if r.code == 'invalid' else ''}".strip())
+
+
+def _sync_and_tell(context: BoltContext, client: WebClient, body: dict) -> None:
+    """`/so role sync`, after the answer: sync every tied role, then say what changed."""
+    done = group_sync.sync_groups(context["workflow"], _slack(client))
+    context["dispatcher"].wake()
+    _tell(context, client, body, group_sync.sync_report(done))
+
+
+def _tie_and_tell(
+    context: BoltContext, client: WebClient, body: dict, actor: str, role: str, typed: str
+) -> None:
+    """`/so role group`, after the answer: look the group up, tie, sync, then say what happened."""
+    try:
+        text = _tie(context, client, actor, role, typed)
+    except Refused as r:
+        text = escape_keeping_mentions(r.message)
+    context["dispatcher"].wake()
+    _tell(context, client, body, text)
 
 
 def _grant_or_revoke(wf: Workflow, actor: str, words: list[str]) -> str:
@@ -131,10 +172,10 @@ def _history(context: BoltContext, who: str | None) -> str:
 
 
 def _tie(context: BoltContext, client: WebClient, actor: str, role: str, typed: str) -> str:
-    """Tie role to the user group typed, then sync it at once."""
+    """Tie role to the user group typed, then sync it at once (Slack calls: after the answer)."""
     wf: Workflow = context["workflow"]
     role = role_name(role)
-    quick = _quick(client)
+    quick = _slack(client)
     try:
         usergroup_id, handle = group_sync.find_usergroup(wf, quick, typed)
     except LookupError as e:
@@ -199,14 +240,13 @@ def roles_view(context: BoltContext, notice: str = "") -> dict:
     return roles_form.roles_modal(sections, history, ROLES, notice)
 
 
-def open_roles_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def open_roles_modal(body: dict, client: WebClient, context: BoltContext) -> None:
+    """The Roles window, opened after the answer (the trigger_id lives 3 s: well within it)."""
     try:
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=roles_view(context))
     except SlackApiError as e:
         log.warning("views.open failed for /so role: %s", e.response.get("error"))
-        ack(text="Slack took too long to open the Roles window. Please run `/so role` again.")
-        return
-    ack()
+        _tell(context, client, body, "Slack could not open the Roles window. Please run `/so role` again.")
 
 
 def _clicked(body: dict) -> tuple[str, str, str, str]:
@@ -249,12 +289,14 @@ def revoke_in_modal(ack: Ack, body: dict, client: WebClient, context: BoltContex
                 else f"<@{user}> was not {group_sync.role_text(role)} any more."
             )
         except Refused as r:
-            notice = f":no_entry: {r.message}"
-    _update(client, view_id, view_hash, roles_view(context, notice))
+            notice = f":no_entry: {escape_keeping_mentions(r.message)}"
+    context["dispatcher"].wake()
+    after_response(context, _update, client, view_id, view_hash, roles_view(context, notice))
 
 
 def sync_in_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    """Sync the role the button names with its user group now (admins)."""
+    """Sync the role the button names with its user group (admins), after the answer; then show
+    what changed in the window."""
     ack()
     actor, view_id, view_hash, role = _clicked(body)
     wf: Workflow = context["workflow"]
@@ -263,8 +305,15 @@ def sync_in_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext)
     elif role not in ROLES:
         notice = ":warning: That button is out of date."
     else:
-        done = group_sync.sync_groups(wf, _quick(client), {role})
-        notice = group_sync.sync_report(done) if done else f"*{role}* is not tied to a user group any more."
+        after_response(context, _sync_in_window, context, client, view_id, view_hash, role)
+        return
+    after_response(context, _update, client, view_id, view_hash, roles_view(context, notice))
+
+
+def _sync_in_window(context: BoltContext, client: WebClient, view_id: str, view_hash: str, role: str) -> None:
+    done = group_sync.sync_groups(context["workflow"], _slack(client), {role})
+    context["dispatcher"].wake()
+    notice = group_sync.sync_report(done) if done else f"*{role}* is not tied to a user group any more."
     _update(client, view_id, view_hash, roles_view(context, notice))
 
 

@@ -15,9 +15,15 @@ from tests.conftest import ADMIN, PEDRO
 
 
 def answer(world: World, user: str, typed: str) -> str:
-    """What the bot answered user's `/so TYPED` (shown only to them)."""
+    """What the bot answered user's `/so TYPED` (shown only to them): the answer to the command, then
+    what it said through the command's response_url once the Slack calls after the answer were made."""
+    before = len(world.fake.responses)
     result = world.fake.slash_command(user, "/so", typed)
     assert result.status == 200, result.body_text
+    shown = [r for r in world.fake.responses[before:] if r.get("user") == user]
+    later = [str(r.get("text", "")) for r in shown if r.get("via") == "response_url"]
+    if later:
+        return "\n".join(later)
     return str(result.json.get("text", "")) if isinstance(result.json, dict) else result.body_text
 
 

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import text
 from wf_helpers import ADMIN, NOBODY, SUPERVISOR, SUPERVISOR_2, Clock
 
+from storage.db import transaction
+from storage.models import RoleGrant, RoleGroup
 from workflow.service import Refused, Workflow
 
 ANA, BO, CY = "U0ANA0001", "U0BO00001", "U0CY00001"
@@ -125,17 +127,25 @@ def test_the_last_admin_cannot_be_revoked(wf: Workflow):
     assert wf.revoke(NOBODY, ADMIN, "admin")  # another admin is left
 
 
-def test_a_sync_never_removes_the_last_admin(engine, clock):
+def test_an_admin_group_left_by_an_older_version_is_never_synced_and_keeps_the_last_admin(engine, clock):
+    """The admin role is never tied to a user group now (item 15); a tie an older version stored,
+    with Bo the only admin through it, is not synced (nobody made admin, nobody removed), and
+    untying it may not leave nobody an admin."""
     wf = Workflow(engine, clock=clock)
-    wf.grant("cli", ANA, "admin", check=False)
-    wf.role_book.tie(ANA, "admin", "S0ADMINS", "admins")
-    wf.sync_group("admin", [BO])
-    assert wf.revoke(BO, ANA, "admin")  # Bo (through the group) is the only admin now
-    with pytest.raises(Refused, match="nobody an admin"):
+    with transaction(engine) as s:
+        s.add(RoleGroup(role="admin", usergroup_id="S0ADMINS", handle="admins", set_by=ANA))
+        s.add(RoleGrant(user_id=BO, role="admin", source="group", granted_by="group-sync"))
+    with pytest.raises(Refused) as refused:
+        wf.sync_group("admin", [CY], usergroup_id="S0ADMINS")
+    assert refused.value.code == "admin_group"
+    with pytest.raises(Refused) as refused:
         wf.sync_group("admin", [])
     assert grants(wf, "admin") == {BO: "group"}
     with pytest.raises(Refused, match="nobody an admin"):
         wf.role_book.untie(BO, "admin")
+    with pytest.raises(Refused) as refused:
+        wf.role_book.tie(BO, "admin", "S0ADMINS", "admins")
+    assert refused.value.code == "admin_group"
 
 
 def test_configured_admins_stay(engine, clock):
@@ -149,9 +159,7 @@ def test_configured_admins_stay(engine, clock):
     assert [(c.actor_id, c.user_id, c.change) for c in wf.role_history(ANA)] == [
         ("SO_ADMINS", ANA, "granted")
     ]
-    wf.role_book.tie(ANA, "admin", "S0ADMINS", "admins")
-    wf.sync_group("admin", [CY])
-    assert grants(wf, "admin") == {ANA: "manual", BO: "manual", CY: "group"}
+    assert grants(wf, "admin") == {ANA: "manual", BO: "manual"}
 
 
 def test_concurrent_syncs_record_each_change_once(engine, clock):

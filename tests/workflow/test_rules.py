@@ -21,7 +21,7 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
     A.CONFIRM: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, {S.IN_PROGRESS}),
     A.CLOSE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, {S.IN_PROGRESS}),
     A.CANCEL: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER}, {S.PENDING_APPROVAL, S.IN_PROGRESS}),
-    A.NOTE: (set(Role), {X.REQUESTER, X.FIELD_WORKER}, set(Status)),
+    A.NOTE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, set(Status)),
     A.CUSTOMER_COPY: (
         {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
         {X.REQUESTER, X.FIELD_WORKER},
@@ -37,10 +37,7 @@ WHO_MAY = {
     A.CONFIRM: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CLOSE: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CANCEL: "a supervisor, an admin or the order's requester",
-    A.NOTE: (
-        "a coordinator, a supervisor, a field worker, an admin, "
-        "the order's requester or one of the order's field workers"
-    ),
+    A.NOTE: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CUSTOMER_COPY: (
         "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
     ),

@@ -205,6 +205,7 @@ def test_in_progress_with_nothing_recorded_for_days(wf, clock):
     wf.approve(quiet.id, SUPERVISOR)
     wf.approve(busy.id, SUPERVISOR)
     wf.record_channel(busy.id, "C0BUSY", "so-busy")
+    wf.add_field_workers(busy.id, SUPERVISOR, [WORKER])  # notes come from the order's people
     clock.advance(2 * 86400)
     wf.record_message("Ev1", "C0BUSY", WORKER, "1.0", "On site, waiting for the part")
     clock.advance(1 * 86400 + 60)  # quiet: 3 days and a minute since its approval; busy: a day
