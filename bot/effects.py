@@ -10,7 +10,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ from bot.config import Settings
 from bot.documents import order_document
 from bot.exports import send_export
 from bot.home import publish_home
+from bot.membership import kick
 from bot.scheduler import start_scheduler, stop_scheduler
 from pdf import render
 from workflow import effects as fx
@@ -50,6 +52,27 @@ USER_ERRORS = frozenset(
 )
 
 
+# Long work has lanes of its own: a PDF's render and upload, or an export of many orders, takes
+# seconds to a minute, and must not hold up the commands nor other orders' short Slack calls.
+DOCUMENT_KINDS = frozenset({fx.UPLOAD_PDF, fx.CUSTOMER_COPY})
+EXPORT_KINDS = frozenset({fx.EXPORT_CSV})
+LONG_KINDS = DOCUMENT_KINDS | EXPORT_KINDS
+# A claim's lease, renewed every RENEW_SECONDS while the process lives: the claims of a process
+# that died (killed, its machine gone) are taken over by another one within LEASE_SECONDS.
+LEASE_SECONDS = 15.0
+RENEW_SECONDS = 5.0
+
+
+@dataclass
+class Lane:
+    """One thread of the dispatcher: work() does one pass and says how many things it did."""
+
+    name: str
+    work: Callable[[], int]
+    wake: threading.Event = field(default_factory=threading.Event)
+    idle: threading.Event = field(default_factory=threading.Event)
+
+
 class Retry(Exception):
     """Try the effect again after delay seconds (attempted=False: Slack was not called)."""
 
@@ -59,7 +82,10 @@ class Retry(Exception):
 
 
 class Dispatcher:
-    """One thread that performs pending effects; woken after each commit, and every few seconds."""
+    """Threads (lanes) that carry out the inbox's commands and perform the pending effects: one for
+    the commands, one for short Slack calls, one for PDFs, one for exports; each woken after a
+    commit, and every few seconds. An order's effects still run one after another, in order,
+    whichever lane performs each: an order's first unfinished effect holds back its later ones."""
 
     def __init__(
         self,
@@ -67,21 +93,27 @@ class Dispatcher:
         client: WebClient,
         settings: Settings,
         poll_seconds: float = 2.0,
-        lease_seconds: float = 300.0,
+        lease_seconds: float = LEASE_SECONDS,
         wake_event=None,  # type: ignore[no-untyped-def]  # a multiprocessing.Event in a worker process
     ) -> None:
         self.wf = workflow
         self.client = client
         self.settings = settings
         self.poll_seconds = poll_seconds
-        # Who claims effects, and for how long: longer than the slowest effect (an upload of three
-        # calls with a 30 s timeout each), so that no other process takes one still under way.
+        # Who claims effects, and for how long: the lease is renewed while this process lives, so
+        # a slow effect stays ours, and a dead process's effects are taken over soon after.
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
-        self._wake = wake_event if wake_event is not None else threading.Event()
+        self._outside_wake = wake_event  # set by the HTTP process: relayed to every lane
         self._stop = threading.Event()
-        self._idle = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._in_flight: set[int] = set()  # effects being performed now (by any lane)
+        self.lanes = [
+            Lane("commands", self._commands_pass),
+            Lane("effects", lambda: self._effects_pass(exclude_kinds=LONG_KINDS)),
+            Lane("documents", lambda: self._effects_pass(kinds=DOCUMENT_KINDS, limit=1)),
+            Lane("exports", lambda: self._effects_pass(kinds=EXPORT_KINDS, limit=1)),
+        ]
         self._names: dict[str, str] = {}
         self._cooldown: dict[str, float] = {}  # method -> monotonic time its Retry-After ends
         self._bot_user: str | None = None
@@ -106,61 +138,91 @@ class Dispatcher:
             fx.SET_TOPIC: self._set_topic,
             fx.ARCHIVE: self._archive,
             fx.DIGEST: self._digest,
+            fx.KICK: lambda effect, order: kick(self, effect, order),
         }
 
     # ------------------------------------------------------------------ running
     def start(self) -> None:
-        if self._thread is None:
-            if self.wf.engine.dialect.name == "sqlite":
-                # One process serves a SQLite database: claims left in it are a dead process's.
-                self.wf.release_claims()
-            self._thread = threading.Thread(target=self._loop, name="effects", daemon=True)
-            self._thread.start()
-            self._scheduler = start_scheduler(self.wf, self.settings, self.wake)
+        if self._threads:
+            return
+        if self.wf.engine.dialect.name == "sqlite":
+            # One process serves a SQLite database: claims left in it are a dead process's.
+            self.wf.release_claims()
+        for lane in self.lanes:
+            self._spawn(f"effects-{lane.name}", self._run_lane, lane)
+        self._spawn("effects-leases", self._renew_leases)
+        if self._outside_wake is not None:
+            self._spawn("effects-wake", self._relay_wakes)
+        self._scheduler = start_scheduler(self.wf, self.settings, self.wake)
+
+    def _spawn(self, name: str, target: Callable, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
         stop_scheduler(self._scheduler)
         self._scheduler = None
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        try:
-            self.wf.release_claims(self.worker)  # what this process had taken, others may now do
+        self.wake()
+        if self._outside_wake is not None:
+            self._outside_wake.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
+        try:  # what this process had taken, others may now do; not what a lane still performs
+            self.wf.release_claims(self.worker, keep=set(self._in_flight))
         except Exception:
             log.warning("could not release this process's claims; they expire by themselves")
 
     def wake(self) -> None:
-        self._idle.clear()
-        self._wake.set()
+        for lane in self.lanes:
+            lane.idle.clear()
+            lane.wake.set()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """True once nothing is pending that is due (for the demo and tests)."""
+        """True once every lane is idle and nothing is pending, not even postponed (for the demo and
+        tests). Lanes are woken once, then watched: a wake on every look would make each lane start
+        a new pass, and on a loaded machine no look would find all of them idle at once."""
         deadline = time.monotonic() + timeout
+        self.wake()
         while time.monotonic() < deadline:
-            self.wake()
-            # idle, and nothing left that will run later either (postponed effects count)
-            later = self.wf.clock() + timedelta(days=1)
-            if (
-                self._idle.wait(0.05)
-                and not self.wf.has_pending_commands()
-                and not self.wf.pending_effects(now=later)
-            ):
-                return True
+            if all(lane.idle.is_set() for lane in self.lanes):
+                later = self.wf.clock() + timedelta(days=1)
+                if not self.wf.has_pending_commands() and not self.wf.pending_effects(now=later):
+                    return True
+                self.wake()  # something came in that no lane was woken for, or is due soon
+            time.sleep(0.02)
         return False
 
-    def _loop(self) -> None:
+    def _run_lane(self, lane: Lane) -> None:
         while not self._stop.is_set():
             try:
-                done = self.run_once()
-            except Exception:  # the loop must survive a broken database connection
-                log.exception("effects loop failed; retrying")
+                done = lane.work()
+            except Exception:  # the lane must survive a broken database connection
+                log.exception("effects lane %s failed; retrying", lane.name)
                 done = 0
             if done == 0:
-                self._idle.set()
-                self._wake.wait(self._until_next_due())
-                self._wake.clear()
+                lane.idle.set()
+                lane.wake.wait(self.poll_seconds if lane.name == "commands" else self._until_next_due())
+                lane.wake.clear()
+
+    def _relay_wakes(self) -> None:
+        """Pass the HTTP process's wake-ups (a multiprocessing.Event) on to every lane."""
+        while not self._stop.is_set():
+            if self._outside_wake.wait(1.0):
+                self._outside_wake.clear()
+                self.wake()
+
+    def _renew_leases(self) -> None:
+        """Keep this process's claims while it lives; a dead process's expire within the lease."""
+        every = min(RENEW_SECONDS, self.lease_seconds / 3)
+        while not self._stop.wait(every):
+            try:
+                self.wf.renew_claims(self.worker, self.lease_seconds)
+            except Exception:
+                log.warning("could not renew this process's claims; retrying in %.0fs", every)
 
     def _until_next_due(self) -> float:
         try:
@@ -173,15 +235,8 @@ class Dispatcher:
         return min(self.poll_seconds, max(0.01, wait))
 
     def run_once(self) -> int:
-        """Carry out the commands in the inbox, then perform every effect that is due now (one per
-        order per pass); the number of both."""
-        count = self.run_commands()
-        for effect in self.wf.claim_effects(self.worker, self.lease_seconds):
-            if self._stop.is_set():
-                break
-            self.perform(effect)
-            count += 1
-        return count
+        """One pass of every lane in the calling thread, the commands first; the things done."""
+        return sum(lane.work() for lane in self.lanes)
 
     def run_commands(self, limit: int = 20) -> int:
         """Carry out up to limit commands from the inbox (the oldest first); the number taken."""
@@ -190,9 +245,62 @@ class Dispatcher:
                 inbox.carry_out(self.wf, command)
         return len(commands)
 
+    def _commands_pass(self) -> int:
+        done = self.run_commands()
+        if done:
+            self._wake_effect_lanes()  # the effects they queued
+        return done
+
+    def _effects_pass(
+        self, kinds: Collection[str] | None = None, exclude_kinds: Collection[str] = (), limit: int = 50
+    ) -> int:
+        """Claim the due effects of these kinds (one per order) and perform them; how many."""
+        effects = self.wf.claim_effects(
+            self.worker, self.lease_seconds, limit=limit, kinds=kinds, exclude_kinds=exclude_kinds
+        )
+        for effect in effects:
+            if self._stop.is_set():
+                break
+            self._perform_claimed(effect)
+            if effect.order_id is not None:
+                self._wake_effect_lanes()  # the order's next effect may be another lane's
+        return len(effects)
+
+    def _wake_effect_lanes(self) -> None:
+        for lane in self.lanes[1:]:
+            lane.idle.clear()
+            lane.wake.set()
+
+    def _perform_claimed(self, effect: EffectView) -> None:
+        """Perform effect; an error outside the Slack call (the database) postpones it alone."""
+        self._in_flight.add(effect.id)
+        try:
+            self.perform(effect)
+        except Exception as e:
+            log.exception("effect %s (%s) could not be performed", effect.id, effect.key)
+            try:
+                self.wf.effect_retry_later(effect.id, type(e).__name__, self._backoff(effect))
+            except Exception:
+                log.warning(
+                    "could not postpone effect %s; its claim expires within %.0fs",
+                    effect.id,
+                    self.lease_seconds,
+                )
+        finally:
+            self._in_flight.discard(effect.id)
+
     def perform(self, effect: EffectView) -> None:
-        order = self.wf.order(effect.order_id) if effect.order_id is not None else None
-        self.wf.effect_started(effect.id)
+        try:
+            order = self.wf.order(effect.order_id) if effect.order_id is not None else None
+        except Refused as r:
+            if r.code != "not_found":
+                raise
+            log.error("effect %s (%s) failed: order %s is gone", effect.id, effect.key, effect.order_id)
+            self.wf.effect_failed(effect.id, "order_not_found: the order no longer exists")
+            return
+        if not self.wf.effect_started(effect.id, self.worker, self.lease_seconds):
+            log.info("effect %s (%s) is no longer this process's to perform", effect.id, effect.key)
+            return
         try:
             self.performers[effect.kind](effect, order)
         except Retry as r:
@@ -454,7 +562,6 @@ class Dispatcher:
         assert order is not None
         if not order.card_ts:
             return  # the card is not posted yet: it will be posted showing the latest state
-        self.wf.supersede_card_updates(order.id, effect.id)
         self._call(
             ("chat.update",),
             self.client.chat_update,
@@ -462,6 +569,9 @@ class Dispatcher:
             ts=order.card_ts,
             **self._card(order),
         )
+        # The card now shows the order at the version read: the updates queued up to it need not
+        # run; one queued for a change made since (after the read) still does.
+        self.wf.supersede_card_updates(order.id, effect.id, order.version)
 
     def _announce(self, effect: EffectView, order: OrderView | None) -> None:
         assert order is not None
@@ -588,7 +698,14 @@ class Dispatcher:
                 if effect.attempts < 5:
                     raise Retry("not_found", 0.1 * 2**effect.attempts) from None
             return
-        replies.tell(self.client, to.get("response_url"), to.get("channel"), to.get("user"), text)
+        replies.tell(
+            self.client,
+            to.get("response_url"),
+            to.get("channel"),
+            to.get("user"),
+            text,
+            hooks=self.settings.slack_hooks_url,
+        )
 
     def _approval_reminder(self, effect: EffectView, order: OrderView | None) -> None:
         """Remind a supervisor (or, escalated, an admin) of an order still waiting for approval."""

@@ -24,6 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -59,6 +60,25 @@ class Call:
     lost: bool = False
 
 
+class Hold:
+    """A request the fake performed and holds unanswered until ``release()`` (see ``hold_next``)."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.reached = threading.Event()  # the request arrived and was performed
+        self._released = threading.Event()
+
+    def wait_reached(self, timeout: float = 30.0) -> bool:
+        return self.reached.wait(timeout)
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _hold(self) -> None:
+        self.reached.set()
+        self._released.wait(self.limit)
+
+
 @dataclass
 class Channel:
     id: str
@@ -84,6 +104,9 @@ class HttpResult:
     headers: dict = field(default_factory=dict)
     elapsed: float = 0.0
     request: dict | None = None
+    #: How many entries of ``FakeSlack.served`` there were when this answer arrived: what the fake
+    #: had finished answering before the bot answered Slack (``served[served_before:]`` came after).
+    served_before: int = 0
 
     @property
     def ok(self) -> bool:
@@ -262,7 +285,14 @@ class FakeSlack:
         self._limits: dict[str, tuple[int, float, deque]] = {}
         self._lose: dict[str, int] = {}
         self._delays: dict[str, deque] = {}
+        self._holds: dict[str, deque] = {}
         self.events_sent: list[dict] = []
+        # Every request the fake finished answering (or dropped), in order: a Web API method name,
+        # "response" (a POST to a response_url) or "upload". See HttpResult.served_before.
+        self.served: list[str] = []
+        # Called after each request sent to the bot has its answer (post_signed): the local world
+        # waits there for the work the bot does after answering, so a test then sees its outcome.
+        self.after_answer: Callable[[], None] | None = None
         self.usergroups: dict[str, dict] = {}  # id -> usergroup object (its members under "users")
         self.withheld_scopes: set[str] = set()  # see withhold_scope
 
@@ -464,12 +494,22 @@ class FakeSlack:
             self._lose[method] = self._lose.get(method, 0) + times
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
-        """The next ``times`` requests to ``method`` (or ``"upload"``) are performed at once, then the
+        """The next ``times`` requests to ``method`` (or ``"upload"``, or ``"response"`` for a POST to a
+        response_url) are performed at once, then the
         fake waits ``seconds`` before answering (so a client with a shorter timeout gives up on a call
         that did happen). Combined with ``lose_response_next`` it waits, then drops the connection."""
         with self._lock:
             queue = self._delays.setdefault(method, deque())
             queue.extend([float(seconds)] * times)
+
+    def hold_next(self, method: str, limit: float = 120.0) -> Hold:
+        """The next request to ``method`` (or ``"upload"``, ``"response"``) is performed at once, and
+        its answer held back until the returned Hold is released (or ``limit`` seconds pass): a
+        Slack call that hangs for as long as a test needs, without a timed sleep."""
+        hold = Hold(limit)
+        with self._lock:
+            self._holds.setdefault(method, deque()).append(hold)
+        return hold
 
     def faults_pending(self) -> int:
         """How many injected one-shot faults (``fail_next``, ``lose_response_next``, ``delay_next``)
@@ -526,6 +566,8 @@ class FakeSlack:
             fault_name = path[len("/api/") :]
         elif handler.command == "POST" and path.startswith("/upload/"):
             fault_name = "upload"
+        elif handler.command == "POST" and path.startswith("/response/"):
+            fault_name = "response"
         lose, delay = self._take_transport_faults(fault_name) if fault_name else (False, 0.0)
         if path.startswith("/api/") and handler.command == "POST":
             status, headers, response = self._api_request(
@@ -541,8 +583,14 @@ class FakeSlack:
         elif path.startswith("/files/") and handler.command == "GET":
             status, content, content_type = self._serve_file(path[len("/files/") :], handler.headers)
             payload = content
+        with self._lock:
+            holds = self._holds.get(fault_name or "")
+            hold = holds.popleft() if holds else None
+        if hold is not None:
+            hold._hold()
         if delay > 0:
             time.sleep(delay)
+        self._served(fault_name)  # before the answer leaves: whoever reads it, reads it after this
         if lose:
             handler.close_connection = True  # performed, never answered: the client sees a disconnect
             return
@@ -556,6 +604,11 @@ class FakeSlack:
             handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             handler.close_connection = True  # the client gave up waiting (e.g. after delay_next)
+
+    def _served(self, name: str | None) -> None:
+        if name is not None:
+            with self._lock:
+                self.served.append(name)
 
     def _api_request(
         self, method: str, query: str, body: bytes, headers: Any, lost: bool = False
@@ -921,6 +974,24 @@ class FakeSlack:
             raise _ApiError("already_in_channel")
         channel.members.update(new)
         return {"channel": self._channel_object(channel)}
+
+    def _api_conversations_kick(self, params: dict) -> dict:
+        channel = self._conversation(params.get("channel"))
+        if channel is None or channel.is_im or (channel.is_private and BOT_USER_ID not in channel.members):
+            raise _ApiError("channel_not_found")
+        if channel.archived:
+            raise _ApiError("is_archived")
+        if channel.name == "general":
+            raise _ApiError("cant_kick_from_general")
+        user = str(params.get("user") or "")
+        if user not in self.users:
+            raise _ApiError("user_not_found")
+        if user == BOT_USER_ID:
+            raise _ApiError("cant_kick_self")
+        if user not in channel.members:
+            raise _ApiError("not_in_channel")
+        channel.members.discard(user)
+        return {}
 
     def _api_conversations_info(self, params: dict) -> dict:
         channel = self._bot_channel(params.get("channel"), write=False)
@@ -1555,12 +1626,16 @@ class FakeSlack:
         except urllib.error.HTTPError as exc:
             status, raw, resp_headers = exc.code, exc.read(), dict(exc.headers or {})
         elapsed = time.monotonic() - started
+        with self._lock:
+            served_before = len(self.served)
+        if self.after_answer is not None:
+            self.after_answer()
         text = raw.decode("utf-8", errors="replace")
         try:
             parsed = json.loads(text) if text.strip() else None
         except ValueError:
             parsed = None
-        return HttpResult(status, text, parsed, resp_headers, elapsed)
+        return HttpResult(status, text, parsed, resp_headers, elapsed, served_before=served_before)
 
     def _post_payload(self, payload: dict) -> HttpResult:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()

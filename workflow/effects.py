@@ -12,7 +12,9 @@ UPDATE_CARD = "update_card"  # {"version": int}
 ANNOUNCE = "announce"  # {"event": str, "actor": user id, ...details}
 DM = "dm"  # {"user": user id, "event": str}
 UPLOAD_PDF = "upload_pdf"  # {"revision": int}
-REACT = "react"  # {"channel": id, "ts": ts, "name": emoji}
+# {"channel": id, "ts": ts, "name": emoji, "order": number} (no order: an acknowledgement neither waits
+# in its order's queue nor holds the order's own changes up)
+REACT = "react"
 ALERT = "alert"  # {"to": user or channel id, "to_kind", "effect", "kind", "error", "order"} (no order)
 EXPORT_CSV = "export_csv"  # {"user": user id, "filters": filter text} (no order): a CSV sent to their DM
 
@@ -36,6 +38,7 @@ APPROVAL_REMINDER = "approval_reminder"  # {"user": user id, "level": 1 | 2, "ho
 PLANNED_REMINDER = "planned_reminder"  # {"planned_date": ISO date}: in the channel, to the field workers
 SET_TOPIC = "set_topic"  # {"status": status}: the channel topic shows the order's status
 ARCHIVE = "archive"  # {"days": int}: the order's channel is archived
+KICK = "kick"  # {"user": user id}: removed from the order's channel (the role that put them there is gone)
 DIGEST = "digest"  # {"user", "date", "since", "moved", "waiting", ...} (no order): a coordinator's DM
 
 # The App Home (workflow.home; no order: performed on its own, in no order's queue)

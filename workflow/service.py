@@ -7,7 +7,7 @@ import threading
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -46,7 +46,7 @@ from workflow import search as order_search
 from workflow.masterdata import MasterData
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.roles import GROUP_SYNC, ChangeView, RoleBook, SyncResult, role_name
-from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, decide
+from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, Verdict, decide
 from workflow.snapshots import CommandView, EffectView, LineView, NoteView, OrderView, RevisionView
 
 __all__ = [
@@ -121,6 +121,7 @@ class Refused(Exception):
         decided_at: datetime | None = None,
         decision: str = "",
         line: int | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code  # role | state | own_order | not_found | stale | decided | invalid
@@ -130,6 +131,8 @@ class Refused(Exception):
         self.decided_at = decided_at
         self.decision = decision
         self.line = line  # the 0-based index of the line it is about, if any (the form shows it there)
+        # the field of the request it is about, if any: reason | outcome | users (a form shows it there)
+        self.field = field
 
     def to_dict(self) -> dict:
         """JSON for an outbox payload (the answer to a command carried out after its ack)."""
@@ -141,6 +144,7 @@ class Refused(Exception):
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "decision": self.decision,
             "line": self.line,
+            "field": self.field,
         }
 
     @classmethod
@@ -151,6 +155,7 @@ class Refused(Exception):
             str(d.get("message", "")),
             who=str(d.get("who") or ""),
             line=d.get("line") if isinstance(d.get("line"), int) else None,
+            field=d.get("field") if isinstance(d.get("field"), str) else None,
             decided_by=d.get("decided_by"),
             decided_at=datetime.fromisoformat(at) if at else None,
             decision=str(d.get("decision") or ""),
@@ -243,6 +248,58 @@ class Workflow:
     ) -> SyncResult:
         """Give role to the user group's members and take it from those who left (grants by hand stay)."""
         return self.role_book.sync_group(role, member_ids, actor, usergroup_id)
+
+    def _leave_orders(self, s: Session, user_ids: Iterable[str], actor: str, now: datetime) -> int:
+        """In the transaction that took a role from user_ids: take away what the role gave.
+
+        Submitting an order makes every supervisor (or, with none, every admin) a member of it as
+        "supervisor" and invites them to its channel. Whoever now holds neither role loses those
+        memberships (so `/so show`, `/so list` and the Home no longer show them the order) and is
+        removed from the channels (a KICK effect, in the order's queue: after any pending invite),
+        open or ended, unless the channel was archived or they take part in the order otherwise
+        (its requester, a field worker): that keeps their seat. The card that named them as a
+        supervisor is updated. Their requests and field work stay theirs. The memberships removed."""
+        removed = 0
+        for uid in sorted({u for u in user_ids if u}):
+            if self._roles(s, uid) & {Role.SUPERVISOR, Role.ADMIN}:
+                continue  # still an approver: their memberships still stand
+            supervising = select(Member.order_id).where(Member.user_id == uid, Member.role == "supervisor")
+            order_ids = sorted(s.exec(supervising).all())
+            if not order_ids:
+                continue
+            s.exec(  # type: ignore[call-overload]
+                delete(Member).where(col(Member.user_id) == uid, col(Member.role) == "supervisor")
+            )
+            working = set(
+                s.exec(
+                    select(Member.order_id).where(Member.user_id == uid, Member.role == "field_worker")
+                ).all()
+            )
+            archived = set(
+                s.exec(
+                    select(Effect.order_id)
+                    .where(col(Effect.order_id).in_(order_ids), Effect.kind == fx.ARCHIVE)
+                    .where(Effect.status == "done")
+                ).all()
+            )
+            orders = s.exec(
+                select(Order).where(col(Order.id).in_(order_ids)).order_by(col(Order.id)).with_for_update()
+            ).all()
+            for order in orders:
+                tx = _Tx(s, order)
+                act = self._log(
+                    tx, actor, "member_removed", f"{uid} is no longer a supervisor of {order.number}", now,
+                    {"user": uid, "role": "supervisor"},
+                )
+                if uid != order.requester_id and order.id not in working and order.id not in archived:
+                    self._queue(tx, fx.KICK, f"kick:{order.number}:{uid}:{act.id}", {"user": uid})
+                if order.decided_by is None:  # the card names the order's supervisors until decided
+                    self._touch(tx, now)
+                else:
+                    self._flush(tx)
+                removed += 1
+            order_home.queue_publish(s, uid, now, self.policy.home_refresh_seconds)
+        return removed
 
     def users_with(self, session: Session, role: Role) -> list[str]:
         rows = session.exec(select(RoleGrant.user_id).where(RoleGrant.role == role)).all()
@@ -407,7 +464,7 @@ class Workflow:
     def reject(self, order_id: int, actor: str, reason: str) -> OrderView:
         reason = reason.strip()
         if not reason:
-            raise Refused("invalid", "A reason is required to reject an order.")
+            raise Refused("invalid", "A reason is required to reject an order.", field="reason")
         now = self.clock()
         with self._write() as s:
             tx = self._open(s, order_id, actor, Action.REJECT)
@@ -428,7 +485,7 @@ class Workflow:
     def add_field_workers(self, order_id: int, actor: str, user_ids: Sequence[str]) -> OrderView:
         users = [u for u in dict.fromkeys(user_ids) if u]
         if not users:
-            raise Refused("invalid", "Choose at least one person.")
+            raise Refused("invalid", "Choose at least one person.", field="users")
         now = self.clock()
         with self._write() as s:
             tx = self._open(s, order_id, actor, Action.ADD_FIELD_WORKERS)
@@ -436,7 +493,7 @@ class Workflow:
             existing = set(self._members(s, order.id, "field_worker"))
             new = [u for u in users if u not in existing]
             if not new:
-                raise Refused("invalid", "They are already field workers on this order.")
+                raise Refused("invalid", "They are already field workers on this order.", field="users")
             for uid in new:
                 s.add(
                     Member(order_id=order.id, user_id=uid, role="field_worker", added_by=actor, added_at=now)
@@ -511,10 +568,12 @@ class Workflow:
         try:
             outcome = Outcome(outcome)
         except ValueError:
-            raise Refused("invalid", f"Unknown outcome '{outcome}'.") from None
+            raise Refused("invalid", f"Unknown outcome '{outcome}'.", field="outcome") from None
         reason = reason.strip()
         if outcome is Outcome.NOT_PERFORMED and not reason:
-            raise Refused("invalid", "A reason is required when the work was not performed.")
+            raise Refused(
+                "invalid", "A reason is required when the work was not performed.", field="reason"
+            )
         now = self.clock()
         with self._write() as s:
             tx = self._open(s, order_id, actor, Action.CLOSE)
@@ -523,6 +582,7 @@ class Workflow:
                 raise Refused(
                     "invalid",
                     "'Completed with adjustments' needs a confirmation first: use Create confirmation.",
+                    field="outcome",
                 )
             order.status = Status.CLOSED
             order.outcome = outcome
@@ -578,7 +638,8 @@ class Workflow:
     ) -> OrderView | None:
         """Record a thread reply or a shared file in an order's channel as a note or photo.
 
-        Returns None when the channel is no order's, or the event was processed already.
+        Returns None when the channel is no order's, its author takes no part in the order (see
+        the NOTE rule: nothing is recorded, no reaction), or the event was processed already.
         """
         now = self.clock()
         try:
@@ -587,15 +648,22 @@ class Workflow:
                 s.add(ProcessedEvent(event_id=event_id, received_at=now))
                 if order is None:
                     return None
+                if not self._verdict(s, order, user_id, Action.NOTE).allowed:
+                    return None  # no part in the order (the NOTE rule): heard, not recorded nor acknowledged
                 s.flush()
                 tx = _Tx(s, order)
                 kind = "photo" if files else "note"
                 self._log(tx, user_id, kind, text[:4000], now, {"files": list(files), "ts": ts})
-                self._queue(
-                    tx,
-                    fx.REACT,
-                    f"react:{event_id}",
-                    {"channel": channel_id, "ts": ts, "name": reaction},
+                # The acknowledgement belongs to no order's queue: a busy thread's reactions (rate
+                # limited by Slack) never hold up the order's own changes, nor wait behind them.
+                s.add(
+                    Effect(
+                        key=f"react:{event_id}",
+                        order_id=None,
+                        kind=fx.REACT,
+                        payload={"channel": channel_id, "ts": ts, "name": reaction, "order": order.number},
+                        created_at=now,
+                    )
                 )
                 self._flush(tx)
                 return self._view(s, order)
@@ -609,9 +677,18 @@ class Workflow:
     # transaction as the change it makes, so a command is carried out once: after a crash before
     # the inbox row was removed, and when two processes pick up the same row (PostgreSQL).
 
-    def enqueue(self, kind: str, user_id: str, payload: dict, reply: dict | None = None) -> str:
-        """Store a command for the worker; its key."""
-        key = uuid.uuid4().hex
+    def enqueue(
+        self, kind: str, user_id: str, payload: dict, reply: dict | None = None, key: str | None = None
+    ) -> str:
+        """Store a command for the worker; its key.
+
+        key: what makes the request unique, from what Slack sent once (a submitted view's id and
+        hash, a click's action_ts): the same request again (a replay, or a retry after a dropped
+        connection whose INSERT had committed) is stored once and carried out once — the inbox's
+        unique key refuses it while it waits, processed_commands once carried out. Without a key,
+        every call is a new command."""
+        given = key is not None
+        key = key or uuid.uuid4().hex
         row = {
             "key": key,
             "kind": kind,
@@ -620,8 +697,13 @@ class Workflow:
             "reply": reply or {},
             "created_at": self.clock(),
         }
-        with writing(self.inbox) as conn:
-            conn.execute(insert(Command), row)
+        try:
+            with writing(self.inbox) as conn:
+                conn.execute(insert(Command), row)
+        except IntegrityError:
+            if not given:
+                raise
+            # stored already: the same request again, carried out once (processed_commands too)
         return key
 
     def has_pending_commands(self) -> bool:
@@ -816,13 +898,23 @@ class Workflow:
             return [EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts) for e in rows]
 
     def claim_effects(
-        self, worker: str, lease_seconds: float = 300.0, limit: int = 50, now: datetime | None = None
+        self,
+        worker: str,
+        lease_seconds: float = 300.0,
+        limit: int = 50,
+        now: datetime | None = None,
+        kinds: Collection[str] | None = None,
+        exclude_kinds: Collection[str] = (),
     ) -> list[EffectView]:
-        """Take the due effects (the first unfinished one of each order) for worker to perform.
+        """Take the due effects (the first unfinished one of each order) for worker to perform;
+        only those of kinds (every kind when None) and none of exclude_kinds.
 
-        Claimed rows carry a lease: other processes skip them (and so the rest of their order)
-        until it runs out; on PostgreSQL, rows another process is claiming at this moment are
-        skipped too (FOR UPDATE SKIP LOCKED). A process that dies leaves its claims to expire.
+        An order's first unfinished effect holds back its later ones whatever their kind, so a lane
+        that performs some kinds never overtakes another lane's effect of the same order. Claimed
+        rows carry a lease: other processes skip them (and so the rest of their order) until it
+        runs out; the claimer renews it while it lives (renew_claims), so a dead process's claims
+        are taken over soon after. On PostgreSQL, rows another process is claiming at this moment
+        are skipped too (FOR UPDATE SKIP LOCKED).
         """
         now = now or self.clock()
         unfinished = col(Effect.status).in_(["pending", "failed"])
@@ -830,26 +922,41 @@ class Workflow:
         firsts = firsts.group_by(col(Effect.order_id))
         due = (col(Effect.not_before).is_(None)) | (col(Effect.not_before) <= now)
         free = (col(Effect.lease_until).is_(None)) | (col(Effect.lease_until) <= now)
+        query = (
+            select(Effect)
+            .where(Effect.status == "pending", due, free)
+            .where(col(Effect.id).in_(firsts) | col(Effect.order_id).is_(None))
+        )
+        if kinds is not None:
+            query = query.where(col(Effect.kind).in_(list(kinds)))
+        if exclude_kinds:
+            query = query.where(col(Effect.kind).not_in(list(exclude_kinds)))
         with self._write() as s:
-            rows = s.exec(
-                select(Effect)
-                .where(Effect.status == "pending", due, free)
-                .where(col(Effect.id).in_(firsts) | col(Effect.order_id).is_(None))
-                .order_by(col(Effect.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows = s.exec(query.order_by(col(Effect.id)).limit(limit).with_for_update(skip_locked=True)).all()
             until = now + timedelta(seconds=lease_seconds)
             for e in rows:
                 e.claimed_by, e.lease_until = worker, until
             return [EffectView(e.id, e.key, e.order_id, e.kind, dict(e.payload), e.attempts) for e in rows]
 
-    def release_claims(self, worker: str | None = None) -> int:
-        """Give back the claims of worker (of every worker when None: a lone process starting)."""
+    def renew_claims(self, worker: str, lease_seconds: float) -> int:
+        """Extend the lease of every effect worker holds (it is alive); how many."""
+        with self._write() as s:
+            res = s.exec(  # type: ignore[call-overload]
+                update(Effect)
+                .where(Effect.claimed_by == worker, Effect.status == "pending")
+                .values(lease_until=self.clock() + timedelta(seconds=lease_seconds))
+            )
+            return res.rowcount or 0
+
+    def release_claims(self, worker: str | None = None, keep: Collection[int] = ()) -> int:
+        """Give back the claims of worker (of every worker when None: a lone process starting),
+        except those of the effects in keep (still being performed: their lease runs out alone)."""
         with self._write() as s:
             stmt = update(Effect).where(col(Effect.claimed_by).is_not(None))
             if worker is not None:
                 stmt = stmt.where(Effect.claimed_by == worker)
+            if keep:
+                stmt = stmt.where(col(Effect.id).not_in(list(keep)))
             res = s.exec(stmt.values(claimed_by=None, lease_until=None))  # type: ignore[call-overload]
             return res.rowcount or 0
 
@@ -870,13 +977,23 @@ class Workflow:
                 for e in s.exec(q).all()
             ]
 
-    def effect_started(self, effect_id: int) -> None:
+    def effect_started(
+        self, effect_id: int, worker: str | None = None, lease_seconds: float | None = None
+    ) -> bool:
         """Count an attempt before Slack is called: after a crash, the next attempt knows to look
-        for what this one may have done."""
+        for what this one may have done. With worker: only while worker still holds the claim (its
+        lease then renewed); False when another process took it over or it is no longer pending."""
         with self._write() as s:
-            e = s.get(Effect, effect_id)
-            if e is not None:
-                e.attempts += 1
+            e = s.get(Effect, effect_id, with_for_update=worker is not None)
+            if e is None:
+                return False
+            if worker is not None:
+                if e.status != "pending" or e.claimed_by != worker:
+                    return False
+                if lease_seconds is not None:
+                    e.lease_until = self.clock() + timedelta(seconds=lease_seconds)
+            e.attempts += 1
+            return True
 
     def effect_done(self, effect_id: int) -> None:
         with self._write() as s:
@@ -910,7 +1027,7 @@ class Workflow:
                 "effect": e.key,
                 "kind": e.kind,
                 "error": error[:200],
-                "order": order.number if order else "",
+                "order": order.number if order else str((e.payload or {}).get("order") or ""),
             }
             recipients = [("user", u) for u in self.users_with(s, Role.ADMIN)]
             if order is not None and order.channel_id and e.kind != fx.CREATE_CHANNEL:
@@ -954,24 +1071,37 @@ class Workflow:
             return s.exec(select(func.min(Effect.not_before)).where(Effect.status == "pending")).one()
 
     def retry_effect(self, effect_id: int) -> bool:
+        """Queue a failed effect again with a fresh budget of attempts; False if it is not failed.
+
+        The count restarts at one, not zero, when it had been attempted: the next attempt still
+        looks first for what an earlier one may have done (a post whose answer was lost)."""
         with self._write() as s:
             e = s.get(Effect, effect_id)
             if e is None or e.status != "failed":
                 return False
             e.status, e.not_before, e.last_error = "pending", None, ""
+            e.attempts = min(e.attempts, 1)
+            e.claimed_by, e.lease_until = None, None
             return True
 
-    def supersede_card_updates(self, order_id: int, keep_effect_id: int) -> int:
-        """Mark older pending card updates of an order done: the card shows the latest state."""
+    def supersede_card_updates(self, order_id: int, keep_effect_id: int, version: int) -> int:
+        """Mark done the order's other pending card updates that the card drawn at version already
+        shows (those queued for that version or an earlier one); a later change keeps its own."""
         with self._write() as s:
-            res = s.exec(  # type: ignore[call-overload]
-                update(Effect)
-                .where(
+            pending = s.exec(
+                select(Effect).where(
                     Effect.order_id == order_id,
                     Effect.kind == fx.UPDATE_CARD,
                     Effect.status == "pending",
                     Effect.id != keep_effect_id,
                 )
+            ).all()
+            covered = [e.id for e in pending if int((e.payload or {}).get("version") or 0) <= version]
+            if not covered:
+                return 0
+            res = s.exec(  # type: ignore[call-overload]
+                update(Effect)
+                .where(col(Effect.id).in_(covered), Effect.status == "pending")
                 .values(status="done", done_at=self.clock(), last_error="superseded")
             )
             return res.rowcount or 0
@@ -1032,21 +1162,25 @@ class Workflow:
         self._authorize(s, order, actor, action)
         return _Tx(s, order)
 
-    def _authorize(self, s: Session, order: Order, actor: str, action: Action) -> None:
-        roles = self._roles(s, actor)
+    def _verdict(self, s: Session, order: Order, actor: str, action: Action) -> Verdict:
+        """Whether actor may do action on order now, by the rules table (their roles and their
+        relations to the order)."""
         relations: set[str] = set()
         if order.requester_id == actor:
             relations.add(Relation.REQUESTER)
         if actor in self._members(s, order.id, "field_worker"):
             relations.add(Relation.FIELD_WORKER)
-        verdict = decide(
+        return decide(
             action,
-            roles,
+            self._roles(s, actor),
             relations,
             Status(order.status),
             is_requester=order.requester_id == actor,
             allow_self_approval=self.policy.allow_self_approval,
         )
+
+    def _authorize(self, s: Session, order: Order, actor: str, action: Action) -> None:
+        verdict = self._verdict(s, order, actor, action)
         if verdict.allowed:
             return
         if verdict.reason == "role":
@@ -1343,19 +1477,35 @@ class Workflow:
             self.reader, filters, viewer, roles, allow_self_approval=self.policy.allow_self_approval
         )
 
-    def queue_export(self, user: str, filter_text: str) -> str:
-        """Queue a CSV export of the orders filter_text selects, sent to user's DM; the effect's key."""
-        key = f"export:{user}:{uuid.uuid4().hex}"
-        with transaction(self.engine) as s:
-            s.add(
-                Effect(
-                    key=key,
-                    order_id=None,
-                    kind=fx.EXPORT_CSV,
-                    payload={"user": user, "filters": filter_text},
-                    created_at=self.clock(),
+    def queue_export(self, user: str, filter_text: str) -> str | None:
+        """Queue a CSV export of the orders filter_text selects, sent to user's DM; the effect's key,
+        or None when an export of theirs is still queued or under way (one per person at a time).
+
+        The key names the person's previous export (export:U123:after:41, 41 its row's id): two
+        asked for at the same moment compute the same key, and the second insert conflicts."""
+        prefix = f"export:{user}:"
+        try:
+            with transaction(self.engine) as s:
+                theirs = s.exec(
+                    select(Effect.id, Effect.status).where(
+                        Effect.kind == fx.EXPORT_CSV, col(Effect.key).startswith(prefix, autoescape=True)
+                    )
+                ).all()
+                if any(status == "pending" for _, status in theirs):
+                    return None
+                key = f"{prefix}after:{max((i for i, _ in theirs), default=0)}"
+                s.add(
+                    Effect(
+                        key=key,
+                        order_id=None,
+                        kind=fx.EXPORT_CSV,
+                        payload={"user": user, "filters": filter_text},
+                        created_at=self.clock(),
+                    )
                 )
-            )
+                s.flush()
+        except IntegrityError:
+            return None
         return key
 
     # ---------------------------------------------------------------- the App Home

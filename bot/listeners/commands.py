@@ -7,11 +7,12 @@ import re
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 import forms
 from bot import lists, messages
+from bot.cards import mrkdwn_escape
 from bot.listeners import roles
+from bot.listeners.actions import open_form
 from bot.listeners.master import open_catalog, open_clients
 from forms import ids
 from workflow import saved_filters as saved_rules
@@ -51,7 +52,7 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
     elif verb == "clients":
         open_clients(ack, body, client, context, user, _unescaped(rest))
     else:
-        ack(text=f"I don't know `/so {verb[:40]}`.\n\n{messages.HELP}")
+        ack(text=f"I don't know `/so {_echo(verb[:40])}`.\n\n{messages.HELP}")
 
 
 def open_new_order(ack: Ack, body: dict, client: WebClient, context: BoltContext, user: str) -> None:
@@ -59,23 +60,25 @@ def open_new_order(ack: Ack, body: dict, client: WebClient, context: BoltContext
     if not verdict.allowed:
         ack(text=f"Only {verdict.who} can submit orders. Ask an admin for the coordinator role.")
         return
-    try:
-        # The trigger_id lives 3 seconds: the form needs one indexed lookup, so it opens complete at once.
-        has_clients, has_catalog = context["workflow"].master.in_use()
-        view = forms.new_order_modal(
-            clients=has_clients, catalog=has_catalog, fields=context["settings"].company.fields("new_order")
-        )
-        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
-    except SlackApiError as e:
-        log.warning("views.open failed for /so new: %s", e.response.get("error"))
-        ack(text="Slack took too long to open the form. Please run `/so new` again.")
-        return
+    # The trigger_id lives 3 seconds: the form needs one indexed lookup, so it opens complete, right
+    # after the HTTP answer.
+    has_clients, has_catalog = context["workflow"].master.in_use()
+    view = forms.new_order_modal(
+        clients=has_clients, catalog=has_catalog, fields=context["settings"].company.fields("new_order")
+    )
     ack()
+    open_form(context, client, body, view, "Please run `/so new` again.")
 
 
 def _unescaped(typed: str) -> str:
     """A command's text as typed (Slack escapes &, < and > in it)."""
     return typed.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _echo(typed: str) -> str:
+    """What someone typed, to show back in mrkdwn: as typed, with no mention or link in it (Slack
+    turns a typed @channel or URL into one)."""
+    return mrkdwn_escape(_unescaped(typed))
 
 
 def _filters(context: BoltContext, typed: str) -> forms.FormResult[forms.OrderFilters]:
@@ -122,7 +125,7 @@ def _saved_to_run(wf: Workflow, user: str, typed: str) -> SavedFilterView | str 
         return None
     found = wf.saved_filter(user, name)
     if found is None and explicit:
-        return f"You have no saved filter `{name[:40]}`. `/so list saved` lists yours."
+        return f"You have no saved filter `{_echo(name[:40])}`. `/so list saved` lists yours."
     return found
 
 
@@ -144,10 +147,10 @@ def manage_saved_filters(ack: Ack, context: BoltContext, user: str, verb: str, r
         if text.strip():
             ack(text=usage)
         elif wf.delete_filter(user, name):
-            ack(text=f"Deleted your saved filter `{name.lower()[:40]}`.")
+            ack(text=f"Deleted your saved filter `{_echo(name.lower()[:40])}`.")
             context["dispatcher"].wake()
         else:
-            ack(text=f"You have no saved filter `{name[:40]}`. `/so list saved` lists yours.")
+            ack(text=f"You have no saved filter `{_echo(name[:40])}`. `/so list saved` lists yours.")
         return
     problem = saved_rules.name_problem(name)
     if problem is not None:
@@ -163,7 +166,7 @@ def manage_saved_filters(ack: Ack, context: BoltContext, user: str, verb: str, r
     try:
         replaced = wf.save_filter(user, name, _unescaped(text).strip())
     except Refused as r:
-        ack(text=f"I could not save it: {r.message}")
+        ack(text=f"I could not save it: {_echo(r.message)}")
         return
     ack(
         text=f"{'Replaced' if replaced else 'Saved'} your filter *{name.lower()}*: run it with "
@@ -178,7 +181,13 @@ def export_orders(ack: Ack, context: BoltContext, user: str, typed: str) -> None
     if parsed.value is None:
         ack(text=messages.bad_filters(parsed.errors, "export"))
         return
-    context["workflow"].queue_export(user, parsed.value.text())
+    if context["workflow"].queue_export(user, parsed.value.text()) is None:
+        # One export per person at a time: a second one would only wait behind the first.
+        ack(
+            text=":hourglass_flowing_sand: Your previous export is still being prepared. It will reach "
+            "you in a direct message; ask again once it has arrived."
+        )
+        return
     ack(text=messages.export_queued(parsed.value.text()))
     context["dispatcher"].wake()
 
@@ -193,7 +202,7 @@ def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     order = wf.find(ref)
     # An order the person may not see is answered as one that does not exist: its number says nothing.
     if order is None or not wf.may_see(order, user):
-        ack(text=f"No order `{ref[:40]}` that you can see. Try `/so list`.")
+        ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
         return
     ack(text=messages.order_summary(order, settings.currency, settings.tz))
 
@@ -207,7 +216,7 @@ def customer_copy(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     wf = context["workflow"]
     order = wf.find(ref)
     if order is None or not wf.may_see(order, user):
-        ack(text=f"No order `{ref[:40]}` that you can see. Try `/so list`.")
+        ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
         return
     try:
         order, queued = wf.customer_copy(order.id, user)
