@@ -147,14 +147,17 @@ class SlackASGI:
         try:
             response = await loop.run_in_executor(self.pool, self._dispatch, body, query, headers, pending)
         except Exception as e:  # a body Bolt cannot even read: the sender's fault, not a crash
+            after.discard({after.KEY: pending}, 0)  # whatever a listener left is not done now
             log.warning("unreadable request to %s: %s", EVENTS_PATH, type(e).__name__)
             await _send(send, 400, b"invalid request", "text/plain")
             return
         out_headers = [(k.encode(), v.encode()) for k, vs in response.headers.items() for v in vs]
-        await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
-        body_out = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
-        await send({"type": "http.response.body", "body": body_out})
-        after.run_pending(pending)  # Slack has its answer: now the slower work the listeners left
+        try:
+            await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
+            body_out = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+            await send({"type": "http.response.body", "body": body_out})
+        finally:  # Slack has its answer (or hung up): now the slower work the listeners left
+            after.run_pending(pending)
 
 
 async def _read_body(receive) -> bytes | None:  # type: ignore[no-untyped-def]
