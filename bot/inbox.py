@@ -63,6 +63,8 @@ def carry_out(wf: Workflow, command: CommandView) -> str:
         wf.carry_out(command, lambda: handler(wf, command), reply if answer else None)
         return "done"
     except AlreadyCarriedOut:
+        if answer and reply is not None:  # the form asked again shows what the first one was told
+            wf.answer_again(command, reply)
         return "again"
     except Refused as r:
         return "refused" if wf.refuse_command(command, r, reply) else "again"

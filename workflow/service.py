@@ -756,6 +756,18 @@ class Workflow:
         except IntegrityError:
             return False
 
+    def answer_again(self, command: CommandView, reply: dict) -> bool:
+        """Queue again the answer a command carried out before got (the same request arrived once
+        more: a replay, or Submit pressed again after Slack lost the first answer, so the form now
+        says "Submitting…" again); False when there is none to give: a refusal's text is not kept."""
+        with transaction(self.engine) as s:
+            done = s.get(ProcessedCommand, command.key)
+            if done is None or done.outcome != "done" or done.order_id is None:
+                return False
+            again = f"{command.key}:again:{uuid.uuid4().hex[:12]}"
+            s.add(self._reply(again, {**reply, "order": done.order_id}))
+        return True
+
     def _reply(self, key: str, payload: dict) -> Effect:
         return Effect(
             key=f"reply:{key}", order_id=None, kind=fx.REPLY, payload=payload, created_at=self.clock()

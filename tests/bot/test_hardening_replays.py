@@ -16,6 +16,7 @@ from sqlalchemy import text
 from bot.demo import LAYLA, OGECHI, World
 from forms import ids
 from sandbox import HttpResult
+from sandbox.slack import APP_ID
 from tests.bot.helpers import ephemerals_to, opened_view, submit_order
 from tests.bot.test_inbox import run_a_worker
 
@@ -69,3 +70,32 @@ def test_the_same_signed_approve_click_posted_again_is_not_carried_out_again(wor
     assert count(world, "processed_commands") == processed
     assert not [t for t in ephemerals_to(world, OGECHI) if "already approved" in t]
     assert wf.order(order.id).current_revision == 1
+
+
+def test_submit_pressed_again_after_a_lost_answer_still_turns_into_the_order(world):
+    """Provoke: Slack lost the bot's answer to a submitted form (so the form stayed as filled in),
+    the order was stored meanwhile, and Layla presses Submit again (the same view id and hash): the
+    form must turn into the order, not stay on "Submitting…" for ever."""
+    fake = world.fake
+    assert fake.slash_command(LAYLA, "/so", "new").status == 200
+    view = opened_view(world)
+    fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
+    fake.fill(view, ids.SITE, ids.SITE, "Main Street 1")
+    fake.fill(view, ids.TITLE, ids.TITLE, "Pressed twice")
+    with fake._lock:  # the submission as Slack sends it; its answer never reaches the modal
+        lost = {
+            "type": "view_submission",
+            "team": fake._team_ref(),
+            "user": fake._user_ref(LAYLA),
+            "api_app_id": APP_ID,
+            "view": fake._public_view(fake.views[view]),
+            "response_urls": [],
+        }
+    assert replay(world, lost, int(time.time())).status == 200
+    world.settle()
+    assert count(world, "orders") == 1
+    assert fake.submit(LAYLA, view).status == 200  # pressed again: "Submitting…"
+    world.settle()
+    shown = json.dumps(fake.views[view]["blocks"], ensure_ascii=False)
+    assert "SO-0001* is submitted" in shown, shown
+    assert count(world, "orders") == 1
