@@ -14,6 +14,18 @@ def opened_view(world: World) -> str:
     return world.fake.calls_to("views.open")[-1].response["view"]["id"]
 
 
+def fill_new_order(world: World, title: str = "Router", user: str = LAYLA) -> str:
+    """Open /so new and fill the client, site and title as a person would; the view's id (not
+    submitted, nothing waited for)."""
+    fake = world.fake
+    assert fake.slash_command(user, "/so", "new").status == 200
+    view = opened_view(world)
+    fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
+    fake.fill(view, ids.SITE, ids.SITE, "Main Street 1")
+    fake.fill(view, ids.TITLE, ids.TITLE, title)
+    return view
+
+
 def submit_order(
     world: World,
     user: str = LAYLA,

@@ -14,23 +14,18 @@ from sqlalchemy.exc import OperationalError
 from bot.demo import DIEGO, LAYLA, OGECHI
 from forms import ids
 from storage.db import transaction
-from tests.bot.helpers import card, opened_view, submit_order
+from tests.bot.helpers import card, fill_new_order, submit_order
 from tests.bot.processes import wait_until
 from tests.conftest import ADMIN
 from workflow import effects as fx
 
 
-def fill_new_order(world, title: str) -> None:  # type: ignore[no-untyped-def]
+def submit_new_order(world, title: str) -> None:  # type: ignore[no-untyped-def]
     """Layla submits an order; the test does not wait for the bot's work after the answer."""
-    fake = world.fake
-    assert fake.slash_command(LAYLA, "/so", "new").status == 200
-    view = opened_view(world)
-    fake.fill(view, ids.CLIENT, ids.CLIENT, "Nordic Dental")
-    fake.fill(view, ids.SITE, ids.SITE, "Main street 1")
-    fake.fill(view, ids.TITLE, ids.TITLE, title)
-    fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
-    fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85")
-    assert fake.submit(LAYLA, view).status == 200
+    view = fill_new_order(world, title)
+    world.fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
+    world.fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85")
+    assert world.fake.submit(LAYLA, view).status == 200
 
 
 def made(world, number: str) -> bool:  # type: ignore[no-untyped-def]
@@ -86,8 +81,8 @@ def test_a_database_error_before_slack_is_called_holds_up_nothing(world):
         return started(effect_id, *args, **kwargs)
 
     wf.effect_started = flaky  # type: ignore[method-assign]
-    fill_new_order(world, "Router one")
-    fill_new_order(world, "Router two")
+    submit_new_order(world, "Router one")
+    submit_new_order(world, "Router two")
     world.settle(timeout=20)  # not the claim's lease (minutes) of the effect and its batch
     assert failures
     assert made(world, "1") and made(world, "2")
@@ -113,7 +108,7 @@ def test_an_effect_whose_order_is_gone_fails_and_the_admins_are_told(world):
             s.connection().exec_driver_sql("SET LOCAL session_replication_role = replica")
             s.connection().execute(text(insert), {"kind": fx.UPDATE_CARD, "now": wf.clock()})
     world.runtime.dispatcher.wake()
-    fill_new_order(world, "Router one")
+    submit_new_order(world, "Router one")
     world.settle(timeout=20)
     (gone,) = [e for e in wf.effects() if e.key == "card:SO-0999:v2"]
     assert gone.status == "failed" and "order" in gone.last_error
@@ -134,7 +129,7 @@ def test_an_export_upload_that_hangs_holds_up_no_new_order(world):
         answer = fake.slash_command(LAYLA, "/so", "export")
         assert answer.status == 200 and "Preparing your export…" in answer.body_text
         assert hold.wait_reached(30), "the export's upload never started"
-        fill_new_order(world, "Router two")
+        submit_new_order(world, "Router two")
         wait_until(lambda: made(world, "2"), timeout=20, what="the new order's channel and card")
     finally:
         hold.release()

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.demo import LAYLA, OGECHI, World
 from forms import ids
-from tests.bot.helpers import click, ephemerals_to, opened_view, submit_order
+from tests.bot.helpers import click, ephemerals_to, fill_new_order, opened_view, submit_order
 from tests.conftest import count_notes
 
 NOTHING_SAVED = "nothing was saved"
@@ -33,16 +33,6 @@ def table_away(engine: Engine, table: str) -> Iterator[None]:
     finally:
         with engine.begin() as conn:
             conn.execute(text(f"ALTER TABLE {table}_away RENAME TO {table}"))
-
-
-def fill_new_order(world: World, title: str = "Router") -> str:
-    fake = world.fake
-    assert fake.slash_command(LAYLA, "/so", "new").status == 200
-    view = opened_view(world)
-    fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
-    fake.fill(view, ids.SITE, ids.SITE, "Main Street 1")
-    fake.fill(view, ids.TITLE, ids.TITLE, title)
-    return view
 
 
 def still_open_with(world: World, user: str, view: str) -> str:

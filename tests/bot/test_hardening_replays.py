@@ -17,7 +17,7 @@ from bot.demo import LAYLA, OGECHI, World
 from forms import ids
 from sandbox import HttpResult
 from sandbox.slack import APP_ID
-from tests.bot.helpers import ephemerals_to, opened_view, submit_order
+from tests.bot.helpers import ephemerals_to, fill_new_order, submit_order
 from tests.bot.test_inbox import run_a_worker
 
 
@@ -36,11 +36,7 @@ def test_the_same_signed_submission_posted_again_makes_one_order(world):
     """Provoke: the exact signed view_submission of a new order, posted twice more (once before the
     worker carried the first out, once after)."""
     fake, wf = world.fake, world.runtime.workflow
-    assert fake.slash_command(LAYLA, "/so", "new").status == 200
-    view = opened_view(world)
-    fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
-    fake.fill(view, ids.SITE, ids.SITE, "Main Street 1")
-    fake.fill(view, ids.TITLE, ids.TITLE, "Replayed")
+    view = fill_new_order(world, "Replayed")
     world.runtime.dispatcher.stop()  # the first is still in the inbox when the second comes
     first = fake.submit(LAYLA, view)
     assert first.status == 200 and first.request is not None
@@ -77,11 +73,7 @@ def test_submit_pressed_again_after_a_lost_answer_still_turns_into_the_order(wor
     the order was stored meanwhile, and Layla presses Submit again (the same view id and hash): the
     form must turn into the order, not stay on "Submitting…" for ever."""
     fake = world.fake
-    assert fake.slash_command(LAYLA, "/so", "new").status == 200
-    view = opened_view(world)
-    fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
-    fake.fill(view, ids.SITE, ids.SITE, "Main Street 1")
-    fake.fill(view, ids.TITLE, ids.TITLE, "Pressed twice")
+    view = fill_new_order(world, "Pressed twice")
     with fake._lock:  # the submission as Slack sends it; its answer never reaches the modal
         lost = {
             "type": "view_submission",

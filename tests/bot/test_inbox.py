@@ -8,7 +8,7 @@ from bot.demo import LAYLA, OGECHI, World
 from bot.effects import Dispatcher
 from bot.worker import effects_client
 from forms import ids
-from tests.bot.helpers import click, ephemerals_to, forged_click, opened_view, submit_order
+from tests.bot.helpers import click, ephemerals_to, fill_new_order, forged_click, submit_order
 from workflow import effects as fx
 
 
@@ -27,18 +27,8 @@ def run_a_worker(world: World) -> None:
         worker.stop()
 
 
-def fill_order(world: World, title: str) -> str:
-    fake = world.fake
-    assert fake.slash_command(LAYLA, "/so", "new").status == 200
-    view = opened_view(world)
-    fake.fill(view, ids.CLIENT, ids.CLIENT, "Acme")
-    fake.fill(view, ids.SITE, ids.SITE, "Main Street 1")
-    fake.fill(view, ids.TITLE, ids.TITLE, title)
-    return view
-
-
 def test_the_form_says_submitting_then_turns_into_the_orders_number(world):
-    view = fill_order(world, "Router")
+    view = fill_new_order(world, "Router")
     world.runtime.dispatcher.stop()  # the worker has not got to it yet
     answer = world.fake.submit(LAYLA, view)
     assert answer.status == 200 and "Submitting your order" in answer.body_text
@@ -52,7 +42,7 @@ def test_the_form_says_submitting_then_turns_into_the_orders_number(world):
 
 
 def test_a_form_closed_before_the_answer_is_let_be(world):
-    view = fill_order(world, "Closed early")
+    view = fill_new_order(world, "Closed early")
     world.runtime.dispatcher.stop()
     assert world.fake.submit(LAYLA, view).status == 200
     world.fake.close_view(LAYLA, view)
