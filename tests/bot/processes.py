@@ -12,8 +12,12 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from forms import ids
 from sandbox import FakeSlack, HttpResult
+from storage.db import create_schema, drop_schema, make_engine
 from workflow.service import Workflow
+
+LAYLA, OGECHI = "U0LAYLA01", "U0OGECHI1"  # coordinator, supervisor
 
 
 def free_port() -> int:
@@ -100,3 +104,38 @@ def opened_for(fake: FakeSlack, result: HttpResult, timeout: float = 10.0) -> st
 def all_done(wf: Workflow) -> bool:
     """Nothing left in the inbox nor in the outbox (postponed effects included)."""
     return not wf.has_pending_commands() and not wf.pending_effects(now=wf.clock() + timedelta(days=1))
+
+
+def local_slack(secret: str) -> FakeSlack:
+    """The local Slack, started, with Layla and Ogechi in it."""
+    fake = FakeSlack(signing_secret=secret)
+    fake.start()
+    fake.add_user(LAYLA, "layla", "Layla Haddad")
+    fake.add_user(OGECHI, "ogechi", "Ogechi Okafor")
+    return fake
+
+
+def fresh_postgres(url: str) -> Workflow:
+    """A wiped PostgreSQL database at url, with Layla coordinator and Ogechi supervisor."""
+    engine = make_engine(url)
+    drop_schema(engine)
+    create_schema(engine)
+    wf = Workflow(engine)
+    wf.grant("test", LAYLA, "coordinator", check=False)
+    wf.grant("test", OGECHI, "supervisor", check=False)
+    return wf
+
+
+def submit_order(
+    fake: FakeSlack, title: str, user: str = LAYLA, client: str = "Nordic Dental", amount: str = "2 h × 85"
+) -> None:
+    """user opens /so new (the bot opens the form just after its answer), fills it and submits."""
+    result = fake.slash_command(user, "/so", "new")
+    assert result.status == 200, result.body_text
+    view = opened_for(fake, result)
+    fake.fill(view, ids.CLIENT, ids.CLIENT, client)
+    fake.fill(view, ids.SITE, ids.SITE, "Main street 1")
+    fake.fill(view, ids.TITLE, ids.TITLE, title)
+    fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
+    fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, amount)
+    assert fake.submit(user, view).status == 200

@@ -8,20 +8,15 @@ import time
 import pytest
 
 from forms import ids
-from sandbox import FakeSlack
-from tests.bot.processes import BotProcess, all_done, opened_for, wait_until
+from tests.bot.processes import LAYLA, OGECHI, BotProcess, all_done, local_slack, submit_order, wait_until
 from workflow.service import open_workflow
 
 SECRET = "crash-test-secret"
-LAYLA, OGECHI = "U0LAYLA01", "U0OGECHI1"
 
 
 @pytest.fixture
 def crash_world(tmp_path):
-    fake = FakeSlack(signing_secret=SECRET)
-    fake.start()
-    fake.add_user(LAYLA, "layla", "Layla Haddad")
-    fake.add_user(OGECHI, "ogechi", "Ogechi Okafor")
+    fake = local_slack(SECRET)
     db_url = f"sqlite:///{tmp_path / 'crash.db'}"
     wf = open_workflow(db_url)
     wf.grant("test", LAYLA, "coordinator", check=False)
@@ -35,18 +30,6 @@ def crash_world(tmp_path):
         wf.engine.dispose()
 
 
-def submit(fake: FakeSlack, title: str) -> None:
-    result = fake.slash_command(LAYLA, "/so", "new")
-    assert result.status == 200
-    view = opened_for(fake, result)
-    fake.fill(view, ids.CLIENT, ids.CLIENT, "Nordic Dental")
-    fake.fill(view, ids.SITE, ids.SITE, "Main street 1")
-    fake.fill(view, ids.TITLE, ids.TITLE, title)
-    fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
-    fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85")
-    assert fake.submit(LAYLA, view).status == 200
-
-
 def test_sigkill_between_commit_and_effects_and_mid_call_loses_nothing_and_repeats_nothing(crash_world):
     """Provoke: SIGKILL while a channel create and a card post are performed but not yet answered;
     then SIGKILL in the middle of a PDF upload. Restart each time."""
@@ -54,8 +37,8 @@ def test_sigkill_between_commit_and_effects_and_mid_call_loses_nothing_and_repea
     bot.start()
     # Slack performs these at once but answers slowly: the process dies before it hears back.
     fake.delay_next("conversations.create", 5.0)
-    submit(fake, "Router one")
-    submit(fake, "Router two")
+    submit_order(fake, "Router one")
+    submit_order(fake, "Router two")
     wait_until(lambda: fake.calls_to("conversations.create"), what="the first channel create")
     bot.kill()
     assert not all_done(wf), "effects must still be pending when the process dies"

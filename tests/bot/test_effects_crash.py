@@ -5,49 +5,32 @@ from __future__ import annotations
 
 import pytest
 
-from forms import ids
-from sandbox import FakeSlack
-from storage.db import create_schema, drop_schema, make_engine
-from tests.bot.processes import BotProcess, all_done, wait_until
-from tests.bot.test_crash import LAYLA, OGECHI, SECRET
+from tests.bot.processes import (
+    LAYLA,
+    OGECHI,
+    BotProcess,
+    all_done,
+    fresh_postgres,
+    local_slack,
+    submit_order,
+    wait_until,
+)
+from tests.bot.test_crash import SECRET
 from tests.conftest import _postgres_url
-from workflow.service import Workflow
-
-
-def submit(fake: FakeSlack, title: str) -> None:
-    """Layla opens /so new (the bot may open the form just after its answer), fills it, submits."""
-    opened = len(fake.calls_to("views.open"))
-    assert fake.slash_command(LAYLA, "/so", "new").status == 200
-    wait_until(lambda: len(fake.calls_to("views.open")) > opened, timeout=10, what="the new-order form")
-    view = fake.calls_to("views.open")[-1].response["view"]["id"]
-    fake.fill(view, ids.CLIENT, ids.CLIENT, "Nordic Dental")
-    fake.fill(view, ids.SITE, ids.SITE, "Main street 1")
-    fake.fill(view, ids.TITLE, ids.TITLE, title)
-    fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
-    fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85")
-    assert fake.submit(LAYLA, view).status == 200
 
 
 @pytest.fixture
 def postgres_bot(tmp_path):
     url = _postgres_url()  # skips locally without PostgreSQL, fails in CI
-    engine = make_engine(url)
-    drop_schema(engine)
-    create_schema(engine)
-    wf = Workflow(engine)
-    wf.grant("test", LAYLA, "coordinator", check=False)
-    wf.grant("test", OGECHI, "supervisor", check=False)
-    fake = FakeSlack(signing_secret=SECRET)
-    fake.start()
-    fake.add_user(LAYLA, "layla", "Layla Haddad")
-    fake.add_user(OGECHI, "ogechi", "Ogechi Okafor")
+    wf = fresh_postgres(url)
+    fake = local_slack(SECRET)
     bot = BotProcess(fake, url, tmp_path / "bot.log", SECRET)
     try:
         yield fake, wf, bot
     finally:
         bot.stop()
         fake.stop()
-        engine.dispose()
+        wf.engine.dispose()
 
 
 def test_a_process_killed_mid_create_is_taken_over_within_seconds(postgres_bot):
@@ -57,7 +40,7 @@ def test_a_process_killed_mid_create_is_taken_over_within_seconds(postgres_bot):
     bot.start()
     hold = fake.hold_next("conversations.create")
     try:
-        submit(fake, "Router one")
+        submit_order(fake, "Router one")
         assert hold.wait_reached(30), "the channel create never started"
         bot.kill()
     finally:

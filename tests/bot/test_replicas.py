@@ -11,14 +11,21 @@ import pytest
 from sqlalchemy import text
 
 from forms import ids
-from sandbox import FakeSlack
-from storage.db import create_schema, drop_schema, make_engine
-from tests.bot.processes import BotProcess, all_done, opened_for, wait_until
+from tests.bot.processes import (
+    LAYLA,
+    OGECHI,
+    BotProcess,
+    all_done,
+    fresh_postgres,
+    local_slack,
+    opened_for,
+    submit_order,
+    wait_until,
+)
 from tests.conftest import _postgres_url
-from workflow.service import Workflow, channel_name
+from workflow.service import channel_name
 
 SECRET = "replica-test-secret"
-LAYLA, OGECHI = "U0LAYLA01", "U0OGECHI1"
 ORDERS = 50
 
 
@@ -29,16 +36,8 @@ def coordinator(n: int) -> str:
 @pytest.fixture
 def replicas(tmp_path):
     url = _postgres_url()  # skips locally without PostgreSQL, fails in CI
-    engine = make_engine(url)
-    drop_schema(engine)
-    create_schema(engine)
-    wf = Workflow(engine)
-    wf.grant("test", LAYLA, "coordinator", check=False)
-    wf.grant("test", OGECHI, "supervisor", check=False)
-    fake = FakeSlack(signing_secret=SECRET)
-    fake.start()
-    fake.add_user(LAYLA, "layla", "Layla Haddad")
-    fake.add_user(OGECHI, "ogechi", "Ogechi Okafor")
+    wf = fresh_postgres(url)
+    fake = local_slack(SECRET)
     for n in range(ORDERS):  # one coordinator per order: a person has one modal open at a time
         fake.add_user(coordinator(n), f"coordinator{n}", f"Coordinator {n}")
         wf.grant("test", coordinator(n), "coordinator", check=False)
@@ -52,7 +51,7 @@ def replicas(tmp_path):
         for bot in bots:
             bot.stop()
         fake.stop()
-        engine.dispose()
+        wf.engine.dispose()
 
 
 def test_three_replicas_fifty_orders_nothing_twice(replicas):
@@ -60,16 +59,7 @@ def test_three_replicas_fifty_orders_nothing_twice(replicas):
 
     def one_order(n: int) -> None:
         # Each person's modal is their own: find it by the trigger the command carried.
-        user = coordinator(n)
-        result = fake.slash_command(user, "/so", "new")
-        assert result.status == 200, result.body_text
-        view = opened_for(fake, result)
-        fake.fill(view, ids.CLIENT, ids.CLIENT, f"Client {n}")
-        fake.fill(view, ids.SITE, ids.SITE, "Site")
-        fake.fill(view, ids.TITLE, ids.TITLE, f"Order {n}")
-        fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
-        fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 h × 80")
-        assert fake.submit(user, view).status == 200
+        submit_order(fake, f"Order {n}", coordinator(n), f"Client {n}", "1 h × 80")
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one_order, range(ORDERS)))
@@ -156,14 +146,7 @@ def test_three_replicas_remind_and_escalate_once(replicas, tmp_path):
         bot.env.update(REMINDING)
         bot.start()
     for n in range(REMINDED_ORDERS):
-        user = coordinator(n)
-        result = fake.slash_command(user, "/so", "new")
-        view = opened_for(fake, result)
-        for block, value in ((ids.CLIENT, f"Client {n}"), (ids.SITE, "Site"), (ids.TITLE, f"Order {n}")):
-            fake.fill(view, block, block, value)
-        fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
-        fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "1 h × 80")
-        assert fake.submit(user, view).status == 200
+        submit_order(fake, f"Order {n}", coordinator(n), f"Client {n}", "1 h × 80")
 
     def escalations_done() -> int:
         with wf.engine.connect() as conn:
