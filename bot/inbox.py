@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 
 import forms
+from bot import messages
 from forms.types import FieldValue
 from workflow.service import AlreadyCarriedOut, Refused, Workflow
 from workflow.snapshots import CommandView, OrderView
@@ -75,3 +77,14 @@ def carry_out(wf: Workflow, command: CommandView) -> str:
         log.exception("command %s (%s) raised", command.key, command.kind)
         refused = Refused("error", "Something went wrong and nothing was saved. Please try again.")
         return "refused" if wf.refuse_command(command, refused, reply) else "again"
+
+
+def answer(wf: Workflow, tz: ZoneInfo, payload: dict) -> tuple[str, str]:
+    """(title, text) of the answer a REPLY effect gives the person (payload: what carry_out or
+    refuse_command queued: "to", "command", "order" or "refusal"); an empty text: nothing to say."""
+    refusal = Refused.from_dict(payload["refusal"]) if payload.get("refusal") else None
+    if refusal is not None:
+        return "Not submitted", messages.refusal(refusal, tz)
+    if payload.get("command") == SUBMIT and payload.get("order") is not None:
+        return "Order submitted", messages.submitted(wf.order(int(payload["order"])))
+    return "", ""

@@ -24,7 +24,7 @@ from bot.documents import order_document
 from pdf import render
 from workflow import effects as fx
 from workflow.rules import Status
-from workflow.service import Refused, Workflow
+from workflow.service import Workflow
 from workflow.snapshots import EffectView, OrderView
 
 log = logging.getLogger("bot.effects")  # one logger for the dispatcher and what it performs
@@ -397,14 +397,10 @@ class SlackPerformers:
         """The answer to a command carried out after its ack: in the form, or to the clicker."""
         p = effect.payload
         to = p.get("to") or {}
-        refusal = Refused.from_dict(p["refusal"]) if p.get("refusal") else None
-        text = messages.refusal(refusal, self.settings.tz) if refusal else ""
-        if not refusal and p.get("command") == inbox.SUBMIT and p.get("order") is not None:
-            text = messages.submitted(self.wf.order(int(p["order"])))
+        title, text = inbox.answer(self.wf, self.settings.tz, p)
         if not text:
             return
         if to.get("external_id"):
-            title = "Not submitted" if refusal else "Order submitted"
             try:
                 self._call(
                     ("views.update",),
