@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.listeners import register_listeners
 from bot.listeners.guard import describe, is_database_error
+from bot.listeners.unhandled import answer_unhandled
 from bot.worker import Worker
 from workflow.service import Workflow
 
@@ -66,6 +68,9 @@ def create_app(settings: Settings, workflow: Workflow, dispatcher: Worker, clien
     queued for the dispatcher; their own Slack calls run after the HTTP answer, bot.after), so
     answering after the listener costs nothing and avoids Bolt's 10 ms ack polling. Each listener
     runs under bot.listeners.guard: a failure is answered where the person is, never in silence.
+    A request no listener takes (an old form or button) reaches the error handler, which answers
+    it as bot.listeners.unhandled says: no catch-all listener, so the order of registration does
+    not matter.
     """
     app = App(
         client=client,
@@ -73,6 +78,7 @@ def create_app(settings: Settings, workflow: Workflow, dispatcher: Worker, clien
         process_before_response=True,
         token_verification_enabled=False,
         request_verification_enabled=False,  # bot.server.SlackASGI has checked it
+        raise_error_for_unhandled_request=True,  # answered by on_error (bot.listeners.unhandled)
     )
 
     def collaborators(context, next):  # type: ignore[no-untyped-def]
@@ -84,7 +90,9 @@ def create_app(settings: Settings, workflow: Workflow, dispatcher: Worker, clien
     app.use(collaborators)
 
     @app.error
-    def on_error(error, body, logger):  # type: ignore[no-untyped-def]
+    def on_error(error, body, context, client, logger):  # type: ignore[no-untyped-def]
+        if isinstance(error, BoltUnhandledRequestError):
+            return answer_unhandled(body if isinstance(body, dict) else {}, context, client)
         # Forms, commands and clicks are answered by bot.listeners.guard; what comes here is an
         # event, or a failure outside any listener.
         kind = body.get("type") or ("command" if "command" in body else "unknown")

@@ -12,7 +12,7 @@ import forms
 from bot import lists, messages
 from bot.cards import mrkdwn_escape
 from bot.listeners import roles
-from bot.listeners.actions import open_form
+from bot.listeners.common import open_form
 from bot.listeners.master import open_catalog, open_clients
 from forms import ids
 from workflow import saved_filters as saved_rules

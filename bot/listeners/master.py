@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.after import after_response
-from bot.listeners.actions import answer, open_form
+from bot.listeners.common import answer, open_form
 from forms import blocks, ids
 from forms import master as forms_master
 from workflow.master_admin import ClientFields, ContactFields, Invalid, ItemFields, MasterAdmin, SiteFields

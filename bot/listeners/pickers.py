@@ -14,7 +14,7 @@ import re
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners.actions import _update_view
+from bot.listeners.common import update_view
 from forms import ids
 from forms.choices import ClientChoice, with_client_picked, with_site_picked
 from forms.editor import with_item_picked
@@ -74,7 +74,7 @@ def client_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext)
     client_id = _record_id(value)
     found = master.client(client_id) if client_id is not None else None
     choice = client_choice(master, found) if found is not None and found.active else None
-    _update_view(context, body, client, with_client_picked(view, choice))
+    update_view(context, body, client, with_client_picked(view, choice))
 
 
 def site_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -93,9 +93,9 @@ def site_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     first = contacts[0] if contacts else None
     text = site_text(site.name, site.address, site.access_notes)
     if first is None:
-        _update_view(context, body, client, with_site_picked(view, text))
+        update_view(context, body, client, with_site_picked(view, text))
     else:
-        _update_view(context, body, client, with_site_picked(view, text, first.id, contact_text(first)))
+        update_view(context, body, client, with_site_picked(view, text, first.id, contact_text(first)))
 
 
 def item_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -110,4 +110,4 @@ def item_picked(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     if item is None or not item.active:
         return
     pick = CatalogPick(item.id, item.code, item.name, item.kind, item.unit, item.unit_price)
-    _update_view(context, body, client, with_item_picked(view, int(row[1]), pick))
+    update_view(context, body, client, with_item_picked(view, int(row[1]), pick))

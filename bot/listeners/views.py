@@ -5,14 +5,13 @@ A refusal is shown under the block of the field it names (Refused.field), or of 
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 
 from slack_bolt import Ack, App, BoltContext
 
 import forms
 from bot import inbox, messages, replies
+from bot.listeners.common import submission_key, user_of
 from forms import ids
 from forms.lines import amount_block_of_line
 from workflow.service import Refused
@@ -21,16 +20,13 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    # ids.NEW_ORDER: registered first of all, in bot.listeners
+    app.view(ids.NEW_ORDER)(
+        submit_new_order
+    )  # first: Bolt asks each listener in turn; this one comes in bursts
     app.view(ids.REJECT_ORDER)(submit_reject)
     app.view(ids.ADD_FIELD_WORKERS)(submit_field_workers)
     app.view(ids.CONFIRMATION)(submit_confirmation)
     app.view(ids.CLOSE_ORDER)(submit_close)
-    app.view(re.compile(".*"))(unknown_view)  # last: Bolt runs the first listener that matches
-
-
-def _user(body: dict) -> str:
-    return (body.get("user") or {}).get("id", "")
 
 
 def _line_or(view: dict, refused: Refused, block_id: str) -> str:
@@ -58,16 +54,6 @@ def field_block(view: object, refused: Refused, blocks_of: dict[str, str], fallb
     return fallback if fallback in shown or not shown else shown[0]
 
 
-def submission_key(view: dict) -> str | None:
-    """What makes a submission unique, from what Slack gives once: the view's id and hash (a new
-    hash with every update of the view). The same signed submission posted again has the same key
-    (see Workflow.enqueue); None when the view lacks them."""
-    view_id, view_hash = view.get("id"), view.get("hash")
-    if not (isinstance(view_id, str) and view_id and isinstance(view_hash, str) and view_hash):
-        return None
-    return "view:" + hashlib.sha256(f"{view_id}\x1f{view_hash}".encode()).hexdigest()[:48]
-
-
 def _refuse(ack: Ack, block_id: str, refused: Refused, context: BoltContext) -> None:
     """A refusal inside a form: shown under block_id; the modal stays open, nothing changed."""
     ack(response_action="errors", errors={block_id: messages.refusal(refused, context["settings"].tz)[:2000]})
@@ -86,7 +72,7 @@ def _handle(
         ack(response_action="errors", errors=result.errors)
         return
     try:
-        order = command(context["workflow"], _user(body), result.value)
+        order = command(context["workflow"], user_of(body), result.value)
     except Refused as r:
         _refuse(ack, refusal_block(r), r, context)
         return
@@ -106,7 +92,7 @@ def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors=result.errors)
         return
     try:  # before the ack, so a locked catalog price is shown under its line (submit checks again)
-        context["workflow"].check_catalog_prices(_user(body), result.value.lines)
+        context["workflow"].check_catalog_prices(user_of(body), result.value.lines)
     except Refused as r:
         _refuse(ack, _line_or(view, r, ids.CLIENT), r, context)
         return
@@ -115,7 +101,7 @@ def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
     custom = [f.to_dict() for f in result.value.custom]
     payload = {"view": view, "custom": custom}
     # the same submission again (a replay, a retry) is the same command: stored and carried out once
-    context["workflow"].enqueue(inbox.SUBMIT, _user(body), payload, to, key=submission_key(view))
+    context["workflow"].enqueue(inbox.SUBMIT, user_of(body), payload, to, key=submission_key(view))
     ack(
         response_action="update",
         view=replies.notice_view(
@@ -174,16 +160,4 @@ def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
         lambda view: forms.parse_close(view, context["settings"].company.fields("close")),
         lambda wf, user, d: wf.close(d.order_id, user, d.outcome, d.reason, custom=d.custom),
         block,
-    )
-
-
-def unknown_view(ack: Ack, body: dict) -> None:
-    """A form this version does not know (opened before an upgrade): close it and explain."""
-    log.warning("unknown view callback id %r", str((body.get("view") or {}).get("callback_id"))[:80])
-    ack(
-        response_action="update",
-        view=replies.notice_view(
-            "Form out of date",
-            "This form is from an older version of the bot and was not saved. Please open it again.",
-        ),
     )
