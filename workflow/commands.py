@@ -1,0 +1,237 @@
+"""What a person asks the workflow to do, as plain data: one frozen dataclass per order command.
+
+A command carries everything needed to carry it out except who asks (the actor, given beside it)
+and knows nothing of Slack: a listener builds one from a form or a click, the inbox stores it as
+JSON (`to_dict`) and the worker reads it back (`from_dict`), then `Workflow.execute(actor, cmd)`
+carries it out and `Workflow.precheck(actor, cmd)` tells before the ack whether it would be refused.
+Each class names its row of the rules table (`action`), so who may do it and from which states to
+which comes from workflow.rules.
+
+`custom` holds the company's own fields as stored: the dicts forms.types.FieldValue.to_dict() gives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from workflow.rules import Action
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    """One line of an order as typed or picked (the workflow stores exact copies)."""
+
+    kind: str  # service | material | labour
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    code: str = ""  # the catalog item's code, when picked from the catalog
+    catalog_item_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """A new order as filled in; *_id when picked from the master data (None: typed)."""
+
+    client: str
+    site: str
+    contact: str
+    title: str
+    description: str
+    planned_date: date | None
+    priority: str
+    lines: tuple[LineDraft, ...]
+    client_id: int | None = None
+    site_id: int | None = None
+    contact_id: int | None = None
+    custom: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submit:
+    action: ClassVar[Action] = Action.SUBMIT
+    draft: OrderDraft
+
+
+@dataclass(frozen=True)
+class Approve:
+    action: ClassVar[Action] = Action.APPROVE
+    order_id: int
+
+
+@dataclass(frozen=True)
+class Reject:
+    action: ClassVar[Action] = Action.REJECT
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AddFieldWorkers:
+    action: ClassVar[Action] = Action.ADD_FIELD_WORKERS
+    order_id: int
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """A new revision of the lines; base_revision is the one the form was opened on (a form opened
+    before someone else's confirmation is refused as stale); a final one closes the order."""
+
+    action: ClassVar[Action] = Action.CONFIRM
+    order_id: int
+    base_revision: int
+    lines: tuple[LineDraft, ...]
+    note: str = ""
+    final: bool = False
+    custom: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Close:
+    action: ClassVar[Action] = Action.CLOSE
+    order_id: int
+    outcome: str  # workflow.rules.Outcome's value
+    reason: str = ""
+    custom: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cancel:
+    action: ClassVar[Action] = Action.CANCEL
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CustomerCopy:
+    """The current revision's PDF without prices, in the order's channel (once per revision)."""
+
+    action: ClassVar[Action] = Action.CUSTOMER_COPY
+    order_id: int
+
+
+@dataclass(frozen=True)
+class Note:
+    """A reply in an order channel's thread, or a shared file: recorded as a note or a photo and
+    acknowledged with a reaction. event_id is Slack's, so a redelivered event is recorded once."""
+
+    action: ClassVar[Action] = Action.NOTE
+    channel_id: str
+    event_id: str
+    ts: str
+    text: str
+    files: tuple[str, ...] = ()
+    reaction: str = "white_check_mark"
+
+
+Command = Submit | Approve | Reject | AddFieldWorkers | Confirm | Close | Cancel | CustomerCopy | Note
+COMMANDS: dict[str, type] = {
+    c.action.value: c
+    for c in (Submit, Approve, Reject, AddFieldWorkers, Confirm, Close, Cancel, CustomerCopy, Note)
+}
+
+
+# ------------------------------------------------------------------------------------ JSON
+
+
+def to_dict(cmd: Command) -> dict:
+    """cmd as JSON-able data: {"kind": its action, fields...}; Decimals as strings, dates ISO."""
+    return {"kind": cmd.action.value, **_encode(cmd)}
+
+
+def from_dict(d: Any) -> Command:
+    """The command to_dict gave d for; ValueError saying what is wrong with anything else."""
+    if not isinstance(d, dict):
+        raise ValueError(f"a command is a JSON object, not {type(d).__name__}")
+    kind = d.get("kind")
+    cls = COMMANDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown command kind {kind!r} (known: {', '.join(COMMANDS)})")
+    return _decode(cls, {k: v for k, v in d.items() if k != "kind"}, kind)  # type: ignore[return-value]
+
+
+def _encode(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, tuple | list):
+        return [_encode(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): _encode(v) for k, v in obj.items()}
+    return obj
+
+
+def _decode(cls: type, d: Any, where: str) -> Any:
+    """An instance of the dataclass cls from d, every field checked against its type."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where}: expected an object, got {type(d).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - set(fields))
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    values = {}
+    for name, f in fields.items():
+        if name not in d:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ValueError(f"{where}: missing field '{name}'")
+            continue
+        values[name] = _value(hints[name], d[name], f"{where}.{name}")
+    return cls(**values)
+
+
+def _value(tp: Any, v: Any, where: str) -> Any:
+    if typing.get_origin(tp) in (typing.Union, type(int | None)):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return None if v is None else _value(args[0], v, where)
+    if typing.get_origin(tp) is tuple:
+        if not isinstance(v, list | tuple):
+            raise ValueError(f"{where}: expected a list, got {type(v).__name__}")
+        item = typing.get_args(tp)[0]
+        return tuple(_value(item, x, f"{where}[{i}]") for i, x in enumerate(v))
+    if dataclasses.is_dataclass(tp):
+        return _decode(tp, v, where)  # type: ignore[arg-type]
+    if tp is dict:
+        if not isinstance(v, dict):
+            raise ValueError(f"{where}: expected an object, got {type(v).__name__}")
+        return dict(v)
+    if tp is Decimal:
+        if not isinstance(v, str | int) or isinstance(v, bool):
+            raise ValueError(f"{where}: expected a number as a string, got {type(v).__name__}")
+        try:
+            number = Decimal(v)
+        except InvalidOperation:
+            raise ValueError(f"{where}: {v!r} is not a number") from None
+        if not number.is_finite():
+            raise ValueError(f"{where}: {v!r} is not a finite number")
+        return number
+    if tp is date:
+        if not isinstance(v, str):
+            raise ValueError(f"{where}: expected an ISO date, got {type(v).__name__}")
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"{where}: {v!r} is not an ISO date (YYYY-MM-DD)") from None
+    if tp is bool:
+        if not isinstance(v, bool):
+            raise ValueError(f"{where}: expected true or false, got {type(v).__name__}")
+        return v
+    if tp is int:
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise ValueError(f"{where}: expected a whole number, got {type(v).__name__}")
+        return v
+    if tp is str:
+        if not isinstance(v, str):
+            raise ValueError(f"{where}: expected text, got {type(v).__name__}")
+        return v
+    raise TypeError(f"{where}: no JSON form for {tp!r}")  # a command field of a new type
