@@ -1,45 +1,59 @@
-"""Render an OrderDocument to the bytes of an A4 PDF."""
+"""Render an OrderDocument to the bytes of an A4 PDF (the fonts, safe text and table columns it
+draws with are pdf.text)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.image_parsing import preload_image
 
-from pdf.document import DocField, DocLine, OrderDocument
-from pdf.formats import NEUTRAL, Formats, formats_for
+from pdf.document import DocField, OrderDocument
+from pdf.formats import formats_for
+from pdf.text import (
+    ARROW,
+    CHANGE_COLUMNS,
+    DASH,
+    ELLIPSIS,
+    FAMILY,
+    FONT_DIR,
+    FONT_FILES,
+    LINE_COLUMNS,
+    REPLACEMENT,
+    Column,
+    bold_codepoints,
+    clean,
+    font_codepoints,
+    line_columns,
+    line_row,
+    quantity,
+)
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-# The regular face is the full DejaVu Sans. The bold face is cut down to Latin and punctuation
-# (pdf/fonts/subset_bold.py): fpdf2 parses and subsets every face of every document, and the full
-# bold one cost as much as the rest of a short order. Bold text draws the characters the cut-down
-# face lacks (Greek, Cyrillic, Hebrew, ...) in the regular face (OrderPdf.bold_text).
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold-subset.ttf"}
-FAMILY = "DejaVuSans"
+# Names tests and benchmarks read from here as well as from pdf.text
+__all__ = [
+    "ARROW",
+    "CHANGE_COLUMNS",
+    "DASH",
+    "LINE_COLUMNS",
+    "REPLACEMENT",
+    "TOTAL_PAGES",
+    "OrderPdf",
+    "bold_codepoints",
+    "clean",
+    "font_codepoints",
+    "quantity",
+    "render",
+]
 
-# Shown instead of a character the font cannot draw (emoji, CJK, ...); it is in both faces.
-REPLACEMENT = "\u25a1"
 # The total-pages placeholder. fpdf2 substitutes it in *every* text on the page, so it is made of a
 # private-use character the font lacks: clean() replaces that in user text, which cannot collide.
 # Four characters reserve room for up to 9,999 pages.
 TOTAL_PAGES = "\ue000" * 4
-ARROW = "\u2192"
-DASH = "\u2014"
-ELLIPSIS = "\u2026"
 BODY_TOP = 26.0  # mm: where the body starts below the header without address or logo
-
-# Categories dropped silently when the font lacks the character: they draw nothing anyway
-# (format controls such as bidi marks, variation selectors, unsupported combining marks).
-_INVISIBLE = {"Cc", "Cf", "Cs", "Mn", "Me"}
 
 MARGIN = 15.0
 PAGE_BOTTOM_MARGIN = 18.0
@@ -60,95 +74,6 @@ FOOTER_H = 3.4
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
-@cache
-def _cmap(style: str) -> frozenset[int]:
-    with TTFont(FONT_DIR / FONT_FILES[style], lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def font_codepoints() -> frozenset[int]:
-    """Codepoints the text can hold: the regular face draws them all, bold text included."""
-    return _cmap("")
-
-
-def bold_codepoints() -> frozenset[int]:
-    """Codepoints the cut-down bold face draws itself; bold text draws the others in regular."""
-    return _cmap("B")
-
-
-def clean(text: str, *, multiline: bool = True) -> str:
-    """Text safe to draw: NFC, control characters stripped, glyphs the font lacks replaced."""
-    text = str(text)
-    if text.isascii() and text.isprintable():  # the common case: the font draws all of these
-        return text
-    covered = font_codepoints()
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    out: list[str] = []
-    for ch in text:
-        if ch == "\n" or ch in "\u2028\u2029":
-            out.append("\n" if multiline else " ")
-        elif ch == "\t":
-            out.append(" ")
-        elif ord(ch) in covered and not unicodedata.category(ch).startswith("C"):
-            out.append(ch)
-        else:
-            category = unicodedata.category(ch)
-            if category in _INVISIBLE:
-                continue
-            out.append(" " if category == "Zs" else REPLACEMENT)
-    return "".join(out)
-
-
-def quantity(value: Decimal) -> str:
-    """Quantity without trailing zeros, without a locale: 2, 1.5, 1,250."""
-    return NEUTRAL.quantity(value)
-
-
-class _Column:
-    __slots__ = ("title", "width", "align")
-
-    def __init__(self, title: str, width: float, align: str = "L") -> None:
-        self.title, self.width, self.align = title, width, align
-
-
-LINE_COLUMNS = (
-    _Column("Kind", 20),
-    _Column("Description", 72),
-    _Column("Qty", 14, "R"),
-    _Column("Unit", 22),
-    _Column("Unit price", 26, "R"),
-    _Column("Total", 26, "R"),
-)
-CODE_WIDTH = 22  # the Code column, when some line was picked from the catalog: taken from Description
-# The customer copy: no prices, so the description gets their room
-CUSTOMER_LINE_COLUMNS = (
-    _Column("Kind", 20),
-    _Column("Description", 118),
-    _Column("Qty", 18, "R"),
-    _Column("Unit", 24),
-)
-
-
-def line_columns(has_code: bool, customer_copy: bool) -> tuple[_Column, ...]:
-    """The line table's columns: a Code column when some line has a code; no prices for the client."""
-    columns = CUSTOMER_LINE_COLUMNS if customer_copy else LINE_COLUMNS
-    if not has_code:
-        return columns
-    kind, description, *rest = columns
-    return (kind, _Column("Code", CODE_WIDTH), _Column("Description", description.width - CODE_WIDTH), *rest)
-
-
-def line_row(line: DocLine, fmt: Formats, has_code: bool, customer_copy: bool) -> tuple[str, ...]:
-    """One line's cells (cleaned), matching line_columns."""
-    cells = [clean(line.kind)]
-    if has_code:
-        cells.append(clean(line.code))
-    cells += [clean(line.description), fmt.quantity(line.quantity), clean(line.unit)]
-    if not customer_copy:
-        cells += [fmt.number(line.unit_price), fmt.number(line.total)]
-    return tuple(cells)
-
-
 def _colour(hex_colour: str) -> tuple[int, int, int] | None:
     """(r, g, b) of "#rrggbb", or None when it is not one."""
     text = hex_colour.strip().lstrip("#")
@@ -161,11 +86,6 @@ def _colour(hex_colour: str) -> tuple[int, int, int] | None:
     return value >> 16, (value >> 8) & 0xFF, value & 0xFF
 
 
-CHANGE_COLUMNS = (
-    _Column("Change", 22),
-    _Column("Description", 64),
-    _Column(f"Before {ARROW} after", 94),
-)
 CELL_PAD = 1.2  # mm of horizontal padding inside a table cell
 
 
@@ -451,7 +371,7 @@ class OrderPdf(FPDF):
             return self.fmt.day(item.value)
         return clean(item.text)
 
-    def table_header(self, columns: Sequence[_Column]) -> None:
+    def table_header(self, columns: Sequence[Column]) -> None:
         self.set_fill_color(HEADER_FILL)
         self.set_x(MARGIN)
         with self.bold_text(8.5, "".join(col.title for col in columns)):
@@ -462,7 +382,7 @@ class OrderPdf(FPDF):
         self.set_fill_color(0)
         self.set_font(FAMILY, "", BODY_SIZE)
 
-    def table(self, columns: Sequence[_Column], rows: Sequence[Sequence[str]]) -> None:
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
         """Rows of cleaned text; cells wrap; the header repeats at the top of each new page.
 
         The cells are drawn with text() where cell() would place them (x after the padding, or
