@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from bot.demo import DIEGO, LAYLA, OGECHI, PEOPLE, World, local_world
 from storage.db import create_schema, drop_schema, make_engine
@@ -69,6 +69,25 @@ def _postgres_problem(url: str) -> str:
     return ""
 
 
+@cache
+def _worker_database(url: str, worker: str) -> str:
+    """url's database for one xdist worker (`test` → `test_gw1`), created the first time: the
+    workers wipe their databases test by test, so two of them must never share one."""
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("select 1 from pg_database where datname = :name"), {"name": mine.database}
+            ).first()
+            if not exists:
+                conn.execute(text(f'create database "{mine.database}"'))
+    finally:
+        admin.dispose()
+    return mine.render_as_string(hide_password=False)
+
+
 def _postgres_url() -> str:
     url = os.environ.get("SO_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
     problem = _postgres_problem(url)
@@ -77,7 +96,8 @@ def _postgres_url() -> str:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _worker_database(url, worker) if worker else url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -136,6 +137,45 @@ COMMANDS: dict[str, type] = {
     c.action.value: c
     for c in (Submit, Approve, Reject, AddFieldWorkers, Confirm, Close, Cancel, CustomerCopy, Note)
 }
+
+
+def line_drafts(lines: Iterable[Any]) -> tuple[LineDraft, ...]:
+    """LineDrafts from anything with the same attributes (forms.types.LineDraft)."""
+    return tuple(
+        LineDraft(
+            x.kind,
+            x.description,
+            Decimal(x.quantity),
+            x.unit,
+            Decimal(x.unit_price),
+            getattr(x, "code", "") or "",
+            getattr(x, "catalog_item_id", None),
+        )
+        for x in lines
+    )
+
+
+def custom_dicts(values: Iterable[Any]) -> tuple[dict, ...]:
+    """The company's own fields as stored: dicts as they are, FieldValues through to_dict()."""
+    return tuple(dict(v.to_dict()) if hasattr(v, "to_dict") else dict(v) for v in values)
+
+
+def order_draft(x: Any) -> OrderDraft:
+    """An OrderDraft from anything with the same attributes (forms.types.OrderDraft)."""
+    return OrderDraft(
+        x.client,
+        x.site,
+        x.contact,
+        x.title,
+        x.description,
+        x.planned_date,
+        x.priority,
+        line_drafts(x.lines),
+        getattr(x, "client_id", None),
+        getattr(x, "site_id", None),
+        getattr(x, "contact_id", None),
+        custom_dicts(getattr(x, "custom", ())),
+    )
 
 
 # ------------------------------------------------------------------------------------ JSON

@@ -26,6 +26,7 @@ REJECTED = "rejected"
 FIELD_WORKERS_ADDED = "field_workers_added"
 CONFIRMED = "confirmed"
 CLOSED = "closed"
+CANCELLED = "cancelled"  # {"reason": str}: the order was called off
 CLIENT_UNKNOWN = "client_unknown"  # DM to admins: {"client": the typed name}: add it to the client list?
 CUSTOMER_COPY = "customer_copy"  # {"revision": int}: the revision's PDF without prices, in the channel
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import transaction
 from storage.models import CatalogItem, Client, Contact, Line, Order, Revision, Site
+from workflow.errors import Refused
 from workflow.masterdata import (
     ClientView,
     ContactView,
@@ -33,7 +34,7 @@ from workflow.masterdata import (
     site_view,
 )
 from workflow.rules import Role
-from workflow.service import Refused, Workflow
+from workflow.service import Workflow
 from workflow.text_keys import fold
 
 KINDS = ("service", "material", "labour")

@@ -1,43 +1,42 @@
 """The outbox of Slack side effects: what is due, who has claimed it and until when (leases), how an
 attempt ended, Retry-After windows shared by every process, and an admin's retry.
 
-Effects are queued in the transaction of the change that causes them (Workflow._queue); the
-dispatcher (bot.effects) claims and performs them. An order's first unfinished effect comes before
-all its others, whichever lane performs it; a failed one blocks its order until an admin retries it;
-effects of no order each stand alone.
+Effects are queued in the transaction of the change that causes them (workflow.changes.Tx.queue);
+the dispatcher (bot.effects) claims and performs them through Workflow.outbox. An order's first
+unfinished effect comes before all its others, whichever lane performs it; a failed one blocks its
+order until an admin retries it; effects of no order each stand alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import reader, transaction
 from storage.models import Effect, Order, RateLimit
 from workflow import effects as fx
+from workflow.queries import users_with
 from workflow.rules import Role
 from workflow.snapshots import EffectView
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
 
 class Outbox:
-    """The outbox half of Workflow (which is one): its methods share Workflow's engine, clock and
-    write transactions."""
+    """The outbox of one database. Each call is its own short transaction: a claim, an attempt and
+    its end are committed apart, so a crash between them loses nothing and repeats little."""
 
-    reader: Engine
-    clock: Callable[[], datetime]
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.reader = reader(engine)
+        self.clock = clock
 
-    def _write(self) -> AbstractContextManager[Session]: ...  # Workflow's: a write transaction
-
-    def users_with(self, session: Session, role: Role) -> list[str]: ...  # Workflow's
+    def _write(self) -> AbstractContextManager[Session]:
+        return transaction(self.engine)
 
     def pending_effects(self, now: datetime | None = None, limit: int = 200) -> list[EffectView]:
         """The next effect of each order (in order per order), due now and not blocked.
@@ -192,7 +191,7 @@ class Outbox:
                 "error": error[:200],
                 "order": order.number if order else str((e.payload or {}).get("order") or ""),
             }
-            recipients = [("user", u) for u in self.users_with(s, Role.ADMIN)]
+            recipients = [("user", u) for u in users_with(s, Role.ADMIN)]
             if order is not None and order.channel_id and e.kind != fx.CREATE_CHANNEL:
                 recipients.append(("channel", order.channel_id))
             for to_kind, to in recipients:

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from storage.db import insert_new, writing
 from storage.models import Effect, Member, Order
 from workflow import effects as fx
+from workflow.queries import users_with
 from workflow.rules import ENDED, Role, Status, is_overdue
 from workflow.service import Workflow
 from workflow.working_hours import WorkingCalendar, after_working_time
@@ -78,7 +79,7 @@ def remind_approvals(wf: Workflow, now: datetime, settings: ReminderSettings) ->
             .order_by(col(Member.id))
         ).all():
             supervisors.setdefault(order_id, []).append(user)
-        admins = wf.users_with(s, Role.ADMIN)
+        admins = users_with(s, Role.ADMIN)
     rows = []
     hours = settings.approval_hours
     for order_id, (number, requester, level) in due.items():
@@ -185,7 +186,7 @@ def send_digests(wf: Workflow, now: datetime, settings: ReminderSettings) -> int
     since = _previous_digest(day, settings.digest_time, cal)
     today = cal.today(now)
     with Session(wf.reader) as s:
-        coordinators = wf.users_with(s, Role.COORDINATOR)
+        coordinators = users_with(s, Role.COORDINATOR)
         keys = {f"digest:{u}:{day.isoformat()}": u for u in coordinators}
         done = _existing(s, keys)
         rows = []

@@ -6,7 +6,7 @@ sync adds and removes only group grants: a grant by hand outlives the person lea
 Every grant and revoke writes a RoleChange in the same transaction, so the history cannot miss one.
 A revoke (by hand, by a sync, by untying) also takes away, in that transaction, what the role gave:
 the orders it made the person a supervisor of, and their seats in those channels
-(Workflow._leave_orders). What a person takes part in otherwise (as requester, as field worker)
+(workflow.orders.leave_orders). What a person takes part in otherwise (as requester, as field worker)
 stays theirs: a requester who is no longer a coordinator still sees and follows their own orders,
 and can no longer submit.
 
@@ -17,20 +17,22 @@ transaction actually inserted or deleted — two syncs never record the same gra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from storage.db import reader, transaction
 from storage.models import RoleChange, RoleGrant, RoleGroup
+from workflow.errors import Refused
+from workflow.orders import leave_orders
+from workflow.policy import Policy
+from workflow.queries import roles_of
 from workflow.rules import ROLE_TEXT, Role
-
-if TYPE_CHECKING:
-    from workflow.service import Refused, Workflow
 
 MANUAL = "manual"
 GROUP = "group"
@@ -91,33 +93,33 @@ class SyncResult:
         return bool(self.added or self.removed)
 
 
-def _refused(code: str, message: str, **kw: str) -> Refused:
-    # workflow.service imports this module to delegate its role commands to it: import back lazily.
-    from workflow.service import Refused
-
-    return Refused(code, message, **kw)
-
-
 def role_name(role: str) -> str:
     """The role's value ("supervisor"), or Refused naming the roles there are."""
     try:
         return Role(role.strip().lower()).value
     except ValueError:
         names = ", ".join(r.value for r in Role)
-        raise _refused("invalid", f"Unknown role '{role[:40]}'. Roles: {names}.") from None
+        raise Refused("invalid", f"Unknown role '{role[:40]}'. Roles: {names}.") from None
 
 
 class RoleBook:
-    """The role commands and reads of one Workflow (its transactions, reader and clock)."""
+    """The role commands and reads of one database."""
 
-    def __init__(self, wf: Workflow) -> None:
-        self.wf = wf
+    def __init__(self, engine: Engine, clock: Callable[[], datetime], policy: Policy) -> None:
+        self.engine = engine
+        self.reader = reader(engine)
+        self.clock = clock
+        self.policy = policy
         self.configured_admins: frozenset[str] = frozenset()  # SO_ADMINS: kept whatever happens
+
+    def roles_of(self, user_id: str) -> frozenset[str]:
+        with Session(self.reader) as s:
+            return roles_of(s, user_id)
 
     # ---------------------------------------------------------------- reads
     def holders(self) -> list[GrantView]:
         """Every grant, by role then user."""
-        with Session(self.wf.reader) as s:
+        with Session(self.reader) as s:
             rows = s.exec(select(RoleGrant).order_by(col(RoleGrant.role), col(RoleGrant.user_id))).all()
             return [GrantView(g.user_id, g.role, g.source, g.granted_by, g.granted_at) for g in rows]
 
@@ -130,19 +132,19 @@ class RoleBook:
         query = select(RoleChange).order_by(col(RoleChange.at).desc(), col(RoleChange.id).desc())
         if user_id:
             query = query.where(RoleChange.user_id == user_id)
-        with Session(self.wf.reader) as s:
+        with Session(self.reader) as s:
             rows = s.exec(query.limit(max(1, min(limit, HISTORY_MAX)))).all()
             return [ChangeView(c.at, c.actor_id, c.user_id, c.role, c.change, c.source, c.note) for c in rows]
 
     def groups(self) -> list[GroupView]:
         """The roles tied to a Slack user group."""
-        with Session(self.wf.reader) as s:
+        with Session(self.reader) as s:
             rows = s.exec(select(RoleGroup).order_by(col(RoleGroup.role))).all()
             return [_group_view(g) for g in rows]
 
     def require_admin(self, actor: str) -> None:
-        if Role.ADMIN not in self.wf.roles_of(actor):
-            raise _refused("role", "Only an admin can change roles.", who=ROLE_TEXT[Role.ADMIN])
+        if Role.ADMIN not in self.roles_of(actor):
+            raise Refused("role", "Only an admin can change roles.", who=ROLE_TEXT[Role.ADMIN])
 
     # ---------------------------------------------------------------- grants by hand
     def bootstrap_admins(self, user_ids: Iterable[str]) -> None:
@@ -150,7 +152,7 @@ class RoleBook:
         ids = frozenset(u for u in user_ids if u)
         self.configured_admins |= ids
         for uid in sorted(ids):
-            if Role.ADMIN not in self.wf.roles_of(uid):
+            if Role.ADMIN not in self.roles_of(uid):
                 self.grant(CONFIGURED, uid, Role.ADMIN, check=False)
 
     def grant(self, actor: str, user_id: str, role: str, check: bool = True) -> bool:
@@ -161,8 +163,8 @@ class RoleBook:
         role = role_name(role)
         if check:
             self.require_admin(actor)
-        now = self.wf.clock()
-        with self.wf._write() as s:
+        now = self.clock()
+        with transaction(self.engine) as s:
             current = _grant(s, user_id, role)
             if current is not None:
                 if current.source == MANUAL:
@@ -182,20 +184,20 @@ class RoleBook:
         if check:
             self.require_admin(actor)
         if role == Role.ADMIN and user_id in self.configured_admins:
-            raise _refused(
+            raise Refused(
                 "configured",
                 f"<@{user_id}> is an admin through the bot's configuration (SO_ADMINS): remove them "
                 "there and restart the bot.",
             )
-        now = self.wf.clock()
-        with self.wf._write() as s:
+        now = self.clock()
+        with transaction(self.engine) as s:
             current = _grant(s, user_id, role)
             if current is None:
                 return False
             if current.source == GROUP:
                 tie = s.get(RoleGroup, role)
                 handle = f"@{tie.handle}" if tie is not None and tie.handle else "its user group"
-                raise _refused(
+                raise Refused(
                     "group",
                     f"<@{user_id}> is {ROLE_TEXT[Role(role)]} through {handle}: remove them from the "
                     "group in Slack (the next sync takes the role away), or untie the role.",
@@ -204,7 +206,7 @@ class RoleBook:
             if not _delete_grant(s, user_id, role, MANUAL):
                 return False
             _record(s, now, actor, user_id, role, REVOKED, MANUAL)
-            self.wf._leave_orders(s, [user_id], actor, now)
+            leave_orders(s, self.policy, [user_id], actor, now)
             return True
 
     # ---------------------------------------------------------------- user groups
@@ -214,7 +216,7 @@ class RoleBook:
         role = role_name(role)
         self.require_admin(actor)
         if role == Role.ADMIN:
-            raise _refused("admin_group", f"{ADMIN_GROUP_REFUSED} Nothing was changed.")
+            raise Refused("admin_group", f"{ADMIN_GROUP_REFUSED} Nothing was changed.")
         return role
 
     def tie(self, actor: str, role: str, usergroup_id: str, handle: str) -> GroupView:
@@ -223,9 +225,9 @@ class RoleBook:
         role = self.check_tie(actor, role)
         usergroup_id, handle = usergroup_id.strip(), handle.strip().lstrip("@")
         if not usergroup_id or not usergroup_id.isalnum() or len(usergroup_id) > 32:
-            raise _refused("invalid", "That is not a Slack user group.")
-        now = self.wf.clock()
-        with self.wf._write() as s:
+            raise Refused("invalid", "That is not a Slack user group.")
+        now = self.clock()
+        with transaction(self.engine) as s:
             tie = s.get(RoleGroup, role, with_for_update=True)
             if tie is None:
                 tie = RoleGroup(role=role, usergroup_id=usergroup_id, handle=handle[:100], set_by=actor)
@@ -241,8 +243,8 @@ class RoleBook:
         Refused when that would leave no admin."""
         role = role_name(role)
         self.require_admin(actor)
-        now = self.wf.clock()
-        with self.wf._write() as s:
+        now = self.clock()
+        with transaction(self.engine) as s:
             tie = s.get(RoleGroup, role, with_for_update=True)
             if tie is None:
                 return SyncResult(role, "", tied=False)
@@ -254,7 +256,7 @@ class RoleBook:
             removed = [u for u in sorted(holders) if _delete_grant(s, u, role, GROUP)]
             for uid in removed:
                 _record(s, now, actor, uid, role, REVOKED, GROUP, f"@{handle} untied"[:200])
-            self.wf._leave_orders(s, removed, actor, now)
+            leave_orders(s, self.policy, removed, actor, now)
             s.delete(tie)
             return SyncResult(role, handle, removed=removed)
 
@@ -273,13 +275,13 @@ class RoleBook:
         another group (or untied), nothing is done. Refused when it would remove the last admin."""
         role = role_name(role)
         members = {m for m in member_ids if m}
-        now = self.wf.clock()
-        with self.wf._write() as s:
+        now = self.clock()
+        with transaction(self.engine) as s:
             tie = s.get(RoleGroup, role, with_for_update=True)  # an untie waits, or is waited for
             if tie is None or (usergroup_id is not None and tie.usergroup_id != usergroup_id):
                 return SyncResult(role, tie.handle if tie else "", tied=False)
             if role == Role.ADMIN:  # tied by a version that allowed it: never applied
-                raise _refused(
+                raise Refused(
                     "admin_group",
                     f"{ADMIN_GROUP_REFUSED} Untie it with `/so role ungroup admin` (its members who "
                     "hold admin only through it then lose it); nobody was made admin.",
@@ -296,7 +298,7 @@ class RoleBook:
                 _record(s, now, actor, uid, role, GRANTED, GROUP, note)
             for uid in removed:
                 _record(s, now, actor, uid, role, REVOKED, GROUP, note)
-            self.wf._leave_orders(s, removed, actor, now)
+            leave_orders(s, self.policy, removed, actor, now)
             tie.synced_at = now
             s.add(tie)
             return SyncResult(role, tie.handle, added, removed)
@@ -354,7 +356,7 @@ def _guard_last_admin(s: Session, role: str, leaving: set[str], through: str = "
     admins = set(s.exec(select(RoleGrant.user_id).where(RoleGrant.role == role).with_for_update()).all())
     if admins and not admins - leaving:
         how = f" by {through}" if through else ""
-        raise _refused(
+        raise Refused(
             "last_admin",
             f"That would leave nobody an admin{how}. Make someone else an admin first. Nothing was changed.",
             who=ROLE_TEXT[Role.ADMIN],

@@ -136,6 +136,10 @@ RULES: dict[Action, Rule] = {
     ),
 }
 
+# Who decides on new orders: asked to approve, shown what waits for approval, made members of new
+# orders (as "supervisor"), and told of what goes wrong on the Home.
+APPROVERS: frozenset[Role] = RULES[Action.APPROVE].roles
+
 # The buttons of the order card, in order, per status (the card shows what can be done now).
 CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
     S.PENDING_APPROVAL: (Action.APPROVE, Action.REJECT),

@@ -9,6 +9,7 @@ import pytest
 from wf_helpers import REQUESTER, SUPERVISOR, draft
 
 from storage.db import open_inbox, transaction
+from workflow import commands as c
 from workflow import effects as fx
 from workflow.rules import Status
 from workflow.service import AlreadyCarriedOut, Refused, Workflow
@@ -19,11 +20,9 @@ def submit_command(wf: Workflow, title: str = "Router") -> str:
 
 
 def carry_out_submit(wf: Workflow, command) -> None:  # type: ignore[no-untyped-def]
-    wf.carry_out(
-        command,
-        lambda: wf.submit(command.user_id, draft(title=command.payload["title"])),
-        {"to": command.reply, "command": command.kind},
-    )
+    cmd = c.Submit(c.order_draft(draft(title=command.payload["title"])))
+    reply = {"to": command.reply, "command": command.kind}
+    wf.execute(command.user_id, cmd, key=command.key, reply=reply)
 
 
 def test_a_command_is_carried_out_once_and_its_answer_queued_with_the_change(wf):
@@ -64,7 +63,7 @@ def test_a_failed_change_leaves_no_mark_and_the_refusal_is_recorded_once(wf):
     with wf.claimed_commands() as commands:
         command = commands[0]
         with pytest.raises(Refused) as refused:
-            wf.carry_out(command, lambda: wf.approve(order.id, SUPERVISOR))
+            wf.execute(SUPERVISOR, c.Approve(order.id), key=command.key)
         assert refused.value.code == "decided"
         reply = {"to": command.reply, "command": command.kind}
         assert wf.refuse_command(command, refused.value, reply) is True

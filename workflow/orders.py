@@ -1,0 +1,260 @@
+"""The order commands: what each changes, logs and queues, as functions over the command's session.
+
+`carry_out` checks the command (workflow.checks, the order's row locked) and applies it: the new
+state comes from the rules table (Tx.move), the effects are queued in the same transaction
+(workflow.changes). The caller (Workflow.execute) opens the transaction and marks the request done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Client, Effect, Member, Order, ProcessedEvent
+from workflow import checks
+from workflow import commands as c
+from workflow import effects as fx
+from workflow import home as order_home
+from workflow import queries as q
+from workflow.changes import Tx, channel_name, next_number
+from workflow.errors import AlreadyCarriedOut
+from workflow.policy import Policy
+from workflow.rules import RULES, Action, Outcome, Role
+
+
+def submit(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Submit) -> Order:
+    """Store a new order SO-nnnn and queue its channel, card and DMs."""
+    draft = cmd.draft
+    client_id = draft.client_id
+    if client_id is not None and s.get(Client, client_id) is None:
+        client_id = None
+    seq = next_number(s)
+    number = f"SO-{seq:04d}"
+    order = Order(
+        seq=seq,
+        number=number,
+        status=RULES[Action.SUBMIT].to_state,
+        client=draft.client,
+        site=draft.site,
+        contact=draft.contact,
+        title=draft.title,
+        description=draft.description,
+        planned_date=draft.planned_date,
+        priority=draft.priority,
+        requester_id=actor,
+        current_revision=0,
+        created_at=now,
+        updated_at=now,
+        client_id=client_id,
+        site_id=draft.site_id if client_id is not None else None,
+        contact_id=draft.contact_id if client_id is not None else None,
+        custom_fields=list(c.custom_dicts(draft.custom)),
+    )
+    s.add(order)
+    s.flush()
+    tx = Tx(s, order, now, policy)
+    tx.add_revision(0, "submitted", actor, draft.lines)
+    approvers = q.users_with(s, Role.SUPERVISOR) or q.users_with(s, Role.ADMIN)
+    s.add(Member(order_id=order.id, user_id=actor, role="requester", added_by=actor, added_at=now))
+    for uid in approvers:
+        s.add(Member(order_id=order.id, user_id=uid, role="supervisor", added_by=actor, added_at=now))
+    act = tx.log(actor, "submitted", f"{number} submitted")
+    name = channel_name(number, draft.client, draft.title)
+    tx.queue(fx.CREATE_CHANNEL, f"channel:{number}", {"name": name, "private": tx.policy.private_channels})
+    tx.queue(fx.INVITE, f"invite:{number}:submit", {"users": [actor] + [u for u in approvers if u != actor]})
+    tx.queue(fx.POST_CARD, f"card:{number}:post", {})
+    tx.queue(fx.PIN_CARD, f"card:{number}:pin", {})
+    tx.queue_topic()
+    tx.announce(act, fx.SUBMITTED, actor)
+    for uid in approvers:
+        if uid != actor or tx.policy.allow_self_approval:
+            event = {"user": uid, "event": fx.APPROVAL_REQUESTED, "actor": actor}
+            tx.queue(fx.DM, f"dm:{number}:{fx.APPROVAL_REQUESTED}:{uid}", event)
+    if client_id is None and draft.client.strip() and s.exec(select(Client.id).limit(1)).first():
+        # A client typed rather than picked, while the company keeps a client list: ask the admins
+        # to add it (one DM each per order)
+        for uid in q.users_with(s, Role.ADMIN):
+            event = {"user": uid, "event": fx.CLIENT_UNKNOWN, "actor": actor, "client": draft.client}
+            tx.queue(fx.DM, f"dm:{number}:{fx.CLIENT_UNKNOWN}:{uid}", event)
+    tx.flush()
+    order_home.queue_refresh(s, order, now, policy.home_refresh_seconds)
+    return order
+
+
+def approve(tx: Tx, actor: str, cmd: c.Approve) -> None:
+    """Pending → in progress; publishes revision 1 and its PDF."""
+    order = tx.order
+    tx.move(Action.APPROVE)
+    order.decided_by, order.decided_at = actor, tx.now
+    tx.add_revision(1, "approved", actor, q.lines_of(tx.session, order.id, 0))
+    tx.announce(tx.log(actor, "approved", f"{order.number} approved"), fx.APPROVED, actor)
+    tx.queue(fx.UPLOAD_PDF, f"pdf:{order.number}:r1", {"revision": 1})
+    tx.touch()
+
+
+def reject(tx: Tx, actor: str, cmd: c.Reject) -> None:
+    order, reason = tx.order, cmd.reason.strip()
+    tx.move(Action.REJECT)
+    order.decided_by, order.decided_at = actor, tx.now
+    order.reject_reason = reason
+    tx.announce(tx.log(actor, "rejected", reason), fx.REJECTED, actor, reason=reason)
+    tx.touch()
+
+
+def add_field_workers(tx: Tx, actor: str, cmd: c.AddFieldWorkers) -> None:
+    order = tx.order
+    new = checks.new_field_workers(tx.session, order, cmd.user_ids)
+    for uid in new:
+        tx.session.add(
+            Member(order_id=order.id, user_id=uid, role="field_worker", added_by=actor, added_at=tx.now)
+        )
+    act = tx.log(actor, "field_workers_added", " ".join(new), {"users": new})
+    tx.queue(fx.INVITE, f"invite:{order.number}:{act.id}", {"users": new})
+    tx.announce(act, fx.FIELD_WORKERS_ADDED, actor, users=new)
+    tx.move(Action.ADD_FIELD_WORKERS)
+    tx.touch()
+
+
+def confirm(tx: Tx, actor: str, cmd: c.Confirm) -> None:
+    """A new revision of the lines, with its PDF; a final one closes the order."""
+    order, note = tx.order, cmd.note.strip()
+    number = order.current_revision + 1
+    tx.move(Action.CONFIRM)
+    if cmd.final:  # the order closes as "completed with adjustments": the CLOSE transition
+        tx.move(Action.CLOSE)
+        order.outcome = Outcome.COMPLETED_WITH_CHANGES
+        order.closed_by, order.closed_at = actor, tx.now
+    rev = tx.add_revision(number, "confirmation", actor, cmd.lines, note=note, final=cmd.final)
+    rev.custom_fields = list(c.custom_dicts(cmd.custom))
+    act = tx.log(actor, "confirmation", note, {"revision": number, "final": cmd.final})
+    tx.announce(act, fx.CONFIRMED, actor, revision=number, final=cmd.final)
+    tx.queue(fx.UPLOAD_PDF, f"pdf:{order.number}:r{number}", {"revision": number})
+    if cmd.final:
+        tx.queue(
+            fx.ANNOUNCE,
+            f"announce:{order.number}:{act.id}:closed",
+            {"event": fx.CLOSED, "actor": actor, "outcome": Outcome.COMPLETED_WITH_CHANGES},
+        )
+    tx.touch()
+
+
+def close(tx: Tx, actor: str, cmd: c.Close) -> None:
+    order, outcome, reason = tx.order, checks.outcome_of(cmd), cmd.reason.strip()
+    tx.move(Action.CLOSE)
+    order.outcome, order.outcome_reason = outcome, reason
+    order.closed_by, order.closed_at = actor, tx.now
+    if cmd.custom:
+        order.custom_fields = [*order.custom_fields, *c.custom_dicts(cmd.custom)]
+    act = tx.log(actor, "closed", reason, {"outcome": outcome.value})
+    tx.announce(act, fx.CLOSED, actor, outcome=outcome.value, reason=reason)
+    tx.touch()
+
+
+def cancel(tx: Tx, actor: str, cmd: c.Cancel) -> None:
+    """Called off before it was done: the order ends, its channel and card say why."""
+    reason = cmd.reason.strip()
+    tx.move(Action.CANCEL)
+    tx.announce(tx.log(actor, "cancelled", reason), fx.CANCELLED, actor, reason=reason)
+    tx.touch()
+
+
+def customer_copy(tx: Tx, actor: str, cmd: c.CustomerCopy) -> None:
+    """Queue the current revision's PDF without prices for the order's channel."""
+    number = tx.order.current_revision
+    tx.log(actor, "customer_copy", f"Customer copy of revision {number}", {"revision": number})
+    tx.queue(fx.CUSTOMER_COPY, checks.customer_copy_key(tx.order), {"revision": number})
+    tx.move(Action.CUSTOMER_COPY)
+    tx.flush()
+
+
+def note(tx: Tx, actor: str, cmd: c.Note) -> None:
+    """Record a thread reply or a shared file as a note or a photo, acknowledged with a reaction;
+    AlreadyCarriedOut for an event recorded before (Slack delivered it again)."""
+    s = tx.session
+    s.add(ProcessedEvent(event_id=cmd.event_id, received_at=tx.now))
+    try:
+        s.flush()
+    except IntegrityError:
+        raise AlreadyCarriedOut(cmd.event_id) from None
+    kind = "photo" if cmd.files else "note"
+    tx.log(actor, kind, cmd.text[:4000], {"files": list(cmd.files), "ts": cmd.ts})
+    # The acknowledgement belongs to no order's queue: a busy thread's reactions (rate limited by
+    # Slack) never hold up the order's own changes, nor wait behind them.
+    reaction = {"channel": cmd.channel_id, "ts": cmd.ts, "name": cmd.reaction, "order": tx.order.number}
+    s.add(
+        Effect(key=f"react:{cmd.event_id}", order_id=None, kind=fx.REACT, payload=reaction, created_at=tx.now)
+    )
+    tx.move(Action.NOTE)
+    tx.flush()
+
+
+APPLY: dict[type, Callable[..., None]] = {
+    c.Approve: approve,
+    c.Reject: reject,
+    c.AddFieldWorkers: add_field_workers,
+    c.Confirm: confirm,
+    c.Close: close,
+    c.Cancel: cancel,
+    c.CustomerCopy: customer_copy,
+    c.Note: note,
+}
+
+
+def carry_out(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Command) -> Order:
+    """Check cmd (Refused) and apply it in s, the caller's transaction; the order it changed."""
+    order = checks.check(s, policy, actor, cmd, lock=True)
+    if order is None:  # a new order
+        return submit(s, policy, now, actor, cmd)  # type: ignore[arg-type]
+    APPLY[type(cmd)](Tx(s, order, now, policy), actor, cmd)
+    return order
+
+
+def leave_orders(s: Session, policy: Policy, user_ids: Iterable[str], actor: str, now: datetime) -> int:
+    """In the transaction that took a role from user_ids: take away what the role gave.
+
+    Submitting an order makes every supervisor (or, with none, every admin) a member of it as
+    "supervisor" and invites them to its channel. Whoever now holds neither role loses those
+    memberships (so `/so show`, `/so list` and the Home no longer show them the order) and is
+    removed from the channels (a KICK effect, in the order's queue: after any pending invite),
+    open or ended, unless the channel was archived or they take part in the order otherwise
+    (its requester, a field worker): that keeps their seat. The card that named them as a
+    supervisor is updated. Their requests and field work stay theirs. The memberships removed."""
+    removed = 0
+    for uid in sorted({u for u in user_ids if u}):
+        if q.roles_of(s, uid) & {Role.SUPERVISOR, Role.ADMIN}:
+            continue  # still an approver: their memberships still stand
+        supervising = select(Member.order_id).where(Member.user_id == uid, Member.role == "supervisor")
+        order_ids = sorted(s.exec(supervising).all())
+        if not order_ids:
+            continue
+        s.exec(delete(Member).where(col(Member.user_id) == uid, col(Member.role) == "supervisor"))  # type: ignore[call-overload]
+        working = set(
+            s.exec(select(Member.order_id).where(Member.user_id == uid, Member.role == "field_worker")).all()
+        )
+        archived = set(
+            s.exec(
+                select(Effect.order_id)
+                .where(col(Effect.order_id).in_(order_ids), Effect.kind == fx.ARCHIVE)
+                .where(Effect.status == "done")
+            ).all()
+        )
+        orders = s.exec(
+            select(Order).where(col(Order.id).in_(order_ids)).order_by(col(Order.id)).with_for_update()
+        ).all()
+        for order in orders:
+            tx = Tx(s, order, now, policy)
+            text = f"{uid} is no longer a supervisor of {order.number}"
+            act = tx.log(actor, "member_removed", text, {"user": uid, "role": "supervisor"})
+            if uid != order.requester_id and order.id not in working and order.id not in archived:
+                tx.queue(fx.KICK, f"kick:{order.number}:{uid}:{act.id}", {"user": uid})
+            if order.decided_by is None:  # the card names the order's supervisors until decided
+                tx.touch()
+            else:
+                tx.flush()
+            removed += 1
+        order_home.queue_publish(s, uid, now, policy.home_refresh_seconds)
+    return removed
