@@ -9,7 +9,7 @@ from forms import ids
 from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
 from workflow.money import money_text
-from workflow.rules import OUTCOME_TEXT, STATUS_TEXT
+from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Action, Status
 from workflow.service import Refused
 from workflow.snapshots import OrderView
 
@@ -188,6 +188,43 @@ def submitted(order: OrderView) -> str:
         f":white_check_mark: *{order.number}* is submitted and waits for approval.\n"
         "Its channel is being created and you are invited to it: the order card is pinned there."
     )
+
+
+def saving(kind: str) -> tuple[str, str]:
+    """(title, text) of a form once submitted: stored, the worker carries it out at once."""
+    if kind == Action.SUBMIT:
+        return "Submitting order", ":hourglass_flowing_sand: Submitting your order…"
+    return "Saving", ":hourglass_flowing_sand: Saving…"
+
+
+def not_done(kind: str) -> str:
+    """The title of a form whose command was refused after the ack."""
+    return "Not submitted" if kind == Action.SUBMIT else "Not saved"
+
+
+def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
+    """(title, text) of the answer to a command carried out after its ack: in the form it came from,
+    or to the person who clicked; an empty text when the card says it all (an approval)."""
+    number, where = order.number, channel_ref(order)
+    if kind == Action.SUBMIT:
+        return "Order submitted", submitted(order)
+    if kind == Action.REJECT:
+        return "Order rejected", f":no_entry_sign: {number} rejected. The requester is told in {where}."
+    if kind == Action.ADD_FIELD_WORKERS:
+        who = _users(list(order.field_workers)) or "nobody"
+        text = f":busts_in_silhouette: Field workers added to {number}. On the order now: {who}."
+        return "Field workers added", text
+    if kind == Action.CONFIRM:
+        shown = revision or order.current_revision
+        closed = " The order is closed." if order.status == Status.CLOSED else ""
+        return "Confirmed", f":white_check_mark: Revision {shown} of {number} is confirmed.{closed}"
+    if kind == Action.CLOSE:
+        return "Order closed", f":checkered_flag: {number} is closed. Its final PDF is in {where}."
+    if kind == Action.CANCEL:
+        return "Order cancelled", f":wastebasket: {number} is cancelled. Everyone in {where} is told."
+    if kind == Action.CUSTOMER_COPY:
+        return "Customer copy", customer_copy(order, True)
+    return "", ""
 
 
 def refusal(refused: Refused, tz: ZoneInfo) -> str:

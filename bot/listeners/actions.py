@@ -27,6 +27,7 @@ from bot.listeners.common import (
 from forms import ids
 from forms.custom import stored_values
 from forms.types import LineDraft
+from workflow import commands as c
 from workflow.rules import Action
 from workflow.service import Refused
 
@@ -45,22 +46,33 @@ def register(app: App) -> None:
     app.action(ids.LINE_KIND)(ack_only)
 
 
-def approve(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    """Store the approval in the inbox and ack: the dispatcher carries it out at once, and answers
-    a refusal ("already approved by …") through the click's response_url (when it is Slack's, else
-    by chat.postEphemeral). The same click posted again is the same command (click_key)."""
+def _store_click(ack: Ack, body: dict, client: WebClient, context: BoltContext, command) -> None:  # type: ignore[no-untyped-def]
+    """Store the command a card button asks for in the inbox and ack: the worker carries it out at
+    once — the card shows the change — and answers through the click's response_url (when it is
+    Slack's, else by chat.postEphemeral): a refusal ("already approved by …"), or what was done when
+    the card does not show it. The same click posted again is the same command (click_key)."""
     order_id = order_id_of(body)
     if order_id is None:
         ack()
         answer(context, client, body, OUT_OF_DATE)
         return
+    cmd = command(order_id)
     channel = field(body.get("container"), "channel_id") or field(body.get("channel"), "id")
     url = replies.trusted_response_url(body.get("response_url"), context["settings"].slack_hooks_url)
     to = {"response_url": url, "channel": channel, "user": user_of(body)}
-    key = click_key(inbox.APPROVE, body)
-    context["workflow"].enqueue(inbox.APPROVE, user_of(body), {"order_id": order_id}, to, key=key)
+    inbox.store(context["workflow"], user_of(body), cmd, to, key=click_key(cmd.action, body))
     ack()
     context["dispatcher"].wake()
+
+
+def approve(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _store_click(ack, body, client, context, c.Approve)
+
+
+def customer_copy(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The order's customer copy (the worker renders and posts it); the person is told it is on
+    its way, or why not."""
+    _store_click(ack, body, client, context, c.CustomerCopy)
 
 
 def _open_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext, action: Action, build) -> None:  # type: ignore[no-untyped-def]
@@ -131,23 +143,6 @@ def open_close(ack: Ack, body: dict, client: WebClient, context: BoltContext) ->
             o.id, o.number, o.has_confirmation, context["settings"].company.fields("close")
         ),
     )
-
-
-def customer_copy(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    """Queue the order's customer copy (the dispatcher renders and posts it) and say so, or why not."""
-    ack()
-    order_id = order_id_of(body)
-    if order_id is None:
-        answer(context, client, body, OUT_OF_DATE)
-        return
-    try:
-        order, queued = context["workflow"].customer_copy(order_id, user_of(body))
-    except Refused as r:
-        answer(context, client, body, messages.refusal(r, context["settings"].tz))
-        return
-    answer(context, client, body, messages.customer_copy(order, queued))
-    if queued:
-        context["dispatcher"].wake()
 
 
 def add_line(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

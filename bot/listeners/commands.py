@@ -9,12 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 import forms
-from bot import lists, messages
+from bot import inbox, lists, messages, replies
 from bot.cards import mrkdwn_escape
 from bot.listeners import roles
-from bot.listeners.common import open_form
+from bot.listeners.common import open_form, slash_key
 from bot.listeners.master import open_catalog, open_clients
 from forms import ids
+from workflow import commands as c
 from workflow import saved_filters as saved_rules
 from workflow.rules import Action, decide
 from workflow.saved_filters import SavedFilterView
@@ -44,7 +45,7 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
     elif verb == "show" or verb.startswith("*"):
         show_order(ack, context, user, rest if verb == "show" else text)
     elif verb == "copy":
-        customer_copy(ack, context, user, rest)
+        customer_copy(ack, body, context, user, rest)
     elif verb == "role":
         roles.manage_roles(ack, body, client, context, user, rest)
     elif verb == "catalog":
@@ -207,8 +208,10 @@ def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     ack(text=messages.order_summary(order, settings.currency, settings.tz))
 
 
-def customer_copy(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
-    """/so copy SO-0042: the order's customer copy in its channel (as the card's button does)."""
+def customer_copy(ack: Ack, body: dict, context: BoltContext, user: str, ref: str) -> None:
+    """/so copy SO-0042: the order's customer copy in its channel (as the card's button does).
+    Checked now (the answer says why not), stored in the inbox and carried out by the worker; a
+    refusal that arises in between reaches the person through the command's response_url."""
     ref = ref.strip()
     if not ref:
         ack(text="Which order? For example `/so copy SO-0042` or `/so copy 42`.")
@@ -218,11 +221,17 @@ def customer_copy(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     if order is None or not wf.may_see(order, user):
         ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
         return
+    cmd = c.CustomerCopy(order.id)
     try:
-        order, queued = wf.customer_copy(order.id, user)
+        wf.precheck(user, cmd)
     except Refused as r:
         ack(text=messages.refusal(r, context["settings"].tz))
         return
-    ack(text=messages.customer_copy(order, queued))
-    if queued:
-        context["dispatcher"].wake()
+    url = replies.trusted_response_url(body.get("response_url"), context["settings"].slack_hooks_url)
+    # the ack says it is on its way: only a refusal after it is worth another message
+    to = {"response_url": url, "channel": body.get("channel_id"), "user": user, "refusals_only": True}
+    trigger = body.get("trigger_id")
+    key = slash_key(cmd.action, user, trigger)
+    inbox.store(wf, user, cmd, to, key=key)
+    ack(text=messages.customer_copy(order, True))
+    context["dispatcher"].wake()

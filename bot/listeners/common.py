@@ -103,3 +103,10 @@ def submission_key(view: dict) -> str | None:
     if not (isinstance(view_id, str) and view_id and isinstance(view_hash, str) and view_hash):
         return None
     return "view:" + hashlib.sha256(f"{view_id}\x1f{view_hash}".encode()).hexdigest()[:48]
+
+
+def slash_key(kind: str, user: str, trigger: object) -> str | None:
+    """What makes a slash command unique: its trigger_id, sent once (None when it lacks one)."""
+    if not (isinstance(trigger, str) and trigger):
+        return None
+    return "slash:" + hashlib.sha256(f"{kind}\x1f{user}\x1f{trigger}".encode()).hexdigest()[:48]

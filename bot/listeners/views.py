@@ -1,4 +1,4 @@
-"""Modal submissions: parse and validate → workflow command → ack (errors keyed by block_id).
+"""Modal submissions: parse and validate → the workflow command → precheck → the inbox → ack.
 
 A refusal is shown under the block of the field it names (Refused.field), or of the line
 (Refused.line); a failure of the database keeps the form open too (bot.listeners.guard)."""
@@ -14,6 +14,7 @@ from bot import inbox, messages, replies
 from bot.listeners.common import submission_key, user_of
 from forms import ids
 from forms.lines import amount_block_of_line
+from workflow import commands as c
 from workflow.service import Refused
 
 log = logging.getLogger(__name__)
@@ -59,56 +60,43 @@ def _refuse(ack: Ack, block_id: str, refused: Refused, context: BoltContext) -> 
     ack(response_action="errors", errors={block_id: messages.refusal(refused, context["settings"].tz)[:2000]})
 
 
-def _handle(
-    ack: Ack, body: dict, context: BoltContext, parse, command, refusal_block, next_view=None
-) -> None:  # type: ignore[no-untyped-def]
-    """Parse and validate the form → run the workflow command → ack (closing the form), or ack with
-    errors under the form's blocks; then wake the dispatcher for the Slack calls it queued.
+def _handle(ack: Ack, body: dict, context: BoltContext, parse, command, refusal_block) -> None:  # type: ignore[no-untyped-def]
+    """Parse and validate the form → the command it asks for → Workflow.precheck (the refusal the
+    command would give now, shown under the form's block) → stored in the inbox → ack with
+    "Saving…"; the worker carries it out at once and turns the form into its result, or into the
+    refusal when something changed in between (bot.inbox).
 
-    command(workflow, user, value) runs the change; refusal_block(refused) names the block a refusal
-    is shown under; next_view(order), when given, is the view the form turns into (else it closes)."""
-    result = parse(body.get("view") or {})
+    command(value) is the workflow command the parsed form asks for; refusal_block(refused) names
+    the block a refusal is shown under."""
+    view = body.get("view") or {}
+    result = parse(view)
     if not result.ok:
         ack(response_action="errors", errors=result.errors)
         return
+    wf, cmd, user, key = context["workflow"], command(result.value), user_of(body), submission_key(view)
     try:
-        order = command(context["workflow"], user_of(body), result.value)
+        wf.precheck(user, cmd)
     except Refused as r:
-        _refuse(ack, refusal_block(r), r, context)
-        return
-    if next_view is None:
-        ack()
-    else:
-        ack(response_action="update", view=next_view(order))
+        if not wf.carried_out_before(key):  # else the same submission again: answered as before
+            _refuse(ack, refusal_block(r), r, context)
+            return
+    to = {"external_id": inbox.submitted_view_id(str(view.get("id") or ""))}
+    # the same submission again (a replay, a retry) is the same command: stored and carried out once
+    inbox.store(wf, user, cmd, to, key=key)
+    title, text = messages.saving(cmd.action)
+    ack(response_action="update", view=replies.notice_view(title, text, to["external_id"]))
     context["dispatcher"].wake()
 
 
 def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
-    """Check the form, store it in the inbox and ack with "Submitting…": the dispatcher stores the
-    order at once and turns the form into "SO-0042 is submitted" (or says why it was refused)."""
-    view = body.get("view") or {}
-    result = forms.parse_new_order(view, context["settings"].company.fields("new_order"))
-    if not result.ok:
-        ack(response_action="errors", errors=result.errors)
-        return
-    try:  # before the ack, so a locked catalog price is shown under its line (submit checks again)
-        context["workflow"].check_catalog_prices(user_of(body), result.value.lines)
-    except Refused as r:
-        _refuse(ack, _line_or(view, r, ids.CLIENT), r, context)
-        return
-    to = {"external_id": inbox.submitted_view_id(str(view.get("id") or ""))}
-    # the company's fields go as parsed here: the dispatcher has the view but not the company file
-    custom = [f.to_dict() for f in result.value.custom]
-    payload = {"view": view, "custom": custom}
-    # the same submission again (a replay, a retry) is the same command: stored and carried out once
-    context["workflow"].enqueue(inbox.SUBMIT, user_of(body), payload, to, key=submission_key(view))
-    ack(
-        response_action="update",
-        view=replies.notice_view(
-            "Submitting order", ":hourglass_flowing_sand: Submitting your order…", to["external_id"]
-        ),
+    _handle(
+        ack,
+        body,
+        context,
+        lambda view: forms.parse_new_order(view, context["settings"].company.fields("new_order")),
+        lambda d: c.Submit(c.order_draft(d)),
+        lambda r: _line_or(body.get("view") or {}, r, ids.CLIENT),
     )
-    context["dispatcher"].wake()
 
 
 def submit_reject(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -117,7 +105,7 @@ def submit_reject(ack: Ack, body: dict, context: BoltContext) -> None:
         body,
         context,
         forms.parse_reject,
-        lambda wf, user, d: wf.reject(d.order_id, user, d.reason),
+        lambda d: c.Reject(d.order_id, d.reason),
         lambda r: field_block(body.get("view"), r, {"reason": ids.REJECT_REASON}, ids.REJECT_REASON),
     )
 
@@ -128,7 +116,7 @@ def submit_field_workers(ack: Ack, body: dict, context: BoltContext) -> None:
         body,
         context,
         forms.parse_field_workers,
-        lambda wf, user, d: wf.add_field_workers(d.order_id, user, d.user_ids),
+        lambda d: c.AddFieldWorkers(d.order_id, tuple(d.user_ids)),
         lambda r: field_block(body.get("view"), r, {"users": ids.FIELD_WORKERS}, ids.FIELD_WORKERS),
     )
 
@@ -139,8 +127,8 @@ def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
         body,
         context,
         lambda view: forms.parse_confirmation(view, context["settings"].company.fields("confirmation")),
-        lambda wf, user, d: wf.confirm(
-            d.order_id, user, d.base_revision, d.lines, d.note, d.final, custom=d.custom
+        lambda d: c.Confirm(
+            d.order_id, d.base_revision, c.line_drafts(d.lines), d.note, d.final, c.custom_dicts(d.custom)
         ),
         lambda r: _line_or(body.get("view") or {}, r, ids.CONFIRMATION_NOTE),
     )
@@ -150,14 +138,11 @@ CLOSE_BLOCKS = {"reason": ids.CLOSE_REASON, "outcome": ids.CLOSE_OUTCOME}
 
 
 def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
-    def block(r: Refused) -> str:
-        return field_block(body.get("view"), r, CLOSE_BLOCKS, ids.CLOSE_OUTCOME)
-
     _handle(
         ack,
         body,
         context,
         lambda view: forms.parse_close(view, context["settings"].company.fields("close")),
-        lambda wf, user, d: wf.close(d.order_id, user, d.outcome, d.reason, custom=d.custom),
-        block,
+        lambda d: c.Close(d.order_id, d.outcome, d.reason, c.custom_dicts(d.custom)),
+        lambda r: field_block(body.get("view"), r, CLOSE_BLOCKS, ids.CLOSE_OUTCOME),
     )
