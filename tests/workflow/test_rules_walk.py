@@ -1,0 +1,147 @@
+"""The commands follow the rules table: for every row of RULES, every status and every kind of
+person (each company role, each relation to the order), the real command is carried out
+(Workflow.execute) and does exactly what the row says — allowed or refused, and the order left in
+the row's target state, or where it was.
+
+test_rules.py pins the table against a matrix written by hand; this test walks the table itself,
+so a command that sets a status by hand, or checks a role the table does not name, fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import count
+
+import pytest
+from wf_helpers import Clock, draft
+
+from storage.db import create_schema, make_engine
+from workflow import commands as c
+from workflow.rules import RULES, Action, Relation, Role, Status
+from workflow.service import Refused, Workflow
+
+A, S = Action, Status
+SUBMITTER = "U_SUBMITTER"  # a coordinator who submits every order, and never acts on it after
+HELPER = "U_HELPER"  # a field worker (role) the add-field-workers command adds
+REQUESTER_ONLY = "U_REQ_ONLY"  # submits as coordinator, then loses the role: the relation alone
+WORKER_ONLY = "U_FW_ONLY"  # on the order as field worker, with no company role left
+
+# Who acts: one person per company role (no relation to the order), or a relation with no role.
+ACTORS: dict[str, tuple[frozenset[Role], frozenset[Relation]]] = {
+    **{f"U_{r.value}": (frozenset({r}), frozenset()) for r in Role},
+    REQUESTER_ONLY: (frozenset(), frozenset({Relation.REQUESTER})),
+    WORKER_ONLY: (frozenset(), frozenset({Relation.FIELD_WORKER})),
+}
+
+CAN_REACH_WITH_A_FIELD_WORKER = {S.IN_PROGRESS, S.CLOSED, S.CANCELLED}
+
+
+@pytest.fixture(scope="module")
+def wf(tmp_path_factory: pytest.TempPathFactory) -> Workflow:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('walk') / 'walk.db'}")
+    create_schema(engine)
+    w = Workflow(engine, clock=Clock())
+    for user, (roles, _) in ACTORS.items():
+        for role in roles:
+            w.grant("test", user, role, check=False)
+    for user, role in [(SUBMITTER, "coordinator"), (HELPER, "field_worker"), ("U_SUP", "supervisor")]:
+        w.grant("test", user, role, check=False)
+    return w
+
+
+numbers = count(1)
+
+
+def order_in(wf: Workflow, status: Status, relation: Relation | None) -> int:
+    """A new order in status; its requester is REQUESTER_ONLY when relation is REQUESTER, and
+    WORKER_ONLY is on it as field worker when relation is FIELD_WORKER (added while in progress)."""
+    submitter = SUBMITTER
+    if relation is Relation.REQUESTER:
+        wf.grant("test", REQUESTER_ONLY, "coordinator", check=False)
+        submitter = REQUESTER_ONLY
+    order = wf.submit(submitter, draft(title=f"Walk {next(numbers)}"))
+    if relation is Relation.REQUESTER:
+        wf.revoke("test", REQUESTER_ONLY, "coordinator", check=False)
+    wf.record_channel(order.id, f"C{order.id:08d}", order.number.lower())
+    if status is S.REJECTED:
+        wf.reject(order.id, "U_SUP", "Not this month.")
+    elif status is not S.PENDING_APPROVAL:
+        wf.approve(order.id, "U_SUP")
+        if relation is Relation.FIELD_WORKER:
+            wf.grant("test", WORKER_ONLY, "field_worker", check=False)
+            wf.add_field_workers(order.id, "U_SUP", [WORKER_ONLY])
+            wf.revoke("test", WORKER_ONLY, "field_worker", check=False)
+        if status is S.CLOSED:
+            wf.close(order.id, "U_SUP", "not_performed", "Nobody was there.")
+        elif status is S.CANCELLED:
+            wf.cancel(order.id, "U_SUP", "The client called it off.")
+    assert wf.order(order.id).status == status
+    return order.id
+
+
+def command_for(wf: Workflow, action: Action, order_id: int) -> c.Command:
+    order = wf.order(order_id)
+    same_lines = tuple(
+        c.LineDraft(x.kind, x.description, x.quantity, x.unit, x.unit_price) for x in order.lines
+    )
+    made: dict[Action, Callable[[], c.Command]] = {
+        A.APPROVE: lambda: c.Approve(order_id),
+        A.REJECT: lambda: c.Reject(order_id, "Too expensive."),
+        A.ADD_FIELD_WORKERS: lambda: c.AddFieldWorkers(order_id, (HELPER,)),
+        A.CONFIRM: lambda: c.Confirm(order_id, order.current_revision, same_lines, "Done as planned."),
+        A.CLOSE: lambda: c.Close(order_id, "not_performed", "The site was locked."),
+        A.CANCEL: lambda: c.Cancel(order_id, "Duplicate of another order."),
+        A.CUSTOMER_COPY: lambda: c.CustomerCopy(order_id),
+        A.NOTE: lambda: c.Note(order.channel_id or "", f"Ev{next(numbers)}", "1.000100", "On my way."),
+    }
+    return made[action]()
+
+
+CASES = [
+    (action, status, actor)
+    for action in RULES
+    if action is not A.SUBMIT
+    for status in Status
+    for actor in ACTORS
+    if ACTORS[actor][1] != {Relation.FIELD_WORKER} or status in CAN_REACH_WITH_A_FIELD_WORKER
+]
+
+
+@pytest.mark.parametrize(("action", "status", "actor"), CASES)
+def test_each_command_does_what_its_row_says(wf: Workflow, action: Action, status: Status, actor: str):
+    rule = RULES[action]
+    roles, relations = ACTORS[actor]
+    relation = next(iter(relations), None)
+    order_id = order_in(wf, status, relation)
+    may = bool(rule.roles & roles or rule.relations & relations)
+    allowed = may and status in rule.from_states
+    if action in (A.APPROVE, A.REJECT) and relation is Relation.REQUESTER:
+        allowed = False  # nobody approves their own order (Policy.allow_self_approval off)
+    cmd = command_for(wf, action, order_id)
+    if allowed:
+        wf.execute(actor, cmd)
+        assert wf.order(order_id).status == (rule.to_state or status)
+    else:
+        with pytest.raises(Refused) as refused:
+            wf.execute(actor, cmd)
+        why = "role" if not may else "state" if status not in rule.from_states else "own_order"
+        # "decided": the state refusal of an approval or rejection, naming who decided and when
+        assert refused.value.code in ({why, "decided"} if why == "state" else {why})
+        assert wf.order(order_id).status == status
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_submit_does_what_its_row_says(wf: Workflow, actor: str):
+    rule = RULES[A.SUBMIT]
+    roles, _ = ACTORS[actor]
+    cmd = c.Submit(c.order_draft(draft(title="Walk submit")))
+    if rule.roles & roles:
+        assert wf.execute(actor, cmd).status == rule.to_state
+    else:
+        with pytest.raises(Refused) as refused:
+            wf.execute(actor, cmd)
+        assert refused.value.code == "role"
+
+
+def test_the_walk_reaches_every_row_and_status():
+    assert {a for a, _, _ in CASES} | {A.SUBMIT} == set(RULES) == set(Action)
+    assert {s for _, s, _ in CASES} == set(Status)
