@@ -17,8 +17,28 @@ from workflow import queries as q
 from workflow.errors import Refused
 from workflow.money import exact_price
 from workflow.policy import Policy
-from workflow.rules import ACTION_TEXT, ENDED, Action, Outcome, Relation, Role, Status, Verdict, decide
+from workflow.rules import (
+    ACTION_TEXT,
+    ENDED,
+    POWER_TEXT,
+    Action,
+    Outcome,
+    Power,
+    Relation,
+    Status,
+    Verdict,
+    decide,
+    has_power,
+    who_has,
+)
 from workflow.snapshots import LineView
+
+
+def require(roles: frozenset[str] | set[str], power: Power, doing: str | None = None) -> None:
+    """Refused naming who may, unless these roles hold power (the one admin check: workflow.rules)."""
+    if not has_power(power, roles):
+        who = who_has(power)
+        raise Refused("role", f"Only {who} can {doing or POWER_TEXT[power]}.", who=who)
 
 
 def verdict(s: Session, policy: Policy, order: Order, actor: str, action: Action) -> Verdict:
@@ -79,7 +99,11 @@ def catalog_prices(
     catalog's, or than the one the order already had for that item (kept), and actor is neither
     supervisor nor admin while the policy locks catalog prices."""
     picked = {getattr(x, "catalog_item_id", None) for x in lines} - {None}
-    if not policy.lock_catalog_prices or not picked or q.roles_of(s, actor) & {Role.SUPERVISOR, Role.ADMIN}:
+    if (
+        not policy.lock_catalog_prices
+        or not picked
+        or has_power(Power.SET_CATALOG_PRICES, q.roles_of(s, actor))
+    ):
         return
     prices = dict(
         s.exec(select(CatalogItem.id, CatalogItem.unit_price).where(col(CatalogItem.id).in_(picked))).all()

@@ -25,11 +25,11 @@ from storage.db import insert_new
 from storage.models import Activity, Effect, HomeViewer, Member, Order, RoleGrant
 from workflow import effects as fx
 from workflow.rules import (
+    APPROVERS,
     CARD_ACTIONS,
     ENDED,
     Action,
     Relation,
-    Role,
     Status,
     decide,
     status_text,
@@ -48,7 +48,6 @@ STALE_DAYS = 3.0  # SO_STALE_DAYS: in progress with no activity for this long is
 REFRESH_SECONDS = 5.0  # SO_HOME_REFRESH_SECONDS: at most one publish per person per this many seconds
 
 OPEN = (Status.PENDING_APPROVAL, Status.IN_PROGRESS)
-APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMIN})  # approve, and see the exceptions
 
 
 @dataclass(frozen=True)

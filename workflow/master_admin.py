@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import transaction
 from storage.models import CatalogItem, Client, Contact, Line, Order, Revision, Site
+from workflow.checks import require
 from workflow.errors import Refused
 from workflow.masterdata import (
     ClientView,
@@ -33,7 +34,7 @@ from workflow.masterdata import (
     matches,
     site_view,
 )
-from workflow.rules import Role
+from workflow.rules import Power
 from workflow.service import Workflow
 from workflow.text_keys import fold
 
@@ -207,8 +208,7 @@ class MasterAdmin:
         self.wf = workflow
 
     def _require_admin(self, actor: str, what: str) -> None:
-        if Role.ADMIN not in self.wf.roles_of(actor):
-            raise Refused("role", f"Only an admin can change {what}.", who="an admin")
+        require(self.wf.roles_of(actor), Power.MANAGE_MASTER_DATA, f"change {what}")
 
     # ---------------------------------------------------------------- clients
     def save_client(self, actor: str, fields: ClientFields, client_id: int | None = None) -> ClientView:

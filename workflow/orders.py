@@ -23,7 +23,7 @@ from workflow import queries as q
 from workflow.changes import Tx, channel_name, next_number
 from workflow.errors import AlreadyCarriedOut
 from workflow.policy import Policy
-from workflow.rules import RULES, Action, Outcome, Role
+from workflow.rules import APPROVERS, RULES, Action, Outcome, Role
 
 
 def submit(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Submit) -> Order:
@@ -225,7 +225,7 @@ def leave_orders(s: Session, policy: Policy, user_ids: Iterable[str], actor: str
     supervisor is updated. Their requests and field work stay theirs. The memberships removed."""
     removed = 0
     for uid in sorted({u for u in user_ids if u}):
-        if q.roles_of(s, uid) & {Role.SUPERVISOR, Role.ADMIN}:
+        if q.roles_of(s, uid) & APPROVERS:
             continue  # still an approver: their memberships still stand
         supervising = select(Member.order_id).where(Member.user_id == uid, Member.role == "supervisor")
         order_ids = sorted(s.exec(supervising).all())

@@ -28,11 +28,12 @@ from sqlmodel import Session, col, select
 
 from storage.db import reader, transaction
 from storage.models import RoleChange, RoleGrant, RoleGroup
+from workflow.checks import require
 from workflow.errors import Refused
 from workflow.orders import leave_orders
 from workflow.policy import Policy
 from workflow.queries import roles_of
-from workflow.rules import ROLE_TEXT, Role
+from workflow.rules import ROLE_TEXT, Power, Role
 
 MANUAL = "manual"
 GROUP = "group"
@@ -143,8 +144,7 @@ class RoleBook:
             return [_group_view(g) for g in rows]
 
     def require_admin(self, actor: str) -> None:
-        if Role.ADMIN not in self.roles_of(actor):
-            raise Refused("role", "Only an admin can change roles.", who=ROLE_TEXT[Role.ADMIN])
+        require(self.roles_of(actor), Power.MANAGE_ROLES)
 
     # ---------------------------------------------------------------- grants by hand
     def bootstrap_admins(self, user_ids: Iterable[str]) -> None:

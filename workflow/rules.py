@@ -140,6 +140,46 @@ RULES: dict[Action, Rule] = {
 # orders (as "supervisor"), and told of what goes wrong on the Home.
 APPROVERS: frozenset[Role] = RULES[Action.APPROVE].roles
 
+
+class Power(StrEnum):
+    """What a person may do beyond an order's transitions: company-wide, by their roles alone."""
+
+    MANAGE_ROLES = "manage_roles"
+    MANAGE_MASTER_DATA = "manage_master_data"
+    SEE_ALL_ORDERS = "see_all_orders"  # search and export every order, not only their own
+    SET_CATALOG_PRICES = "set_catalog_prices"  # change a catalog line's price (SO_CATALOG_PRICES)
+
+
+POWERS: dict[Power, frozenset[Role]] = {
+    Power.MANAGE_ROLES: frozenset({Role.ADMIN}),
+    Power.MANAGE_MASTER_DATA: frozenset({Role.ADMIN}),
+    Power.SEE_ALL_ORDERS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR}),
+    Power.SET_CATALOG_PRICES: APPROVERS,
+}
+
+POWER_TEXT = {
+    Power.MANAGE_ROLES: "change roles",
+    Power.MANAGE_MASTER_DATA: "change the clients and the catalog",
+    Power.SEE_ALL_ORDERS: "see every order",
+    Power.SET_CATALOG_PRICES: "change catalog prices",
+}
+
+
+def has_power(power: Power, roles: frozenset[str] | set[str]) -> bool:
+    """Whether a person with these roles may do what power names."""
+    return bool(POWERS[power] & set(roles))
+
+
+def who_has(power: Power) -> str:
+    """'an admin' — the roles that hold power, in words."""
+    names = [
+        ROLE_TEXT[r]
+        for r in (Role.COORDINATOR, Role.SUPERVISOR, Role.FIELD_WORKER, Role.ADMIN)
+        if r in POWERS[power]
+    ]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 # The buttons of the order card, in order, per status (the card shows what can be done now).
 CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
     S.PENDING_APPROVAL: (Action.APPROVE, Action.REJECT),

@@ -21,11 +21,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from storage.models import Member, Order
-from workflow.rules import Role, Status, status_text
+from workflow.rules import APPROVERS, Power, Status, has_power, status_text
 from workflow.snapshots import OrderView
 
-SEES_ALL = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR})
-APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 PAGE_MAX = 50
 
 
@@ -79,7 +77,7 @@ class Page:
 
 
 def sees_all(roles: Collection[str]) -> bool:
-    return bool(SEES_ALL & set(roles))
+    return has_power(Power.SEE_ALL_ORDERS, roles)
 
 
 def may_see(order: OrderView, viewer: str, roles: Collection[str]) -> bool:

@@ -38,7 +38,7 @@ from workflow.outbox import Outbox
 from workflow.policy import Policy
 from workflow.queries import NOTE_CHARS_ON_PDF, NOTES_ON_PDF
 from workflow.roles import GROUP_SYNC, ChangeView, RoleBook, SyncResult
-from workflow.rules import Action
+from workflow.rules import Action, Power, has_power
 from workflow.snapshots import CommandView, EffectView, OrderView, RevisionView
 
 __all__ = [
@@ -244,6 +244,10 @@ class Workflow:
     def roles_of(self, user_id: str) -> frozenset[str]:
         with self._read() as s:
             return queries.roles_of(s, user_id)
+
+    def may(self, user_id: str, power: Power) -> bool:
+        """Whether user_id holds power now (workflow.rules.POWERS): the one admin check."""
+        return has_power(power, self.roles_of(user_id))
 
     def search(
         self,

@@ -19,7 +19,7 @@ from bot.listeners.common import answer, open_form
 from forms import blocks, ids
 from forms import master as forms_master
 from workflow.master_admin import ClientFields, ContactFields, Invalid, ItemFields, MasterAdmin, SiteFields
-from workflow.rules import Role
+from workflow.rules import Power
 from workflow.service import Refused
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def register(app: App) -> None:
 
 
 def _admin(context: BoltContext, user: str) -> bool:
-    return Role.ADMIN in context["workflow"].roles_of(user)
+    return context["workflow"].may(user, Power.MANAGE_MASTER_DATA)
 
 
 def _user(body: dict) -> str:

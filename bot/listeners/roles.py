@@ -23,7 +23,7 @@ from bot.cards import escape_keeping_mentions, slack_date
 from forms import ids
 from forms import roles as roles_form
 from workflow.roles import GROUP, role_name
-from workflow.rules import Role
+from workflow.rules import Power, Role
 from workflow.service import Refused, Workflow
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def _user_id(word: str) -> str | None:
 
 
 def _is_admin(wf: Workflow, user: str) -> bool:
-    return Role.ADMIN in wf.roles_of(user)
+    return wf.may(user, Power.MANAGE_ROLES)
 
 
 def _tell(context: BoltContext, client: WebClient, body: dict, text: str) -> None:
