@@ -23,6 +23,8 @@ on the bot's Home tab) · `/so list NAME` or `/so list saved:NAME` runs it · `/
 them · `/so list delete NAME`
 • `/so export FILTERS` — the same orders with their lines, as a CSV file in a direct message
 • `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
+• `/so cancel SO-0042 REASON` — call off an order not yet done: its channel and card say why \
+(its supervisors, admins and its requester)
 • `/so copy SO-0042` — post the order's customer copy (its PDF without prices) in its channel \
 (also a button on the card)
 • `/so role` — the Roles window: who holds which role, grant, revoke, latest changes (admins)
@@ -77,6 +79,9 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
         if payload.get("reason"):
             text += f"\n*Reason:* {mrkdwn_escape(payload['reason'])}"
         return text
+    if event == fx.CANCELLED:
+        reason = mrkdwn_escape(payload.get("reason", ""))
+        return f":wastebasket: <@{actor}> cancelled *{n}*.\n*Reason:* {reason}"
     return f"*{n}*: {event}"
 
 

@@ -46,6 +46,8 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
         show_order(ack, context, user, rest if verb == "show" else text)
     elif verb == "copy":
         customer_copy(ack, body, context, user, rest)
+    elif verb == "cancel":
+        cancel_order(ack, body, context, user, rest)
     elif verb == "role":
         roles.manage_roles(ack, body, client, context, user, rest)
     elif verb == "catalog":
@@ -208,6 +210,41 @@ def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     ack(text=messages.order_summary(order, settings.currency, settings.tz))
 
 
+def cancel_order(ack: Ack, body: dict, context: BoltContext, user: str, rest: str) -> None:
+    """/so cancel SO-0042 REASON: call the order off (the CANCEL row of the rules table). Checked
+    now (the answer says why not), stored in the inbox and carried out by the worker: the channel
+    is told why and the card shows it cancelled."""
+    ref, _, reason = rest.strip().partition(" ")
+    if not ref:
+        ack(text="Which order, and why? For example `/so cancel SO-0042 The client called it off`.")
+        return
+    wf = context["workflow"]
+    order = wf.find(ref)
+    if order is None or not wf.may_see(order, user):
+        ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
+        return
+    _store_slash(
+        ack, body, context, user, c.Cancel(order.id, reason.strip()), f"Cancelling *{order.number}*…"
+    )
+
+
+def _store_slash(ack: Ack, body: dict, context: BoltContext, user: str, cmd: c.Command, said: str) -> None:
+    """Precheck cmd (a refusal is the answer), store it in the inbox for the worker and answer said;
+    a refusal that arises in between reaches the person through the command's response_url."""
+    wf = context["workflow"]
+    try:
+        wf.precheck(user, cmd)
+    except Refused as r:
+        ack(text=messages.refusal(r, context["settings"].tz))
+        return
+    url = replies.trusted_response_url(body.get("response_url"), context["settings"].slack_hooks_url)
+    # the ack says what happens: only a refusal after it is worth another message
+    to = {"response_url": url, "channel": body.get("channel_id"), "user": user, "refusals_only": True}
+    inbox.store(wf, user, cmd, to, key=slash_key(cmd.action, user, body.get("trigger_id")))
+    ack(text=said)
+    context["dispatcher"].wake()
+
+
 def customer_copy(ack: Ack, body: dict, context: BoltContext, user: str, ref: str) -> None:
     """/so copy SO-0042: the order's customer copy in its channel (as the card's button does).
     Checked now (the answer says why not), stored in the inbox and carried out by the worker; a
@@ -221,17 +258,4 @@ def customer_copy(ack: Ack, body: dict, context: BoltContext, user: str, ref: st
     if order is None or not wf.may_see(order, user):
         ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
         return
-    cmd = c.CustomerCopy(order.id)
-    try:
-        wf.precheck(user, cmd)
-    except Refused as r:
-        ack(text=messages.refusal(r, context["settings"].tz))
-        return
-    url = replies.trusted_response_url(body.get("response_url"), context["settings"].slack_hooks_url)
-    # the ack says it is on its way: only a refusal after it is worth another message
-    to = {"response_url": url, "channel": body.get("channel_id"), "user": user, "refusals_only": True}
-    trigger = body.get("trigger_id")
-    key = slash_key(cmd.action, user, trigger)
-    inbox.store(wf, user, cmd, to, key=key)
-    ack(text=messages.customer_copy(order, True))
-    context["dispatcher"].wake()
+    _store_slash(ack, body, context, user, c.CustomerCopy(order.id), messages.customer_copy(order, True))

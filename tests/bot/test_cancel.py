@@ -1,0 +1,44 @@
+"""/so cancel: the CANCEL row of the rules table, through Slack — who may, with a reason, and what
+the channel and the card show afterwards."""
+
+from __future__ import annotations
+
+from bot.demo import DIEGO, LAYLA, OGECHI
+from forms import ids
+from tests.bot.helpers import buttons, card, channel_texts, click, submit_order
+from tests.conftest import PEDRO
+
+
+def test_the_requester_cancels_with_a_reason_and_the_channel_and_card_say_so(world):
+    fake, wf = world.fake, world.runtime.workflow
+    order = submit_order(world)
+    answer = fake.slash_command(LAYLA, "/so", "cancel SO-0001 The client <!channel> called it off").body_text
+    assert "Cancelling" in answer and "SO-0001" in answer
+    world.settle()
+    assert wf.order(order.id).status == "cancelled"
+    said = [t for t in channel_texts(world, order) if "cancelled" in t]
+    assert len(said) == 1 and "called it off" in said[0]
+    assert "<!channel>" not in said[0]  # typed text is escaped before the bot posts it
+    shown = card(world, order)
+    assert buttons(shown) == []
+    assert "Cancelled" in str(shown)
+
+
+def test_who_may_not_or_without_a_reason_is_told_and_nothing_changes(world):
+    fake, wf = world.fake, world.runtime.workflow
+    order = submit_order(world)
+    click(world, OGECHI, order, ids.APPROVE)
+    refused = fake.slash_command(PEDRO, "/so", "cancel SO-0001 Because").body_text
+    assert "No order" in refused or "Only" in refused
+    refused = fake.slash_command(DIEGO, "/so", "cancel SO-0001 Because").body_text
+    assert "Nothing was changed" in refused or "No order" in refused
+    no_reason = fake.slash_command(OGECHI, "/so", "cancel SO-0001").body_text
+    assert "reason" in no_reason.lower()
+    world.settle()
+    assert wf.order(order.id).status == "in_progress"
+    assert fake.slash_command(OGECHI, "/so", "cancel SO-0001 Duplicate order").status == 200
+    world.settle()
+    assert wf.order(order.id).status == "cancelled"
+    again = fake.slash_command(OGECHI, "/so", "cancel SO-0001 Again").body_text
+    assert "Nothing was changed" in again
+    assert len([t for t in channel_texts(world, order) if "cancelled" in t]) == 1
