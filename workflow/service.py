@@ -68,12 +68,30 @@ class Workflow:
     ) -> None:
         self.engine = engine
         self.reader = reader(engine)  # reads: no write lock taken on SQLite
-        self.policy = policy or Policy()
-        self.clock = clock
         self.inbox = inbox if inbox is not None else engine  # see storage.db.open_inbox
         self.master = MasterData(self.reader)  # clients, sites, contacts, catalog
         self.outbox = Outbox(engine, clock)  # the Slack effects (workflow.outbox)
-        self.role_book = RoleBook(engine, clock, self.policy)  # grants, user groups, history
+        self.role_book = RoleBook(engine, clock, policy or Policy())  # grants, user groups, history
+        self.policy = policy or Policy()
+        self.clock = clock
+
+    # One clock and one policy for the whole workflow: setting either here sets it for the outbox and
+    # the role book too (the demo and the tests move the clock; settings change the policy).
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        self._clock = self.outbox.clock = self.role_book.clock = clock
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self._policy = self.role_book.policy = policy
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

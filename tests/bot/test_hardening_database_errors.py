@@ -60,17 +60,18 @@ def test_a_form_submitted_while_the_inbox_fails_stays_open_and_nothing_is_stored
 
 
 def test_a_decision_form_submitted_while_the_database_fails_stays_open(world):
-    """Provoke: the activity log is missing when a supervisor submits the reject form."""
+    """Provoke: the orders table is missing when a supervisor submits the reject form."""
     wf, fake = world.runtime.workflow, world.fake
     order = submit_order(world)
     click(world, OGECHI, order, ids.REJECT)
     view = opened_view(world)
     fake.fill(view, ids.REJECT_REASON, ids.REJECT_REASON, "The client cancelled.")
-    with table_away(wf.engine, "activities"):
+    with table_away(wf.engine, "orders"):  # the form's check cannot read the order
         assert fake.submit(OGECHI, view).status == 200
     assert NOTHING_SAVED in still_open_with(world, OGECHI, view).lower()
     world.settle()
     assert wf.order(order.id).status == "pending_approval"
+    assert not wf.has_pending_commands()  # nothing stored to be carried out later
 
 
 @pytest.mark.parametrize("world", ["sqlite"], indirect=True)
@@ -85,7 +86,7 @@ def test_a_form_whose_listener_fails_for_another_reason_stays_open_too(world, mo
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("a bug")
 
-    monkeypatch.setattr(wf, "reject", broken)
+    monkeypatch.setattr(wf, "precheck", broken)
     assert fake.submit(OGECHI, view).status == 200
     shown = still_open_with(world, OGECHI, view)
     assert "something went wrong and nothing was saved" in shown.lower()

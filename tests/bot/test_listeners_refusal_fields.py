@@ -7,6 +7,8 @@ about the reason keeps being shown under Reason, the one about the outcome under
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.demo import OGECHI, World
 from forms import ids
 from tests.bot.helpers import click, opened_view, submit_order
@@ -20,18 +22,19 @@ def open_close_form(world: World) -> tuple[int, str]:
     return order.id, opened_view(world)
 
 
-def reworded(world: World, monkeypatch, call, message: str) -> None:  # type: ignore[no-untyped-def]
-    """wf.close refuses as call(original close) does, with its message reworded."""
+def reworded(world: World, monkeypatch, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    """The form's check (Workflow.precheck) refuses the form's command as it would once changed by
+    change(command), with the refusal's message reworded."""
     wf = world.runtime.workflow
-    original = wf.close
+    original = wf.precheck
 
-    def close(order_id, actor, outcome, reason="", custom=()):  # type: ignore[no-untyped-def]
+    def precheck(actor, cmd):  # type: ignore[no-untyped-def]
         try:
-            return call(original, order_id, actor)
+            return original(actor, change(cmd))
         except Refused as r:
             raise Refused.from_dict({**r.to_dict(), "message": message}) from None
 
-    monkeypatch.setattr(wf, "close", close)
+    monkeypatch.setattr(wf, "precheck", precheck)
 
 
 def test_a_refusal_about_the_reason_is_shown_under_the_reason_whatever_its_words(world, monkeypatch):
@@ -41,7 +44,7 @@ def test_a_refusal_about_the_reason_is_shown_under_the_reason_whatever_its_words
     reworded(
         world,
         monkeypatch,
-        lambda close, order_id, actor: close(order_id, actor, "not_performed", ""),
+        lambda cmd: replace(cmd, outcome="not_performed", reason=""),
         "Dinos por qué no se hizo el trabajo.",
     )
     fake.fill(view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
@@ -59,7 +62,7 @@ def test_a_refusal_about_the_outcome_is_shown_under_the_outcome_even_if_it_says_
     reworded(
         world,
         monkeypatch,
-        lambda close, order_id, actor: close(order_id, actor, "completed_with_changes", ""),
+        lambda cmd: replace(cmd, outcome="completed_with_changes", reason=""),
         text,
     )
     fake.fill(view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
