@@ -1,5 +1,7 @@
-"""The effects dispatcher: when queued Slack side effects run (lanes, claims and leases, in order per
-order) and what an error means for them; what each one does in Slack is bot.performers."""
+"""The effects engine: when queued Slack side effects run (lanes, claims and leases, in order per
+order), what an error means for them (done, retried with a backoff, failed) and when to give up.
+What each kind does in Slack is bot.performers (one function per kind, found through PERFORMERS);
+the calls they make, and the lookups for what an earlier attempt made, are bot.slack_calls."""
 
 from __future__ import annotations
 
@@ -19,14 +21,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import inbox
 from bot.config import Settings
-from bot.exports import send_export
-from bot.home import publish_home
-from bot.membership import kick
-from bot.performers import ALREADY, Retry, SlackPerformers
+from bot.performers import PERFORMERS
 from bot.scheduler import start_scheduler, stop_scheduler
+from bot.slack_calls import ALREADY, Retry, SlackCalls
 from workflow import effects as fx
 from workflow.service import Refused, Workflow
-from workflow.snapshots import EffectView, OrderView
+from workflow.snapshots import EffectView
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,12 @@ LEASE_SECONDS = 15.0
 RENEW_SECONDS = 5.0
 
 
+def backoff_seconds(effect: EffectView) -> float:
+    """Seconds to wait before the next attempt of an effect that failed transiently: doubling from
+    half a second, capped at a minute, jittered so that many effects do not retry at once."""
+    return min(60.0, 0.5 * 2**effect.attempts) * random.uniform(0.5, 1.5)
+
+
 @dataclass
 class Lane:
     """One thread of the dispatcher: work() does one pass and says how many things it did."""
@@ -54,7 +60,7 @@ class Lane:
     idle: threading.Event = field(default_factory=threading.Event)
 
 
-class Dispatcher(SlackPerformers):
+class Dispatcher:
     """Threads (lanes) that carry out the inbox's commands and perform the pending effects: one for
     the commands, one for short Slack calls, one for PDFs, one for exports; each woken after a
     commit, and every few seconds. An order's effects still run one after another, in order,
@@ -68,11 +74,14 @@ class Dispatcher(SlackPerformers):
         poll_seconds: float = 2.0,
         lease_seconds: float = LEASE_SECONDS,
         wake_event=None,  # type: ignore[no-untyped-def]  # a multiprocessing.Event in a worker process
+        backoff: Callable[[EffectView], float] = backoff_seconds,
     ) -> None:
         self.wf = workflow
         self.client = client
         self.settings = settings
+        self.slack = SlackCalls(workflow, client, settings)  # what the performers call Slack with
         self.poll_seconds = poll_seconds
+        self.backoff = backoff  # the delay before retrying an effect that failed transiently
         # Who claims effects, and for how long: the lease is renewed while this process lives, so
         # a slow effect stays ours, and a dead process's effects are taken over soon after.
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -87,32 +96,14 @@ class Dispatcher(SlackPerformers):
             Lane("documents", lambda: self._effects_pass(kinds=DOCUMENT_KINDS, limit=1)),
             Lane("exports", lambda: self._effects_pass(kinds=EXPORT_KINDS, limit=1)),
         ]
-        self._names: dict[str, str] = {}
-        self._cooldown: dict[str, float] = {}  # method -> monotonic time its Retry-After ends
-        self._bot_user: str | None = None
         self._scheduler = None  # the reminder jobs (bot.scheduler): whoever performs effects runs them
-        self.performers: dict[str, Callable[[EffectView, OrderView | None], None]] = {
-            fx.CREATE_CHANNEL: self._create_channel,
-            fx.INVITE: self._invite,
-            fx.POST_CARD: self._post_card,
-            fx.PIN_CARD: self._pin_card,
-            fx.UPDATE_CARD: self._update_card,
-            fx.ANNOUNCE: self._announce,
-            fx.DM: self._dm,
-            fx.UPLOAD_PDF: self._upload_pdf,
-            fx.CUSTOMER_COPY: self._customer_copy,
-            fx.REACT: self._react,
-            fx.ALERT: self._alert,
-            fx.EXPORT_CSV: lambda effect, order: send_export(self, effect),
-            fx.PUBLISH_HOME: lambda effect, order: publish_home(self, effect),
-            fx.REPLY: self._reply,
-            fx.APPROVAL_REMINDER: self._approval_reminder,
-            fx.PLANNED_REMINDER: self._planned_reminder,
-            fx.SET_TOPIC: self._set_topic,
-            fx.ARCHIVE: self._archive,
-            fx.DIGEST: self._digest,
-            fx.KICK: lambda effect, order: kick(self, effect, order),
-        }
+
+    def name_of(self, user_id: str) -> str:
+        """A person's display name (their Slack id when Slack cannot tell)."""
+        return self.slack.name_of(user_id)
+
+    def bot_user_id(self) -> str:
+        return self.slack.bot_user_id()
 
     # ------------------------------------------------------------------ running
     def start(self) -> None:
@@ -252,7 +243,7 @@ class Dispatcher(SlackPerformers):
         except Exception as e:
             log.exception("effect %s (%s) could not be performed", effect.id, effect.key)
             try:
-                self.wf.effect_retry_later(effect.id, type(e).__name__, self._backoff(effect))
+                self.wf.effect_retry_later(effect.id, type(e).__name__, self.backoff(effect))
             except Exception:
                 log.warning(
                     "could not postpone effect %s; its claim expires within %.0fs",
@@ -275,7 +266,7 @@ class Dispatcher(SlackPerformers):
             log.info("effect %s (%s) is no longer this process's to perform", effect.id, effect.key)
             return
         try:
-            self.performers[effect.kind](effect, order)
+            PERFORMERS[effect.kind](self.slack, effect, order)
         except Retry as r:
             log.info("effect %s (%s) postponed %.2fs: %s", effect.id, effect.key, r.delay, r.error)
             self._later(effect, r.error, r.delay, r.attempted)
@@ -286,7 +277,7 @@ class Dispatcher(SlackPerformers):
                 self.wf.effect_done(effect.id)
                 return
             if e.response.status_code == 429 or error == "ratelimited":
-                self.wf.effect_retry_later(effect.id, error, self._cool_down(e), attempted=False)
+                self.wf.effect_retry_later(effect.id, error, self.slack.cool_down(e), attempted=False)
                 return
             if e.response.status_code < 500 and error not in (
                 "internal_error",
@@ -296,14 +287,14 @@ class Dispatcher(SlackPerformers):
                 log.error("effect %s (%s) failed: %s", effect.id, effect.key, error)
                 self.wf.effect_failed(effect.id, error)
                 return
-            self._later(effect, error, self._backoff(effect), True)
+            self._later(effect, error, self.backoff(effect), True)
             return
         except (SlackClientError, OSError) as e:  # timeouts, connection errors, upload POST failures
-            self._later(effect, type(e).__name__, self._backoff(effect), True)
+            self._later(effect, type(e).__name__, self.backoff(effect), True)
             return
         except Exception as e:  # a bug or a database hiccup: retried, then failed (and the admins told)
             log.exception("effect %s (%s) raised", effect.id, effect.key)
-            self._later(effect, type(e).__name__, self._backoff(effect), True)
+            self._later(effect, type(e).__name__, self.backoff(effect), True)
             return
         self.wf.effect_done(effect.id)
 
@@ -315,7 +306,3 @@ class Dispatcher(SlackPerformers):
             self.wf.effect_failed(effect.id, f"{error} (after {MAX_ATTEMPTS} attempts)")
             return
         self.wf.effect_retry_later(effect.id, error, delay, attempted=attempted)
-
-    @staticmethod
-    def _backoff(effect: EffectView) -> float:
-        return min(60.0, 0.5 * 2**effect.attempts) * random.uniform(0.5, 1.5)

@@ -9,22 +9,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
 from bot.cards import STATUS_ICON, action_buttons, mrkdwn_escape, slack_date
 from bot.config import Settings
+from bot.slack_calls import SlackCalls
 from forms import ids
 from workflow.home import Exceptions, HomeRow, HomeView, Section
 from workflow.rules import Status
 from workflow.saved_filters import SavedFilterView
-from workflow.snapshots import EffectView
+from workflow.snapshots import EffectView, OrderView
 from workflow.working_hours import WorkingCalendar
-
-if TYPE_CHECKING:
-    from bot.effects import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -273,9 +270,9 @@ def calendar_of(settings: Settings) -> WorkingCalendar:
     return WorkingCalendar(settings.tz, opens, closes, frozenset(settings.working_days))
 
 
-def publish_home(dispatcher: Dispatcher, effect: EffectView) -> None:
+def publish_home(slack: SlackCalls, effect: EffectView, order: OrderView | None) -> None:
     """views.publish the person's Home tab as it stands now (Tier 4: ~100 a minute)."""
-    wf, settings = dispatcher.wf, dispatcher.settings
+    wf, settings = slack.wf, slack.settings
     user = str(effect.payload.get("user") or "")
     if not user:
         log.error("publish_home %s without a user", effect.key)
@@ -291,7 +288,7 @@ def publish_home(dispatcher: Dispatcher, effect: EffectView) -> None:
     )
     view = home_view(home, settings.tz, settings.company_name, wf.saved_filters(user))
     try:
-        dispatcher._call(("views.publish",), dispatcher.client.views_publish, user_id=user, view=view)
+        slack.call(("views.publish",), slack.client.views_publish, user_id=user, view=view)
     except SlackApiError as e:
         if e.response.get("error") not in UNREACHABLE:
             raise

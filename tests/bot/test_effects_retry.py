@@ -30,6 +30,7 @@ def test_a_retried_effect_survives_a_transient_error(world, monkeypatch, tmp_pat
     """Provoke: pinning the card meets Slack 500s until the effect fails (three attempts here);
     an admin retries it from the shell, and the first retry meets one more 500."""
     monkeypatch.setattr(bot.effects, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(world.runtime.dispatcher, "backoff", lambda effect: 0.05)  # no waiting in real time
     fake, wf = world.fake, world.runtime.workflow
     fake.fail_next("pins.add", "internal_error", status=500, times=3)
     order = submit_order(world)
