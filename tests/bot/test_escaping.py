@@ -81,16 +81,22 @@ def test_typed_mentions_and_links_are_escaped_everywhere_the_bot_posts(world: Wo
     wf.add_field_workers(order.id, OGECHI, [DIEGO])
     world.runtime.dispatcher.wake()
     world.settle()
-    fake.post_message_as(DIEGO, order.channel_id, "<!channel> look <https://evil.example/n|here>",
-                         thread_ts=order.card_ts)
+    fake.post_message_as(
+        DIEGO, order.channel_id, "<!channel> look <https://evil.example/n|here>", thread_ts=order.card_ts
+    )
     wf.confirm(order.id, DIEGO, 1, wf.order(order.id).lines, note="<!channel> <https://evil.example|x>")
     wf.close(order.id, DIEGO, "not_performed", "<!here> <https://evil.example/why|because>")
     rejected = submit(world, "Second " + EVIL_TITLE, EVIL_CLIENT, EVIL_SITE, EVIL_LINE)
     wf.reject(rejected, OGECHI, "<!channel> see <https://evil.example/r|the reason>")
     world.runtime.dispatcher.wake()
     world.settle()
-    for user, typed in ((LAYLA, "list"), (LAYLA, "list status:ended"), (LAYLA, f"show {order.number}"),
-                        (ADMIN, "list channel"), (LAYLA, "export channel")):
+    for user, typed in (
+        (LAYLA, "list"),
+        (LAYLA, "list status:ended"),
+        (LAYLA, f"show {order.number}"),
+        (ADMIN, "list channel"),
+        (LAYLA, "export channel"),
+    ):
         assert fake.slash_command(user, "/so", typed).status == 200
     fake.slash_command(LAYLA, "/so", "list <!channel>")
     fake.slash_command(LAYLA, "/so", "show <!channel>")

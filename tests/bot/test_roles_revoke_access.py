@@ -17,9 +17,7 @@ def said(world: World, user: str, typed: str) -> str:
     result = world.fake.slash_command(user, "/so", typed)
     assert result.status == 200, result.body_text
     world.settle()
-    return "\n".join(
-        r.get("text", "") for r in world.fake.responses[before:] if r.get("user") == user
-    )
+    return "\n".join(r.get("text", "") for r in world.fake.responses[before:] if r.get("user") == user)
 
 
 def test_a_revoked_supervisor_loses_the_orders_and_channels_the_role_gave(world: World):

@@ -626,17 +626,23 @@ def test_retry_later_hides_the_effect_until_its_time(wf, clock):
     assert [e.order_id for e in due] == [o1.id, o2.id]
 
 
-def test_supersede_card_updates_keeps_only_the_latest(wf):
+def test_the_card_update_being_performed_covers_the_earlier_versions_not_a_later_change(wf):
+    """As the dispatcher does: it performs the oldest pending card update, draws the card as the
+    order is now, and supersedes the other updates that drawing already shows; a change made after
+    the drawing keeps its own update."""
     order = in_progress(wf)
     wf.confirm(order.id, WORKER, 1, [line("Router swap", "3")])
     updates = [e for e in order_effects(wf, order.id, "pending") if e.kind == fx.UPDATE_CARD]
     assert len(updates) == 3  # approve, add field workers, confirm
-    drawn = wf.order(order.id).version  # the card drawn at the latest version covers them all
-    assert wf.supersede_card_updates(order.id, updates[-1].id, drawn) == 2
+    performing = updates[0]  # effects run in the order they were queued
+    drawn = wf.order(order.id).version  # what the card being posted shows
+    wf.confirm(order.id, WORKER, 2, [line("Router swap", "4")])  # a change after the drawing
+    assert wf.supersede_card_updates(order.id, performing.id, drawn) == 2
     left = [e for e in order_effects(wf, order.id, "pending") if e.kind == fx.UPDATE_CARD]
-    assert [e.id for e in left] == [updates[-1].id]
+    assert left[0].id == performing.id and len(left) == 2  # it, and the later change's own
+    assert int(left[1].payload["version"]) > drawn
     done = {e.id: e for e in wf.effects("done")}
-    assert done[updates[0].id].last_error == "superseded"
+    assert {done[u.id].last_error for u in updates[1:]} == {"superseded"}
 
 
 def test_no_pending_effects_when_all_done(wf):
