@@ -262,10 +262,8 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     t.write("People: Layla (coordinator), Ogechi (supervisor), Diego (IT technician, field worker)")
 
     settle = world.settle
-
-    def expect(ok: bool, what: str) -> None:
-        if not ok:
-            raise DemoFailed(what)
+    # The story checks only what it needs to go on (DemoFailed says what is missing); whether the
+    # bot did right is for the tests, which look at what the demo leaves (tests/bot/test_demo.py).
 
     # 0. The admin's preparation: the company file (read at start) and the master data
     company = runtime.settings.company
@@ -280,13 +278,15 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         path = out_dir / f"demo-{kind}.csv"
         path.write_text(text, encoding="utf-8")
         report = import_csv(wf.engine, kind, path.read_bytes(), actor="demo")
-        expect(report.ok, f"importing {path.name} failed: {report.problems}")
+        if not report.ok:
+            raise DemoFailed(f"importing {path.name} failed: {report.problems}")
         t.say(f"service-orders import {kind} {path.name}: {report.new} new")
 
     # 1. Layla opens the form and fills it in, picking from the client list and the catalog
     t.step("Layla types /so new")
     r = fake.slash_command(LAYLA, "/so", "new", channel_id=fake.general.id)
-    expect(r.status == 200, f"/so new answered {r.status}")
+    if r.status != 200:
+        raise DemoFailed(f"/so new answered {r.status}")
     view = fake.calls_to("views.open")[-1].response["view"]
     view_id = view["id"]
     t.modal(fake.views[view_id])
@@ -296,17 +296,18 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     for option in options:
         t.say("• " + option["text"]["text"])
     chosen = next((o for o in options if o["text"]["text"].startswith("Clínica Dental Norte")), None)
-    expect(chosen is not None, "Clínica Dental Norte was not suggested")
+    if chosen is None:
+        raise DemoFailed("Clínica Dental Norte was not suggested")
     fake.choose(LAYLA, view_id, ids.CLIENT, ids.CLIENT_PICK, chosen)
     site_block = _block_starting(fake, view_id, ids.SITE_PICK)
-    expect(site_block is not None, "choosing the client offered no sites")
+    if site_block is None:
+        raise DemoFailed("choosing the client offered no sites")
     site = next(o for o in site_block["elements"][0]["options"] if o["text"]["text"] == "Consulta Alcalá")
     fake.choose(LAYLA, view_id, site_block["block_id"], ids.SITE_PICK, site)
     address = _value_starting(fake, view_id, ids.SITE + ".")
     contact = _value_starting(fake, view_id, ids.CONTACT + ".")
     t.say("She picks it, then the site Consulta Alcalá; the form fills in the site:")
     t.say(f"“{(address or '').replace(chr(10), ' · ')}”, and the contact: “{contact}”.")
-    expect("Alcalá 120" in (address or ""), f"the site did not fill the address: {address!r}")
 
     planned = (date.today() + timedelta(days=1)).isoformat()
     answers = {
@@ -329,18 +330,16 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     second = _pick_item(fake, LAYLA, view_id, _row_keys(fake, view_id)[-1], "cabling")
     t.say(f"[ Add line ], and {second} from the catalog (1 service × 120.00).")
     t.say("Title, description, planned date, priority High, order type Repair, customer order PO-7781.")
-    r = fake.submit(LAYLA, view_id)
-    expect(
-        r.status == 200 and not fake.view_errors.get(view_id),
-        f"submit refused: {fake.view_errors.get(view_id)}",
-    )
+    fake.submit(LAYLA, view_id)
+    if fake.view_errors.get(view_id):
+        t.say(f"The form refuses: {fake.view_errors[view_id]}")
     done = fake.views.get(view_id) or {}
     if done.get("blocks"):
         t.say("The form now says: " + t.plain(done["blocks"][0]["text"]["text"]).replace("\n", " "))
     settle()
     order = wf.find("1")
-    expect(order is not None and order.channel_id is not None, "the order's channel was not created")
-    assert order is not None and order.channel_id is not None
+    if order is None or order.channel_id is None:
+        raise DemoFailed("the order or its channel was not created")
     channel = fake.channels[order.channel_id]
     t.step(f"The bot creates #{channel.name} and invites Layla and Ogechi")
     t.say(
@@ -355,7 +354,8 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     # 2. Ogechi approves
     t.step("Ogechi clicks [ Approve ] on the card")
     card_ts = order.card_ts
-    assert card_ts is not None
+    if card_ts is None:
+        raise DemoFailed("the order card was not posted")
     seen = len(fake.messages(order.channel_id))
     fake.click(OGECHI, order.channel_id, card_ts, ids.APPROVE)
     settle()
@@ -370,9 +370,8 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     t.modal(fake.views[fw_view])
     fake.fill(fw_view, ids.FIELD_WORKERS, ids.FIELD_WORKERS, [DIEGO])
     fake.submit(OGECHI, fw_view)
-    expect(not fake.view_errors.get(fw_view), f"adding Diego was refused: {fake.view_errors.get(fw_view)}")
     settle()
-    expect(DIEGO in channel.members, "Diego was not invited to the channel")
+    t.say("The form now says: " + _form_text(t, fake, fw_view))
     _show_new(t, fake, order.channel_id, channel.name, seen)
 
     # 4. Diego writes in the card's thread and shares a photo
@@ -415,10 +414,8 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     t.say(f"Diego changes the diagnosis to 3 h, adds {router} from the catalog (1 pcs × 340.00),")
     t.say("types the new router's serial, writes a note and ticks Final confirmation.")
     fake.submit(DIEGO, cf_view)
-    expect(
-        not fake.view_errors.get(cf_view), f"the confirmation was refused: {fake.view_errors.get(cf_view)}"
-    )
     settle()
+    t.say("The form now says: " + _form_text(t, fake, cf_view))
     _show_new(t, fake, order.channel_id, channel.name, seen)
     _show_card(t, fake, order.channel_id, card_ts, channel.name)
 
@@ -432,21 +429,23 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     # The PDFs, as files in the channel
     t.step(f"PDFs saved in {out_dir}/")
     pdfs = [f for f in fake.files.values() if f["name"].endswith(".pdf")]
-    expect(len(pdfs) == 3, f"expected 3 PDFs (revisions 1 and 2, the customer copy), found {len(pdfs)}")
     for f in sorted(pdfs, key=lambda f: f["name"]):
         path = out_dir / f["name"]
         path.write_bytes(f["content"])
         t.say(f"{path}  ({len(f['content']):,} bytes) — {f['title']}")
-    final = wf.find("1")
-    assert final is not None
-    expect(
-        final.status == "closed" and final.outcome == "completed_with_changes",
-        f"the order ended {final.status}/{final.outcome}",
-    )
+    final = wf.order(order.id)
     t.write(
         f"\n{final.number} is {final.status_text.lower()}; total {settings_currency(runtime)} "
         f"{final.total:,.2f}. Done."
     )
+
+
+def _form_text(t: Transcript, fake: FakeSlack, view_id: str) -> str:
+    """What a submitted form shows now: its errors, or its first section's text."""
+    if fake.view_errors.get(view_id):
+        return "refused: " + "; ".join(fake.view_errors[view_id].values())
+    blocks = (fake.views.get(view_id) or {}).get("blocks") or [{}]
+    return t.plain(str((blocks[0].get("text") or {}).get("text") or "")).replace("\n", " ")
 
 
 def _fill_field(fake: FakeSlack, view_id: str, key: str, value: str) -> None:

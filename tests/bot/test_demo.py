@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pypdf import PdfReader
 
-from bot.demo import run_demo
+from bot.demo import DIEGO, run_demo
+from workflow.service import open_workflow
 
 
 def test_the_demo_plays_the_use_case_with_master_data_and_leaves_three_pdfs(tmp_path):
@@ -16,6 +17,16 @@ def test_the_demo_plays_the_use_case_with_master_data_and_leaves_three_pdfs(tmp_
     assert "• Clínica Dental Norte — B-80123456" in transcript  # suggested from the client list
     assert "“Marta Ruiz, +34 600 123 456”" in transcript  # the contact filled in from the site
     assert "*Order type* 🟥 Repair · *Customer order number* PO-7781" in transcript  # on the card
+    assert "Alcalá 120" in transcript  # the site filled in the address
+    assert "Field workers added to SO-0001" in transcript  # the form's answer
+    assert "Revision 2 of SO-0001 is confirmed. The order is closed." in transcript
+    assert "SO-0001 is closed — completed with adjustments" in transcript
+    assert "refused" not in transcript.lower()
+    # what the demo leaves in its database: the order, closed, with Diego on it
+    wf = open_workflow(f"sqlite:///{tmp_path / 'demo.db'}")
+    order = wf.order(1)
+    assert (order.status, order.outcome) == ("closed", "completed_with_changes")
+    assert DIEGO in order.field_workers and order.current_revision == 2
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == [
         "SO-0001-r1.pdf",
         "SO-0001-r2-customer.pdf",
