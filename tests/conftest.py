@@ -29,7 +29,9 @@ def world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:  # type:
         engine = make_engine(url)
         drop_schema(engine)
         engine.dispose()
-    with local_world(url, people=EVERYONE, admins=(ADMIN,)) as w:
+    # The Home tab refreshes at most once per person per bucket (5 s in production); settle() waits
+    # for the bucket's end, so the tests use short ones (tests/bot/test_home.py sets its own).
+    with local_world(url, people=EVERYONE, admins=(ADMIN,), home_refresh_seconds=0.2) as w:
         wf = w.runtime.workflow
         wf.grant("test", LAYLA, "coordinator", check=False)
         wf.grant("test", OGECHI, "supervisor", check=False)

@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.processes  # spawns processes: kept in CI, `-m 'not processes'` skips them
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SECTIONS = (

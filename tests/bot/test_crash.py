@@ -11,6 +11,8 @@ from forms import ids
 from tests.bot.processes import LAYLA, OGECHI, BotProcess, all_done, local_slack, submit_order, wait_until
 from workflow.service import open_workflow
 
+pytestmark = pytest.mark.processes  # spawns processes: kept in CI, `-m 'not processes'` skips them
+
 SECRET = "crash-test-secret"
 
 

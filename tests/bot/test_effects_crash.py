@@ -18,6 +18,8 @@ from tests.bot.processes import (
 from tests.bot.test_crash import SECRET
 from tests.conftest import _postgres_url
 
+pytestmark = pytest.mark.processes  # spawns processes: kept in CI, `-m 'not processes'` skips them
+
 
 @pytest.fixture
 def postgres_bot(tmp_path):

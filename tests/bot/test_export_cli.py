@@ -16,6 +16,8 @@ from storage.db import create_schema, make_engine
 from tests.workflow.bulk import insert_orders
 from workflow.export import ExportStats
 
+pytestmark = pytest.mark.processes  # spawns processes: kept in CI, `-m 'not processes'` skips them
+
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SO_", "DATABASE_URL"))}
 
 

@@ -25,6 +25,8 @@ from tests.bot.processes import (
 from tests.conftest import _postgres_url
 from workflow.service import channel_name
 
+pytestmark = pytest.mark.processes  # spawns processes: kept in CI, `-m 'not processes'` skips them
+
 SECRET = "replica-test-secret"
 ORDERS = 50
 

@@ -16,6 +16,8 @@ from bot.server import UVICORN_LIMITS
 from sandbox import FakeSlack
 from tests.bot.processes import BotProcess
 
+pytestmark = pytest.mark.processes  # spawns processes: kept in CI, `-m 'not processes'` skips them
+
 SECRET = "serve-limits-secret"
 LAYLA = "U0LAYLA01"
 GENEROUS = 30.0
