@@ -115,3 +115,9 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # typ
         yield eng
     finally:
         eng.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that spawn processes first (they are the longest): the workers start them at once
+    and share out the short ones meanwhile, instead of one worker ending the run with a long tail."""
+    items.sort(key=lambda item: item.get_closest_marker("processes") is None)

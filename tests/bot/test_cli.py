@@ -2,22 +2,55 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
-pytestmark = pytest.mark.processes  # spawns processes: kept in CI, `-m 'not processes'` skips them
+from bot.cli import main
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SO_", "DATABASE_URL"))}
 
 
-def run(args: list[str], cwd, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_process(args: list[str], cwd, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The console script as a separate process: `python -m bot.cli …`."""
     env = {**CLEAN_ENV, **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
     )
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(args: list[str], cwd, env_extra: dict[str, str] | None = None) -> Ran:
+    """The console script's main() in this process, with the environment, directory and output of
+    a terminal of its own (the tests marked processes show the module runs as a script too)."""
+    env = {**CLEAN_ENV, **(env_extra or {})}
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args)
+            except SystemExit as e:  # argparse's usage errors
+                code = e.code if isinstance(e.code, int) else int(e.code is not None)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 @pytest.mark.parametrize(
@@ -27,8 +60,9 @@ def run(args: list[str], cwd, env_extra: dict[str, str] | None = None) -> subpro
         (["run"], "SLACK_BOT_TOKEN"),
     ],
 )
+@pytest.mark.processes
 def test_missing_required_setting_is_one_line_and_exit_2(tmp_path, command, missing):
-    result = run(command, tmp_path)
+    result = run_process(command, tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert missing in result.stderr and "Traceback" not in result.stderr
