@@ -60,14 +60,15 @@ def _refuse(ack: Ack, block_id: str, refused: Refused, context: BoltContext) -> 
     ack(response_action="errors", errors={block_id: messages.refusal(refused, context["settings"].tz)[:2000]})
 
 
-def _handle(ack: Ack, body: dict, context: BoltContext, parse, command, refusal_block) -> None:  # type: ignore[no-untyped-def]
+def _handle(ack: Ack, body: dict, context: BoltContext, parse, command, refusal_block, precheck=None) -> None:  # type: ignore[no-untyped-def]
     """Parse and validate the form → the command it asks for → Workflow.precheck (the refusal the
     command would give now, shown under the form's block) → stored in the inbox → ack with
     "Saving…"; the worker carries it out at once and turns the form into its result, or into the
     refusal when something changed in between (bot.inbox).
 
     command(value) is the workflow command the parsed form asks for; refusal_block(refused) names
-    the block a refusal is shown under."""
+    the block a refusal is shown under; precheck(workflow, user, command), when given, replaces
+    Workflow.precheck with the part of it the form needs."""
     view = body.get("view") or {}
     result = parse(view)
     if not result.ok:
@@ -75,7 +76,10 @@ def _handle(ack: Ack, body: dict, context: BoltContext, parse, command, refusal_
         return
     wf, cmd, user, key = context["workflow"], command(result.value), user_of(body), submission_key(view)
     try:
-        wf.precheck(user, cmd)
+        if precheck is None:
+            wf.precheck(user, cmd)
+        else:
+            precheck(wf, user, cmd)
     except Refused as r:
         if not wf.carried_out_before(key):  # else the same submission again: answered as before
             _refuse(ack, refusal_block(r), r, context)
@@ -96,6 +100,10 @@ def submit_new_order(ack: Ack, body: dict, context: BoltContext) -> None:
         lambda view: forms.parse_new_order(view, context["settings"].company.fields("new_order")),
         lambda d: c.Submit(c.order_draft(d)),
         lambda r: _line_or(body.get("view") or {}, r, ids.CLIENT),
+        # The role was checked when /so new opened the form, and the worker checks everything again:
+        # before the ack only the prices, whose refusal belongs under its line (no read at all when
+        # no catalog item was picked). New orders come in bursts; their ack stays one INSERT.
+        lambda wf, user, cmd: wf.check_catalog_prices(user, cmd.draft.lines),
     )
 
 

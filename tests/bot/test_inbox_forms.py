@@ -10,10 +10,10 @@ import time
 
 from sqlalchemy import text
 
-from bot.demo import DIEGO, OGECHI, World
+from bot.demo import DIEGO, LAYLA, OGECHI, World
 from bot.runtime import Runtime
 from forms import ids
-from tests.bot.helpers import buttons, card, channel_texts, click, opened_view, submit_order
+from tests.bot.helpers import buttons, card, channel_texts, click, fill_new_order, opened_view, submit_order
 from tests.bot.test_hardening_replays import replay
 from tests.bot.test_inbox import run_a_worker
 from tests.conftest import PEDRO
@@ -143,3 +143,33 @@ def test_a_rejection_acked_before_a_crash_is_carried_out_by_the_next_runtime(wor
         successor.stop()
     assert "SO-0001 rejected." in view_text(world, view)
     assert activities(world, "rejected") == 1
+
+
+def test_requests_stored_by_the_previous_version_are_still_carried_out(world):
+    """Provoke: an upgrade while requests wait in the inbox in the previous version's shape (a
+    new-order view, an approval by order id): the new worker carries both out and answers the form."""
+    fake, wf = world.fake, world.runtime.workflow
+    order = submit_order(world)
+    world.runtime.dispatcher.stop()
+    view = fill_new_order(world, title="Stored before the upgrade")
+    form = {"external_id": f"so-submitted-{view}"}
+    wf.enqueue("submit", LAYLA, {"view": fake.views[view], "custom": []}, form)
+    wf.enqueue("approve", OGECHI, {"order_id": order.id}, {"channel": order.channel_id, "user": OGECHI})
+    run_a_worker(world)
+    assert wf.order(order.id).status == "in_progress"
+    assert [o.title for o in wf.list_for(LAYLA)[0]][0] == "Stored before the upgrade"
+    answers = [e.payload for e in wf.effects() if e.kind == "reply" and e.payload["to"] == form]
+    assert [a["order"] for a in answers] == [wf.find("SO-0002").id]  # the form is told its number
+
+
+def test_a_role_taken_away_while_the_form_was_open_is_told_in_the_form(world):
+    """Provoke: Layla opens the new-order form, an admin revokes her coordinator role, she submits:
+    the worker refuses it and the form says who may submit; no order is made."""
+    wf = world.runtime.workflow
+    view = fill_new_order(world, title="After the revoke")
+    wf.revoke("test", LAYLA, "coordinator", check=False)
+    assert "Submitting" in world.fake.submit(LAYLA, view).body_text
+    world.settle()
+    shown = view_text(world, view)
+    assert "Not submitted" in shown and "Only a coordinator or an admin can submit orders" in shown
+    assert wf.list_for(LAYLA)[0] == []
