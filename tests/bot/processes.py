@@ -39,10 +39,25 @@ class BotProcess:
         }
         self.log = log
         self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{self.port}/slack/events"
-        fake.request_url = self.url
+        self.fake = fake
+        self._listen_on(self.port)
+
+    def _listen_on(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self.fake.request_url = self.url
 
     def start(self) -> None:
+        # A free port can be taken by another test's process between free_port() and the bind:
+        # then the bot exits at once, and it is started again on another port.
+        for _ in range(3):
+            if self._start():
+                return
+            self._listen_on(free_port())
+        raise AssertionError(f"the bot did not start: {self.log.read_text()[-2000:]}")
+
+    def _start(self) -> bool:
+        """True once the bot answers /healthz; False if it exited because its port was taken."""
         out = self.log.open("a")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -56,8 +71,10 @@ class BotProcess:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as r:
                     if r.status == 200:
-                        return
+                        return True
             except OSError:
+                if self.proc.poll() is not None and "address already in use" in self.log.read_text()[-2000:]:
+                    return False
                 time.sleep(0.1)
         raise AssertionError(f"the bot did not start: {self.log.read_text()[-2000:]}")
 
@@ -103,7 +120,7 @@ def opened_for(fake: FakeSlack, result: HttpResult, timeout: float = 10.0) -> st
 
 def all_done(wf: Workflow) -> bool:
     """Nothing left in the inbox nor in the outbox (postponed effects included)."""
-    return not wf.has_pending_commands() and not wf.pending_effects(now=wf.clock() + timedelta(days=1))
+    return not wf.has_pending_commands() and not wf.outbox.pending_effects(now=wf.clock() + timedelta(days=1))
 
 
 def local_slack(secret: str) -> FakeSlack:

@@ -45,12 +45,14 @@ def test_role_sync_and_the_roles_window_answer_before_slack_is_called(world: Wor
     assert "usergroups.users.list" not in before, before
     assert any(f"<@{PEDRO}> is now a supervisor" in t for t in ephemerals_to(world, ADMIN))
 
+    fake.delay_next("views.open", SLOW)  # so a call made after the answer cannot finish before it arrives
     _, before = gesture(world, lambda: fake.slash_command(ADMIN, "/so", "role"))
     assert "views.open" not in before, before
     view_id = fake.calls_to("views.open")[-1].response["view"]["id"]
 
     fake.set_usergroup_members(group["id"], [])
     fake.delay_next("usergroups.users.list", SLOW)
+    fake.delay_next("views.update", SLOW)
     _, before = gesture(
         world, lambda: fake.view_action(ADMIN, view_id, ids.ROLE_SYNC, ids.role_sync_block("supervisor"))
     )
