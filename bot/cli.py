@@ -234,7 +234,7 @@ def manage_effects(settings: Settings, args: argparse.Namespace) -> int:
 
     wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
     if args.effects_command == "retry":
-        if not wf.retry_effect(args.effect_id):
+        if not wf.outbox.retry_effect(args.effect_id):
             raise CommandError(
                 f"effect {args.effect_id} is not a failed effect (see `effects list --failed`)"
             )

@@ -111,7 +111,7 @@ class Dispatcher:
             return
         if self.wf.engine.dialect.name == "sqlite":
             # One process serves a SQLite database: claims left in it are a dead process's.
-            self.wf.release_claims()
+            self.wf.outbox.release_claims()
         for lane in self.lanes:
             self._spawn(f"effects-{lane.name}", self._run_lane, lane)
         self._spawn("effects-leases", self._renew_leases)
@@ -136,7 +136,7 @@ class Dispatcher:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = []
         try:  # what this process had taken, others may now do; not what a lane still performs
-            self.wf.release_claims(self.worker, keep=set(self._in_flight))
+            self.wf.outbox.release_claims(self.worker, keep=set(self._in_flight))
         except Exception:
             log.warning("could not release this process's claims; they expire by themselves")
 
@@ -154,7 +154,7 @@ class Dispatcher:
         while time.monotonic() < deadline:
             if all(lane.idle.is_set() for lane in self.lanes):
                 later = self.wf.clock() + timedelta(days=1)
-                if not self.wf.has_pending_commands() and not self.wf.pending_effects(now=later):
+                if not self.wf.has_pending_commands() and not self.wf.outbox.pending_effects(now=later):
                     return True
                 self.wake()  # something came in that no lane was woken for, or is due soon
             time.sleep(0.02)
@@ -184,13 +184,13 @@ class Dispatcher:
         every = min(RENEW_SECONDS, self.lease_seconds / 3)
         while not self._stop.wait(every):
             try:
-                self.wf.renew_claims(self.worker, self.lease_seconds)
+                self.wf.outbox.renew_claims(self.worker, self.lease_seconds)
             except Exception:
                 log.warning("could not renew this process's claims; retrying in %.0fs", every)
 
     def _until_next_due(self) -> float:
         try:
-            due = self.wf.next_due()
+            due = self.wf.outbox.next_due()
         except Exception:
             return self.poll_seconds
         if due is None:
@@ -219,7 +219,7 @@ class Dispatcher:
         self, kinds: Collection[str] | None = None, exclude_kinds: Collection[str] = (), limit: int = 50
     ) -> int:
         """Claim the due effects of these kinds (one per order) and perform them; how many."""
-        effects = self.wf.claim_effects(
+        effects = self.wf.outbox.claim_effects(
             self.worker, self.lease_seconds, limit=limit, kinds=kinds, exclude_kinds=exclude_kinds
         )
         for effect in effects:
@@ -243,7 +243,7 @@ class Dispatcher:
         except Exception as e:
             log.exception("effect %s (%s) could not be performed", effect.id, effect.key)
             try:
-                self.wf.effect_retry_later(effect.id, type(e).__name__, self.backoff(effect))
+                self.wf.outbox.effect_retry_later(effect.id, type(e).__name__, self.backoff(effect))
             except Exception:
                 log.warning(
                     "could not postpone effect %s; its claim expires within %.0fs",
@@ -260,9 +260,9 @@ class Dispatcher:
             if r.code != "not_found":
                 raise
             log.error("effect %s (%s) failed: order %s is gone", effect.id, effect.key, effect.order_id)
-            self.wf.effect_failed(effect.id, "order_not_found: the order no longer exists")
+            self.wf.outbox.effect_failed(effect.id, "order_not_found: the order no longer exists")
             return
-        if not self.wf.effect_started(effect.id, self.worker, self.lease_seconds):
+        if not self.wf.outbox.effect_started(effect.id, self.worker, self.lease_seconds):
             log.info("effect %s (%s) is no longer this process's to perform", effect.id, effect.key)
             return
         try:
@@ -274,10 +274,10 @@ class Dispatcher:
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))
             if error in ALREADY:
-                self.wf.effect_done(effect.id)
+                self.wf.outbox.effect_done(effect.id)
                 return
             if e.response.status_code == 429 or error == "ratelimited":
-                self.wf.effect_retry_later(effect.id, error, self.slack.cool_down(e), attempted=False)
+                self.wf.outbox.effect_retry_later(effect.id, error, self.slack.cool_down(e), attempted=False)
                 return
             if e.response.status_code < 500 and error not in (
                 "internal_error",
@@ -285,7 +285,7 @@ class Dispatcher:
                 "request_timeout",
             ):
                 log.error("effect %s (%s) failed: %s", effect.id, effect.key, error)
-                self.wf.effect_failed(effect.id, error)
+                self.wf.outbox.effect_failed(effect.id, error)
                 return
             self._later(effect, error, self.backoff(effect), True)
             return
@@ -296,13 +296,13 @@ class Dispatcher:
             log.exception("effect %s (%s) raised", effect.id, effect.key)
             self._later(effect, type(e).__name__, self.backoff(effect), True)
             return
-        self.wf.effect_done(effect.id)
+        self.wf.outbox.effect_done(effect.id)
 
     def _later(self, effect: EffectView, error: str, delay: float, attempted: bool) -> None:
         if attempted and effect.attempts + 1 >= MAX_ATTEMPTS:
             log.error(
                 "effect %s (%s) failed after %s attempts: %s", effect.id, effect.key, MAX_ATTEMPTS, error
             )
-            self.wf.effect_failed(effect.id, f"{error} (after {MAX_ATTEMPTS} attempts)")
+            self.wf.outbox.effect_failed(effect.id, f"{error} (after {MAX_ATTEMPTS} attempts)")
             return
-        self.wf.effect_retry_later(effect.id, error, delay, attempted=attempted)
+        self.wf.outbox.effect_retry_later(effect.id, error, delay, attempted=attempted)

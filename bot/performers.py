@@ -160,7 +160,7 @@ def update_card(slack: SlackCalls, effect: EffectView, order: OrderView | None) 
     )
     # The card now shows the order at the version read: the updates queued up to it need not
     # run; one queued for a change made since (after the read) still does.
-    slack.wf.supersede_card_updates(order.id, effect.id, order.version)
+    slack.wf.outbox.supersede_card_updates(order.id, effect.id, order.version)
 
 
 def announce(slack: SlackCalls, effect: EffectView, order: OrderView | None) -> None:

@@ -57,7 +57,7 @@ class GroupSync:
 def _call(wf: Workflow, method: str, fn, **kwargs) -> dict:  # type: ignore[no-untyped-def]
     """Call Slack, unless a Retry-After window for method is open (in any process); remember the
     window of a 429 for every process. SlackRefused for every failure."""
-    until = wf.rate_limited_until((method,))
+    until = wf.outbox.rate_limited_until((method,))
     if until is not None:
         raise SlackRefused("ratelimited", (until - wf.clock()).total_seconds())
     try:
@@ -70,7 +70,7 @@ def _call(wf: Workflow, method: str, fn, **kwargs) -> dict:  # type: ignore[no-u
                 wait = max(1.0, float(headers.get("retry-after", "60")))
             except ValueError:
                 wait = 60.0
-            wf.note_rate_limit(method, wf.clock() + timedelta(seconds=wait))
+            wf.outbox.note_rate_limit(method, wf.clock() + timedelta(seconds=wait))
             raise SlackRefused("ratelimited", wait) from None
         raise SlackRefused(error) from None
     except (SlackClientError, OSError) as e:  # a timeout, a lost connection

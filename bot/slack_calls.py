@@ -67,7 +67,7 @@ class SlackCalls:
         method = str(e.response.api_url or "").rstrip("/").rsplit("/", 1)[-1] or "unknown"
         self._cooldown[method] = time.monotonic() + delay
         try:  # and for every other process calling Slack with this token
-            self.wf.note_rate_limit(method, self.wf.clock() + timedelta(seconds=delay))
+            self.wf.outbox.note_rate_limit(method, self.wf.clock() + timedelta(seconds=delay))
         except Exception:
             log.warning("could not share the Retry-After window of %s with other processes", method)
         log.warning("Slack rate-limited %s: waiting %.1fs before calling it again", method, delay)
@@ -78,7 +78,7 @@ class SlackCalls:
         now = time.monotonic()
         wait = max((self._cooldown.get(m, 0.0) - now for m in methods), default=0.0)
         if wait <= 0:  # another process may have been told to wait
-            shared = self.wf.rate_limited_until(methods)
+            shared = self.wf.outbox.rate_limited_until(methods)
             if shared is not None:
                 wait = (shared - self.wf.clock()).total_seconds()
         if wait > 0:

@@ -60,7 +60,7 @@ def wait_until_idle(workflow: Workflow, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         later = workflow.clock() + timedelta(days=1)
-        if not workflow.has_pending_commands() and not workflow.pending_effects(now=later):
+        if not workflow.has_pending_commands() and not workflow.outbox.pending_effects(now=later):
             return True
         time.sleep(0.05)
     return False

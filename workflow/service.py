@@ -13,7 +13,7 @@ a reader before the ack, so a form shows the refusal the command would give.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -404,62 +404,10 @@ class Workflow:
         """Give role to the user group's members and take it from those who left (grants by hand stay)."""
         return self.role_book.sync_group(role, member_ids, actor, usergroup_id)
 
-    # ---------------------------------------------------------------- the outbox (workflow.outbox)
-    # The dispatcher's calls, under the names it knows; what each does is said in workflow.outbox.
-    def pending_effects(self, now: datetime | None = None, limit: int = 200) -> list[EffectView]:
-        return self.outbox.pending_effects(now, limit)
-
-    def claim_effects(
-        self,
-        worker: str,
-        lease_seconds: float = 300.0,
-        limit: int = 50,
-        now: datetime | None = None,
-        kinds: Collection[str] | None = None,
-        exclude_kinds: Collection[str] = (),
-    ) -> list[EffectView]:
-        return self.outbox.claim_effects(worker, lease_seconds, limit, now, kinds, exclude_kinds)
-
-    def renew_claims(self, worker: str, lease_seconds: float) -> int:
-        return self.outbox.renew_claims(worker, lease_seconds)
-
-    def release_claims(self, worker: str | None = None, keep: Collection[int] = ()) -> int:
-        return self.outbox.release_claims(worker, keep)
-
-    def has_pending_effects(self) -> bool:
-        return self.outbox.has_pending_effects()
-
+    # ---------------------------------------------------------------- the outbox
+    # The dispatcher uses self.outbox (workflow.outbox: claims, leases, retries, rate-limit windows).
     def effects(self, status: str | None = None) -> list[EffectView]:
         return self.outbox.effects(status)
-
-    def effect_started(
-        self, effect_id: int, worker: str | None = None, lease_seconds: float | None = None
-    ) -> bool:
-        return self.outbox.effect_started(effect_id, worker, lease_seconds)
-
-    def effect_done(self, effect_id: int) -> None:
-        self.outbox.effect_done(effect_id)
-
-    def effect_retry_later(self, effect_id: int, error: str, delay: float, attempted: bool = True) -> None:
-        self.outbox.effect_retry_later(effect_id, error, delay, attempted)
-
-    def effect_failed(self, effect_id: int, error: str) -> None:
-        self.outbox.effect_failed(effect_id, error)
-
-    def note_rate_limit(self, method: str, until: datetime) -> None:
-        self.outbox.note_rate_limit(method, until)
-
-    def rate_limited_until(self, methods: Sequence[str]) -> datetime | None:
-        return self.outbox.rate_limited_until(methods)
-
-    def next_due(self) -> datetime | None:
-        return self.outbox.next_due()
-
-    def retry_effect(self, effect_id: int) -> bool:
-        return self.outbox.retry_effect(effect_id)
-
-    def supersede_card_updates(self, order_id: int, keep_effect_id: int, version: int) -> int:
-        return self.outbox.supersede_card_updates(order_id, keep_effect_id, version)
 
 
 def open_workflow(database_url: str, policy: Policy | None = None, auto_upgrade: bool = False) -> Workflow:

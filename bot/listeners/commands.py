@@ -20,6 +20,7 @@ from workflow import saved_filters as saved_rules
 from workflow.rules import Action, decide
 from workflow.saved_filters import SavedFilterView
 from workflow.service import Refused, Workflow
+from workflow.snapshots import OrderView
 
 log = logging.getLogger(__name__)
 
@@ -195,19 +196,27 @@ def export_orders(ack: Ack, context: BoltContext, user: str, typed: str) -> None
     context["dispatcher"].wake()
 
 
-def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
-    settings = context["settings"]
+def _visible_order(ack: Ack, context: BoltContext, user: str, ref: str, example: str) -> OrderView | None:
+    """The order ref names, if user may see it; else None, and the answer says so (example: how
+    to name one)."""
     ref = ref.strip()
     if not ref:
-        ack(text="Which order? For example `/so show SO-0042` or `/so show 42`.")
-        return
+        ack(text=f"Which order? For example {example}.")
+        return None
     wf = context["workflow"]
     order = wf.find(ref)
     # An order the person may not see is answered as one that does not exist: its number says nothing.
     if order is None or not wf.may_see(order, user):
         ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
-        return
-    ack(text=messages.order_summary(order, settings.currency, settings.tz))
+        return None
+    return order
+
+
+def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
+    settings = context["settings"]
+    order = _visible_order(ack, context, user, ref, "`/so show SO-0042` or `/so show 42`")
+    if order is not None:
+        ack(text=messages.order_summary(order, settings.currency, settings.tz))
 
 
 def cancel_order(ack: Ack, body: dict, context: BoltContext, user: str, rest: str) -> None:
@@ -215,13 +224,8 @@ def cancel_order(ack: Ack, body: dict, context: BoltContext, user: str, rest: st
     now (the answer says why not), stored in the inbox and carried out by the worker: the channel
     is told why and the card shows it cancelled."""
     ref, _, reason = rest.strip().partition(" ")
-    if not ref:
-        ack(text="Which order, and why? For example `/so cancel SO-0042 The client called it off`.")
-        return
-    wf = context["workflow"]
-    order = wf.find(ref)
-    if order is None or not wf.may_see(order, user):
-        ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
+    order = _visible_order(ack, context, user, ref, "`/so cancel SO-0042 The client called it off`")
+    if order is None:
         return
     _store_slash(
         ack, body, context, user, c.Cancel(order.id, reason.strip()), f"Cancelling *{order.number}*…"
@@ -249,13 +253,7 @@ def customer_copy(ack: Ack, body: dict, context: BoltContext, user: str, ref: st
     """/so copy SO-0042: the order's customer copy in its channel (as the card's button does).
     Checked now (the answer says why not), stored in the inbox and carried out by the worker; a
     refusal that arises in between reaches the person through the command's response_url."""
-    ref = ref.strip()
-    if not ref:
-        ack(text="Which order? For example `/so copy SO-0042` or `/so copy 42`.")
-        return
-    wf = context["workflow"]
-    order = wf.find(ref)
-    if order is None or not wf.may_see(order, user):
-        ack(text=f"No order `{_echo(ref[:40])}` that you can see. Try `/so list`.")
+    order = _visible_order(ack, context, user, ref, "`/so copy SO-0042` or `/so copy 42`")
+    if order is None:
         return
     _store_slash(ack, body, context, user, c.CustomerCopy(order.id), messages.customer_copy(order, True))

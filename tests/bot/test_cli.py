@@ -124,9 +124,9 @@ def test_effects_list_and_retry_a_failed_effect(tmp_path):
             [LineDraft("labour", "Diagnosis", Decimal(2), "h", Decimal(85))],
         ),
     )
-    first = wf.pending_effects()[0]
-    wf.effect_started(first.id)
-    wf.effect_failed(first.id, "restricted_action")
+    first = wf.outbox.pending_effects()[0]
+    wf.outbox.effect_started(first.id)
+    wf.outbox.effect_failed(first.id, "restricted_action")
     wf.engine.dispose()
 
     listed = run(["effects", "list", "--failed"], tmp_path, db)

@@ -47,7 +47,7 @@ def test_a_change_made_while_the_card_is_drawn_still_reaches_the_card(world):
     yet sent), Diego is added as a field worker — a second change and a second card update."""
     wf = world.runtime.workflow
     order = submit_order(world)
-    supersede = wf.supersede_card_updates
+    supersede = wf.outbox.supersede_card_updates
     changed: list[int] = []
 
     def change_in_between(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -55,7 +55,7 @@ def test_a_change_made_while_the_card_is_drawn_still_reaches_the_card(world):
             changed.append(wf.add_field_workers(order.id, OGECHI, [DIEGO]).version)
         return supersede(*args, **kwargs)
 
-    wf.supersede_card_updates = change_in_between  # type: ignore[method-assign]
+    wf.outbox.supersede_card_updates = change_in_between  # type: ignore[method-assign]
     world.fake.click(OGECHI, order.channel_id, order.card_ts, ids.APPROVE)
     world.settle()
     assert changed, "the card update never ran"
@@ -71,7 +71,7 @@ def test_a_database_error_before_slack_is_called_holds_up_nothing(world):
     """Provoke: the first effect the dispatcher starts meets a database error (the connection
     dropped) while its attempt is being counted, outside the Slack call's error handling."""
     wf = world.runtime.workflow
-    started = wf.effect_started
+    started = wf.outbox.effect_started
     failures: list[int] = []
 
     def flaky(effect_id, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -80,7 +80,7 @@ def test_a_database_error_before_slack_is_called_holds_up_nothing(world):
             raise OperationalError("UPDATE effects", {}, Exception("server closed the connection"))
         return started(effect_id, *args, **kwargs)
 
-    wf.effect_started = flaky  # type: ignore[method-assign]
+    wf.outbox.effect_started = flaky  # type: ignore[method-assign]
     submit_new_order(world, "Router one")
     submit_new_order(world, "Router two")
     world.settle(timeout=20)  # not the claim's lease (minutes) of the effect and its batch

@@ -196,7 +196,7 @@ def test_a_permanent_error_alerts_the_admin_and_an_admin_retry_completes_it(worl
     assert [e.kind for e in failed] == ["pin_card"]
     assert any("restricted_action" in m.get("text", "") for m in fake.dms(ADMIN))
     assert texts(world, order.channel_id, "restricted_action")
-    assert wf.retry_effect(failed[0].id)
+    assert wf.outbox.retry_effect(failed[0].id)
     world.settle()
     assert fake.channels[order.channel_id].pins == [wf.order(order.id).card_ts]
     assert not wf.effects("failed")

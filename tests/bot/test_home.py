@@ -120,7 +120,7 @@ def settle_due(world: World) -> None:
 
     def idle() -> bool:
         world.runtime.dispatcher.wake()
-        return not wf.has_pending_commands() and not wf.pending_effects()
+        return not wf.has_pending_commands() and not wf.outbox.pending_effects()
 
     wait_until(idle)
 
@@ -198,7 +198,7 @@ def test_needs_attention_for_admins(world):
     fake, wf = world.fake, world.runtime.workflow
     order = submit_order(world)
     create = next(e for e in wf.effects() if e.order_id == order.id and e.kind == fx.CREATE_CHANNEL)
-    wf.effect_failed(create.id, "restricted_action")
+    wf.outbox.effect_failed(create.id, "restricted_action")
     insert_orders(wf.engine, 12, requester=LAYLA, status=lambda i: "in_progress")  # planned in 2026
     wf.clock = lambda: datetime(2027, 1, 4, 12, 0, tzinfo=UTC)  # years on: all of them overdue, quiet
     fake.open_home(ADMIN)

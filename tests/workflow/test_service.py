@@ -586,48 +586,48 @@ def test_list_for(wf):
 
 def test_pending_effects_gives_the_first_of_each_order_in_order(wf):
     o1, o2 = submitted(wf), submitted(wf)
-    due = wf.pending_effects()
+    due = wf.outbox.pending_effects()
     assert [(e.order_id, e.kind) for e in due] == [(o1.id, fx.CREATE_CHANNEL), (o2.id, fx.CREATE_CHANNEL)]
     assert due[0].id < due[1].id
-    wf.effect_done(due[0].id)
-    due = wf.pending_effects()
+    wf.outbox.effect_done(due[0].id)
+    due = wf.outbox.pending_effects()
     assert [(e.order_id, e.kind) for e in due] == [(o1.id, fx.INVITE), (o2.id, fx.CREATE_CHANNEL)]
     for _ in range(7):  # the rest of o1's effects, one after the other
-        wf.effect_done(wf.pending_effects()[0].id)
-    assert [e.order_id for e in wf.pending_effects()] == [o2.id]
+        wf.outbox.effect_done(wf.outbox.pending_effects()[0].id)
+    assert [e.order_id for e in wf.outbox.pending_effects()] == [o2.id]
     assert [e.status for e in wf.effects() if e.order_id == o1.id] == ["done"] * 8
-    assert wf.has_pending_effects()
+    assert wf.outbox.has_pending_effects()
 
 
 def test_a_failed_effect_blocks_its_order_until_retried(wf):
     o1, o2 = submitted(wf), submitted(wf)
-    first = wf.pending_effects()[0]
-    wf.effect_started(first.id)  # the dispatcher counts the attempt before calling Slack
-    wf.effect_failed(first.id, "channel_limit_reached")
-    pending = wf.pending_effects()
+    first = wf.outbox.pending_effects()[0]
+    wf.outbox.effect_started(first.id)  # the dispatcher counts the attempt before calling Slack
+    wf.outbox.effect_failed(first.id, "channel_limit_reached")
+    pending = wf.outbox.pending_effects()
     assert [(e.order_id, e.kind) for e in pending] == [(o2.id, fx.CREATE_CHANNEL), (None, fx.ALERT)]
     alert = pending[1].payload
     assert (alert["to"], alert["error"], alert["order"]) == (ADMIN, "channel_limit_reached", o1.number)
-    wf.effect_done(pending[1].id)
+    wf.outbox.effect_done(pending[1].id)
     failed = wf.effects("failed")
     assert [(f.id, f.last_error, f.attempts) for f in failed] == [(first.id, "channel_limit_reached", 1)]
-    assert wf.retry_effect(first.id) is True
-    assert wf.retry_effect(first.id) is False  # no longer failed
-    due = wf.pending_effects()
+    assert wf.outbox.retry_effect(first.id) is True
+    assert wf.outbox.retry_effect(first.id) is False  # no longer failed
+    due = wf.outbox.pending_effects()
     assert [(e.id, e.order_id) for e in due] == [(first.id, o1.id), (due[1].id, o2.id)]
     assert due[0].attempts == 1
 
 
 def test_retry_later_hides_the_effect_until_its_time(wf, clock):
     o1, o2 = submitted(wf), submitted(wf)
-    first = wf.pending_effects()[0]
-    wf.effect_started(first.id)
-    wf.effect_retry_later(first.id, "ratelimited", 30)
-    assert [e.order_id for e in wf.pending_effects()] == [o2.id]  # and o1's later ones wait too
+    first = wf.outbox.pending_effects()[0]
+    wf.outbox.effect_started(first.id)
+    wf.outbox.effect_retry_later(first.id, "ratelimited", 30)
+    assert [e.order_id for e in wf.outbox.pending_effects()] == [o2.id]  # and o1's later ones wait too
     clock.advance(29)
-    assert [e.order_id for e in wf.pending_effects()] == [o2.id]
+    assert [e.order_id for e in wf.outbox.pending_effects()] == [o2.id]
     clock.advance(2)
-    due = wf.pending_effects()
+    due = wf.outbox.pending_effects()
     assert [(e.id, e.attempts) for e in due][0] == (first.id, 1)
     assert [e.order_id for e in due] == [o1.id, o2.id]
 
@@ -643,7 +643,7 @@ def test_the_card_update_being_performed_covers_the_earlier_versions_not_a_later
     performing = updates[0]  # effects run in the order they were queued
     drawn = wf.order(order.id).version  # what the card being posted shows
     wf.confirm(order.id, WORKER, 2, [line("Router swap", "4")])  # a change after the drawing
-    assert wf.supersede_card_updates(order.id, performing.id, drawn) == 2
+    assert wf.outbox.supersede_card_updates(order.id, performing.id, drawn) == 2
     left = [e for e in order_effects(wf, order.id, "pending") if e.kind == fx.UPDATE_CARD]
     assert left[0].id == performing.id and len(left) == 2  # it, and the later change's own
     assert int(left[1].payload["version"]) > drawn
@@ -654,9 +654,9 @@ def test_the_card_update_being_performed_covers_the_earlier_versions_not_a_later
 def test_no_pending_effects_when_all_done(wf):
     order = submitted(wf)
     for e in order_effects(wf, order.id):
-        wf.effect_done(e.id)
-    assert wf.pending_effects() == []
-    assert not wf.has_pending_effects()
+        wf.outbox.effect_done(e.id)
+    assert wf.outbox.pending_effects() == []
+    assert not wf.outbox.has_pending_effects()
 
 
 # ---------------------------------------------------------------- concurrency

@@ -222,8 +222,8 @@ def test_failed_effects_newest_first(wf):
     fa = next(e for e in wf.effects() if e.order_id == a.id and e.kind == fx.CREATE_CHANNEL)
     fb = next(e for e in wf.effects() if e.order_id == b.id and e.kind == fx.CREATE_CHANNEL)
     assert wf.home(ADMIN).exceptions.empty
-    wf.effect_failed(fa.id, "restricted_action")
-    wf.effect_failed(fb.id, "invalid_name_specials")
+    wf.outbox.effect_failed(fa.id, "restricted_action")
+    wf.outbox.effect_failed(fb.id, "invalid_name_specials")
     exc = wf.home(ADMIN).exceptions
     assert not exc.empty
     assert [(f.id, f.order_number, f.error, f.kind) for f in exc.failed] == [
@@ -231,7 +231,7 @@ def test_failed_effects_newest_first(wf):
         (fa.id, a.number, "restricted_action", fx.CREATE_CHANNEL),
     ]
     assert exc.failed_total == 2
-    wf.retry_effect(fa.id)
+    wf.outbox.retry_effect(fa.id)
     assert [f.id for f in wf.home(SUPERVISOR).exceptions.failed] == [fb.id]
 
 
