@@ -31,16 +31,49 @@ KINDS = (("service", "Service"), ("material", "Material"), ("labour", "Labour"))
 LISTED = 20  # sites and contacts listed in the client modal (Slack allows 100 blocks a modal)
 ACTIVE = "active"
 _PRICE = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_RATE = re.compile(r"([0-9]+(?:[.,][0-9]+)?)\s*%?")
+RATE_MAX = Decimal(100)
+RATE_DECIMALS = 2
 
 ITEM_CODE = TextField(ids.ITEM_CODE, "Code", 40, required=True, placeholder="e.g. SVC-010")
 ITEM_NAME = TextField(ids.ITEM_NAME, "Name", 200, required=True, placeholder="What the line says")
 ITEM_UNIT = TextField(ids.ITEM_UNIT, "Unit", 20, required=True, placeholder="h, pcs, m, service…")
 ITEM_PRICE = TextField(ids.ITEM_PRICE, "Unit price", 20, required=True, placeholder="e.g. 45.00")
+# The invoicing inputs name their block ids here (block_id == action_id; read them as
+# ITEM_VAT_RATE.block_id, …): they are to join the other master-data ids in forms.ids
+ITEM_VAT_RATE = TextField(
+    "master_item_vat_rate",
+    "VAT rate %",
+    10,
+    placeholder="Empty: the company's rate",
+    hint="A percentage, e.g. 21 or 10.5. Lines picked from the catalog are priced with it.",
+)
+ITEM_VAT_EXEMPTION = TextField(
+    "master_item_vat_exemption",
+    "VAT exemption reason",
+    200,
+    placeholder="e.g. Exempt: Art. 20 Ley 37/1992",
+    hint="Only with a 0 % rate, and then required: the invoice prints it.",
+)
 CLIENT_NAME = TextField(ids.CLIENT_NAME, "Name", 200, required=True)
 CLIENT_NUMBER = TextField(ids.CLIENT_NUMBER, "Organisation number", 40, hint="Unique; optional")
 CLIENT_EMAIL = TextField(ids.CLIENT_EMAIL, "Email", 200)
 CLIENT_PHONE = TextField(ids.CLIENT_PHONE, "Phone", 50)
 CLIENT_ADDRESS = TextField(ids.CLIENT_ADDRESS, "Billing address", 500, multiline=True)
+CLIENT_VAT_ID = TextField(
+    "master_client_vat_id",
+    "VAT number",
+    40,
+    placeholder="e.g. ESB12345678",
+    hint="Printed on invoices as the buyer's; spaces are removed",
+)
+CLIENT_COUNTRY = TextField(
+    "master_client_country",
+    "Country (2 letters)",
+    2,
+    placeholder="e.g. ES",
+    hint="Of the billing address; empty: the company's own country",
+)
 SITE_NAME = TextField(ids.SITE_NAME, "Name", 200, required=True, placeholder="e.g. Head office")
 SITE_ADDRESS = TextField(ids.SITE_ADDRESS, "Address", 500, multiline=True)
 SITE_ACCESS = TextField(
@@ -58,6 +91,8 @@ ITEM_BLOCKS = {
     "unit": ids.ITEM_UNIT,
     "unit_price": ids.ITEM_PRICE,
     "active": ids.ITEM_ACTIVE,
+    "vat_rate": ITEM_VAT_RATE.block_id,
+    "vat_exemption": ITEM_VAT_EXEMPTION.block_id,
 }
 CLIENT_BLOCKS = {
     "name": ids.CLIENT_NAME,
@@ -66,6 +101,8 @@ CLIENT_BLOCKS = {
     "phone": ids.CLIENT_PHONE,
     "billing_address": ids.CLIENT_ADDRESS,
     "active": ids.CLIENT_ACTIVE,
+    "vat_id": CLIENT_VAT_ID.block_id,
+    "country": CLIENT_COUNTRY.block_id,
 }
 SITE_BLOCKS = {
     "name": ids.SITE_NAME,
@@ -92,6 +129,8 @@ class ItemDraft:
     unit: str
     unit_price: Decimal
     active: bool
+    vat_rate: Decimal | None = None  # percent; None: the company's rate
+    vat_exemption: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +142,8 @@ class ClientDraft:
     phone: str
     billing_address: str
     active: bool
+    vat_id: str = ""
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,14 +191,19 @@ def _select(block_id: str, label: str, choices: list[tuple[str, str]], chosen: s
 def item_modal(item: Any = None) -> dict[str, Any]:
     """The catalog item form: empty to add one, or filled with item (an ItemView) to edit it."""
     price = format(Decimal(item.unit_price).quantize(Decimal("0.01")), "f") if item else None
+    rate = format(Decimal(item.vat_rate).normalize(), "f") if item and item.vat_rate is not None else None
     view_blocks = [
         ITEM_CODE.block(item.code if item else None),
         ITEM_NAME.block(item.name if item else None),
         _select(ids.ITEM_KIND, "Kind", list(KINDS), item.kind if item else "service", optional=False),
         ITEM_UNIT.block(item.unit if item else None),
         ITEM_PRICE.block(price),
+        ITEM_VAT_RATE.block(rate),
+        ITEM_VAT_EXEMPTION.block(item.vat_exemption if item else None),
         _active_block(ids.ITEM_ACTIVE, item.active if item else True, "item"),
-        blocks.context(None, "Orders keep the name and price they were made with: edits apply to new lines."),
+        blocks.context(
+            None, "Orders keep the name, price and VAT rate they were made with: edits apply to new lines."
+        ),
     ]
     return blocks.modal(
         ids.MASTER_ITEM,
@@ -191,6 +237,8 @@ def client_modal(
         CLIENT_EMAIL.block(client.email if client else None),
         CLIENT_PHONE.block(client.phone if client else None),
         CLIENT_ADDRESS.block(client.billing_address if client else None),
+        CLIENT_VAT_ID.block(client.vat_id if client else None),
+        CLIENT_COUNTRY.block(client.country if client else None),
         _active_block(ids.CLIENT_ACTIVE, client.active if client else True, "client"),
     ]
     if client is not None:
@@ -303,6 +351,35 @@ def parse_price(text: str) -> tuple[Decimal | None, str | None]:
     return price.quantize(Decimal("0.01")), None
 
 
+def parse_vat_rate(text: str) -> tuple[Decimal | None, str | None]:
+    """A VAT rate in percent as typed ("21", "10.5", "21,5", "21 %"), or why it is not one; None
+    with no problem when empty (the company's rate)."""
+    if not text:
+        return None, None
+    match = _RATE.fullmatch(text)
+    if match is None:
+        if text.lstrip().startswith(("-", "−")):
+            return None, "A VAT rate cannot be negative"
+        return None, "Write a percentage like 21 or 10.5, or leave it empty for the company's rate"
+    whole, _, fraction = match[1].replace(",", ".").partition(".")
+    fraction = fraction.rstrip("0")
+    if len(fraction) > RATE_DECIMALS:
+        return None, f"At most {RATE_DECIMALS} decimals"
+    rate = Decimal(f"{whole}.{fraction or 0}")
+    if rate > RATE_MAX:
+        return None, f"At most {RATE_MAX} %"
+    return rate.quantize(Decimal("0.01")), None
+
+
+def _exemption_problem(rate: Decimal | None, exemption: str) -> str | None:
+    """Why the exemption reason does not go with the rate (there is one exactly when it is 0)."""
+    if rate == 0 and not exemption:
+        return "A 0 % rate needs the reason the invoice prints"
+    if rate != 0 and exemption:
+        return "Only a 0 % rate has an exemption reason: empty this, or make the rate 0"
+    return None
+
+
 def _id(view: Any, name: str) -> int | None:
     return metadata_int(read_metadata(view), name, 1)
 
@@ -326,11 +403,18 @@ def parse_item(view: Any) -> FormResult[ItemDraft]:
         price, problem = parse_price(price_text)
         if problem:
             errors[ids.ITEM_PRICE] = problem
+    rate, rate_problem = parse_vat_rate(ITEM_VAT_RATE.read(values, errors))
+    if rate_problem:
+        errors[ITEM_VAT_RATE.block_id] = rate_problem
+    exemption = ITEM_VAT_EXEMPTION.read(values, errors)
+    if not rate_problem and ITEM_VAT_EXEMPTION.block_id not in errors:
+        mismatch = _exemption_problem(rate, exemption)
+        if mismatch:
+            errors[ITEM_VAT_EXEMPTION.block_id] = mismatch
     if errors or price is None:
         return failed(errors)
-    return FormResult(
-        ItemDraft(_id(view, "id"), code, name, kind, unit, price, _is_active(values, ids.ITEM_ACTIVE))
-    )
+    active = _is_active(values, ids.ITEM_ACTIVE)
+    return FormResult(ItemDraft(_id(view, "id"), code, name, kind, unit, price, active, rate, exemption))
 
 
 @never_raises(ids.CLIENT_NAME)
@@ -342,9 +426,14 @@ def parse_client(view: Any) -> FormResult[ClientDraft]:
     ]
     if texts[2] and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", texts[2]):
         errors[ids.CLIENT_EMAIL] = "Write an email address like name@example.com"
+    vat_id = "".join(CLIENT_VAT_ID.read(values, errors).split()).upper()
+    country = CLIENT_COUNTRY.read(values, errors).upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        errors[CLIENT_COUNTRY.block_id] = "Write the country's two-letter code, like ES or DE"
     if errors:
         return failed(errors)
-    return FormResult(ClientDraft(_id(view, "id"), *texts, _is_active(values, ids.CLIENT_ACTIVE)))
+    active = _is_active(values, ids.CLIENT_ACTIVE)
+    return FormResult(ClientDraft(_id(view, "id"), *texts, active, vat_id, country))
 
 
 @never_raises(ids.SITE_NAME)

@@ -141,6 +141,9 @@ class Client(SQLModel, table=True):
     email: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=50)
     billing_address: str = Field(default="", max_length=500)
+    # The buyer on an invoice (EN 16931 BT-48, BT-55): its VAT number and the billing country
+    vat_id: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+    country: str = Field(default="", max_length=2, sa_column_kwargs={"server_default": ""})
     active: bool = True
     search_key: str = Field(max_length=300)
     updated_by: str = Field(default="", max_length=32)
@@ -190,6 +193,9 @@ class CatalogItem(SQLModel, table=True):
     kind: str = Field(max_length=20)  # service | material | labour
     unit: str = Field(max_length=20)
     unit_price: Decimal = Field(sa_column=Column(ExactDecimal(18, 2), nullable=False))
+    # Its own VAT rate in percent (None: the company's rate) and, for 0 %, why it is exempt
+    vat_rate: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal(5, 2), nullable=True))
+    vat_exemption: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     active: bool = True
     search_key: str = Field(max_length=300)
     updated_by: str = Field(default="", max_length=32)
@@ -231,6 +237,13 @@ class Order(SQLModel, table=True):
     outcome_reason: str = Field(default="", max_length=3000)
     closed_by: str | None = Field(default=None, max_length=32)
     closed_at: datetime | None = _ts_opt()
+    # The second half: marked ready for invoicing (the invoice revision), then invoiced
+    ready_by: str | None = Field(default=None, max_length=32)
+    ready_at: datetime | None = _ts_opt()
+    invoice_revision: int | None = None  # the revision whose invoice data went out last
+    invoice_number: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""})
+    invoiced_by: str | None = Field(default=None, max_length=32)  # a Slack user id, or "erp"
+    invoiced_at: datetime | None = _ts_opt()
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     # Master data the order was made from (None: typed, not picked). The text fields above are
@@ -283,6 +296,10 @@ class Line(SQLModel, table=True):
     # The catalog item the line was picked from (None: typed); code is the order's copy of its code
     catalog_item_id: int | None = Field(default=None, foreign_key="catalog_items.id")
     code: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+    # The VAT rate (percent) the line was priced with, kept like its price; None on lines stored
+    # before rates were kept: they take the company's rate when read. For 0 %: why it is exempt.
+    vat_rate: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal(5, 2), nullable=True))
+    vat_exemption: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class Member(SQLModel, table=True):

@@ -13,7 +13,7 @@ workflow.service builds its MasterData from that module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, update
@@ -42,12 +42,22 @@ KINDS = ("service", "material", "labour")
 PRICE_MAX = Decimal(100_000_000)  # as forms.amounts.PRICE_MAX: what a line accepts
 LOOKUP_LIMIT = 10
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2, as stored (upper-case)
+VAT_RATE_MAX = Decimal(100)
+ZERO_RATE_NEEDS_REASON = "a 0 % rate needs vat_exemption, the reason printed on the invoice"
 
 # Longest text each field keeps (storage.models)
-CLIENT_LENGTHS = {"name": 200, "number": 40, "email": 200, "phone": 50, "billing_address": 500}
+CLIENT_LENGTHS = {
+    "name": 200,
+    "number": 40,
+    "email": 200,
+    "phone": 50,
+    "billing_address": 500,
+    "vat_id": 40,
+}
 SITE_LENGTHS = {"name": 200, "address": 500, "access_notes": 1000}
 CONTACT_LENGTHS = {"name": 200, "phone": 50, "email": 200}
-ITEM_LENGTHS = {"code": 40, "name": 200, "unit": 20}
+ITEM_LENGTHS = {"code": 40, "name": 200, "unit": 20, "vat_exemption": 200}
 
 
 class Invalid(Refused):
@@ -67,6 +77,8 @@ class ClientFields:
     phone: str = ""
     billing_address: str = ""
     active: bool = True
+    vat_id: str = ""  # the buyer's VAT number on invoices (EN 16931 BT-48)
+    country: str = ""  # ISO 3166-1 alpha-2; empty: the company's own
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,8 @@ class ItemFields:
     unit: str
     unit_price: Decimal
     active: bool = True
+    vat_rate: Decimal | None = None  # percent; None: the company's rate
+    vat_exemption: str = ""  # with a 0 % rate only: why, printed on the invoice
 
 
 # ------------------------------------------------------------------------------------ checks
@@ -117,6 +131,8 @@ def client_problems(f: ClientFields) -> dict[str, str]:
         problems["name"] = "a name is required"
     _lengths(vars(f), CLIENT_LENGTHS, problems)
     _email(f.email, problems)
+    if f.country and not _COUNTRY.fullmatch(f.country):
+        problems.setdefault("country", f"“{f.country[:20]}” is not a two-letter country code like ES or DE")
     return problems
 
 
@@ -153,6 +169,22 @@ def price_problem(price: Decimal) -> str | None:
     return None
 
 
+def vat_rate_problem(rate: Decimal) -> str | None:
+    """Why rate cannot be a VAT rate (a percentage from 0 to 100, 2 decimals at most), or None."""
+    try:
+        if not rate.is_finite():
+            return "not a number"
+        if rate < 0:
+            return "cannot be negative"
+        if rate > VAT_RATE_MAX:
+            return f"a percentage: at most {VAT_RATE_MAX}"
+        if rate != rate.quantize(Decimal("0.01")):
+            return "at most 2 decimals"
+    except InvalidOperation:
+        return "not a number"
+    return None
+
+
 def item_problems(f: ItemFields) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not f.code.strip():
@@ -163,16 +195,42 @@ def item_problems(f: ItemFields) -> dict[str, str]:
         problems["kind"] = f"“{f.kind[:20]}” is not one of {', '.join(KINDS)}"
     if not f.unit.strip():
         problems["unit"] = "a unit is required, e.g. h, pcs, m"
-    _lengths({"code": f.code, "name": f.name, "unit": f.unit}, ITEM_LENGTHS, problems)
+    texts = {"code": f.code, "name": f.name, "unit": f.unit, "vat_exemption": f.vat_exemption}
+    _lengths(texts, ITEM_LENGTHS, problems)
     problem = price_problem(f.unit_price)
     if problem:
         problems["unit_price"] = problem
+    problem = vat_rate_problem(f.vat_rate) if f.vat_rate is not None else None
+    if problem:
+        problems["vat_rate"] = problem  # and the reason is not judged against a rate that is not one
+    elif f.vat_rate == 0 and not f.vat_exemption.strip():
+        problems.setdefault("vat_exemption", ZERO_RATE_NEEDS_REASON)
+    elif f.vat_rate != 0 and f.vat_exemption.strip():
+        problems.setdefault(
+            "vat_exemption", "only a 0 % rate has an exemption reason: empty it, or make the rate 0"
+        )
     return problems
 
 
 def _stripped(f):  # type: ignore[no-untyped-def]
     """The same fields with the surrounding spaces of every text removed."""
     return type(f)(**{k: v.strip() if isinstance(v, str) else v for k, v in vars(f).items()})
+
+
+def client_as_stored(f: ClientFields) -> ClientFields:
+    """The client's fields as stored: texts without surrounding spaces, the VAT number without any
+    spaces and upper-case ("es b1234 5678" → ESB12345678), the country code upper-case."""
+    f = _stripped(f)
+    return replace(f, vat_id="".join(f.vat_id.split()).upper(), country=f.country.upper())
+
+
+def item_as_stored(f: ItemFields) -> ItemFields:
+    """The item's fields as stored: texts without surrounding spaces, the rate with 2 decimals."""
+    f = _stripped(f)
+    rate = f.vat_rate
+    if rate is not None and vat_rate_problem(rate) is None:
+        rate = rate.quantize(Decimal("0.01"))
+    return replace(f, vat_rate=rate)
 
 
 def client_search_key(name: str, number: str | None) -> str:
@@ -214,7 +272,7 @@ class MasterAdmin:
     def save_client(self, actor: str, fields: ClientFields, client_id: int | None = None) -> ClientView:
         """Create the client (client_id None) or change it; orders that typed its name get linked."""
         self._require_admin(actor, "the client list")
-        f = _stripped(fields)
+        f = client_as_stored(fields)
         problems = client_problems(f)
         if problems:
             raise Invalid(problems)
@@ -239,6 +297,7 @@ class MasterAdmin:
             renamed = c.name_key != key or client_id is None
             c.name, c.name_key, c.number = f.name, key, number
             c.email, c.phone, c.billing_address, c.active = f.email, f.phone, f.billing_address, f.active
+            c.vat_id, c.country = f.vat_id, f.country
             c.search_key = client_search_key(f.name, number)
             c.updated_by, c.updated_at = actor, now
             s.add(c)
@@ -325,7 +384,7 @@ class MasterAdmin:
     def save_item(self, actor: str, fields: ItemFields, item_id: int | None = None) -> ItemView:
         """Create the catalog item (item_id None) or change it. Orders keep their own copies."""
         self._require_admin(actor, "the catalog")
-        f = _stripped(fields)
+        f = item_as_stored(fields)
         problems = item_problems(f)
         if problems:
             raise Invalid(problems)
@@ -347,6 +406,7 @@ class MasterAdmin:
                 item = found
             item.code, item.name, item.kind, item.unit = f.code, f.name, f.kind, f.unit
             item.unit_price, item.active = f.unit_price, f.active
+            item.vat_rate, item.vat_exemption = f.vat_rate, f.vat_exemption
             item.search_key = item_search_key(f.code, f.name)
             item.updated_by, item.updated_at = actor, now
             s.add(item)

@@ -10,6 +10,11 @@ Files from spreadsheets differ: UTF-8 with or without a byte-order mark; comma o
 between values (European Excel writes semicolons, and then a decimal comma in prices is fine).
 Export writes what import reads (comma, UTF-8 with a BOM, so spreadsheets read it as UTF-8):
 export → import into an empty database → export gives the same file.
+
+The invoicing columns (clients: vat_id, country; catalog: vat_rate, vat_exemption) come last and
+may be left out: files written before them import as they did, and what is stored in a column the
+file does not have stays as it is. A column that is there with an empty cell empties the value
+(for vat_rate: the item takes the company's rate).
 """
 
 from __future__ import annotations
@@ -34,9 +39,11 @@ from workflow.master_admin import (
     ContactFields,
     ItemFields,
     SiteFields,
+    client_as_stored,
     client_problems,
     client_search_key,
     contact_problems,
+    item_as_stored,
     item_problems,
     item_search_key,
     price_problem,
@@ -45,11 +52,13 @@ from workflow.master_admin import (
 from workflow.text_keys import fold
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "clients": ("name", "number", "email", "phone", "billing_address", "active"),
+    "clients": ("name", "number", "email", "phone", "billing_address", "active", "vat_id", "country"),
     "sites": ("client", "name", "address", "access_notes", "active"),
     "contacts": ("client", "site", "name", "phone", "email", "active"),
-    "catalog": ("code", "name", "kind", "unit", "unit_price", "active"),
+    "catalog": ("code", "name", "kind", "unit", "unit_price", "active", "vat_rate", "vat_exemption"),
 }
+# Columns a file may leave out to keep what is stored (the others, left out, are emptied as before)
+KEPT_WHEN_ABSENT = frozenset({"vat_id", "country", "vat_rate", "vat_exemption"})
 REQUIRED: dict[str, frozenset[str]] = {
     "clients": frozenset({"name"}),
     "sites": frozenset({"client", "name"}),
@@ -61,6 +70,9 @@ BOM = "\ufeff"
 CHUNK = 500  # rows per statement: SQLite caps the bound parameters of one statement
 _TRUE = {"true", "yes", "1", ""}
 _FALSE = {"false", "no", "0"}
+# A VAT rate in percent: "21", "10.5", "21,5" (a comma is never a thousands separator below 100),
+# "21 %"; the sign only to say that a negative rate is not one
+_RATE = re.compile(r"(-?[0-9]+(?:[.,][0-9]+)?)\s*%?")
 
 
 class Unreadable(Exception):
@@ -99,19 +111,24 @@ class _Plan:
     """What an import will write: rows to insert and rows to update (by id), as column dicts."""
 
     report: ImportReport
+    columns: frozenset[str] = frozenset()  # the file's
     inserts: list[dict] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
 
     def bad(self, line: int, column: str, message: str) -> None:
         self.report.problems.append(Problem(line, column, message))
 
+    def given(self, values: dict[str, Any]) -> dict[str, Any]:
+        """values less those of KEPT_WHEN_ABSENT columns the file leaves out (the stored ones stay)."""
+        return {k: v for k, v in values.items() if k in self.columns or k not in KEPT_WHEN_ABSENT}
+
 
 # ------------------------------------------------------------------------------------ reading
 
 
-def read_table(data: bytes, kind: str) -> tuple[list[_Row], str, list[Problem]]:
-    """The data rows of a CSV file (with the line each starts on), its delimiter, and what is wrong
-    with its header. Raises Unreadable when it is not UTF-8 text or has no header."""
+def read_table(data: bytes, kind: str) -> tuple[list[_Row], list[str], str, list[Problem]]:
+    """The data rows of a CSV file (with the line each starts on), its columns, its delimiter, and
+    what is wrong with its header. Raises Unreadable when it is not UTF-8 text or has no header."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -150,7 +167,7 @@ def read_table(data: bytes, kind: str) -> tuple[list[_Row], str, list[Problem]]:
             rows.append(_Row(line, {n: c for n, c in zip(names, cells, strict=False)}))
     except csv.Error as e:
         problems.append(Problem(reader.line_num, "", str(e)))
-    return rows, delimiter, problems
+    return rows, names, delimiter, problems
 
 
 def _active(row: _Row, plan: _Plan) -> bool:
@@ -175,6 +192,19 @@ def _price(row: _Row, delimiter: str, plan: _Plan) -> Decimal:
     if problem:
         plan.bad(row.line, "unit_price", problem)
     return price
+
+
+def _vat_rate(row: _Row, plan: _Plan) -> Decimal | None:
+    """The row's VAT rate in percent; None when empty (the company's rate); NaN when unreadable
+    (reported here, so the shared checks name it once and do not judge the reason against it)."""
+    text = _cell(row, "vat_rate")
+    if not text:
+        return None
+    match = _RATE.fullmatch(text)
+    if match is None:
+        plan.bad(row.line, "vat_rate", f"“{text[:20]}” is not a rate in percent like 21 or 10.5")
+        return Decimal("NaN")
+    return Decimal(match[1].replace(",", "."))
 
 
 def _required(row: _Row, kind: str, plan: _Plan) -> None:
@@ -208,8 +238,8 @@ def import_csv(
 ) -> ImportReport:
     """Upsert the file's rows by natural key in one transaction: every row, or none when any is bad
     (then report.problems lists them all). progress(done, total) follows the writing."""
-    rows, delimiter, header_problems = read_table(data, kind)
-    plan = _Plan(ImportReport(kind, rows=len(rows), problems=list(header_problems)))
+    rows, columns, delimiter, header_problems = read_table(data, kind)
+    plan = _Plan(ImportReport(kind, rows=len(rows), problems=list(header_problems)), frozenset(columns))
     if header_problems and any(p.line == 1 for p in header_problems):
         return plan.report  # the columns are not what they should be: the rows cannot be read
     at = now or utcnow()
@@ -287,18 +317,27 @@ def _plan_catalog(
     existing = {r["code"]: r for r in _existing(conn, CatalogItem)}
     for r in existing.values():
         r["unit_price"] = Decimal(r["unit_price"])
+        r["vat_rate"] = None if r["vat_rate"] is None else Decimal(r["vat_rate"])
     seen: dict[str, int] = {}
     stamp = {"updated_by": actor, "updated_at": at}
     for row in rows:
         _required(row, "catalog", plan)
         price = _price(row, delimiter, plan)
-        fields = ItemFields(
-            _cell(row, "code"),
-            _cell(row, "name"),
-            _cell(row, "kind").lower(),
-            _cell(row, "unit"),
-            price,
-            _active(row, plan),
+        # a column the file leaves out keeps the stored value, which the checks then see
+        stored = existing.get(_cell(row, "code")) or {"vat_rate": None, "vat_exemption": ""}
+        rate = _vat_rate(row, plan) if "vat_rate" in plan.columns else stored["vat_rate"]
+        reason = _cell(row, "vat_exemption") if "vat_exemption" in plan.columns else stored["vat_exemption"]
+        fields = item_as_stored(
+            ItemFields(
+                _cell(row, "code"),
+                _cell(row, "name"),
+                _cell(row, "kind").lower(),
+                _cell(row, "unit"),
+                price,
+                _active(row, plan),
+                rate,
+                reason,
+            )
         )
         _checked(row, item_problems(fields), plan)
         if fields.code in seen:
@@ -313,8 +352,10 @@ def _plan_catalog(
             "unit_price": price,
             "active": fields.active,
             "search_key": item_search_key(fields.code, fields.name),
+            "vat_rate": fields.vat_rate,
+            "vat_exemption": fields.vat_exemption,
         }
-        _upsert(plan, existing.get(fields.code), values, stamp)
+        _upsert(plan, existing.get(fields.code), plan.given(values), stamp)
 
 
 def _plan_clients(conn: Connection, rows: list[_Row], plan: _Plan, actor: str, at: datetime) -> None:
@@ -326,13 +367,17 @@ def _plan_clients(conn: Connection, rows: list[_Row], plan: _Plan, actor: str, a
     stamp = {"updated_by": actor, "updated_at": at}
     for row in rows:
         _required(row, "clients", plan)
-        fields = ClientFields(
-            _cell(row, "name"),
-            _cell(row, "number"),
-            _cell(row, "email"),
-            _cell(row, "phone"),
-            _cell(row, "billing_address"),
-            _active(row, plan),
+        fields = client_as_stored(
+            ClientFields(
+                _cell(row, "name"),
+                _cell(row, "number"),
+                _cell(row, "email"),
+                _cell(row, "phone"),
+                _cell(row, "billing_address"),
+                _active(row, plan),
+                _cell(row, "vat_id"),
+                _cell(row, "country"),
+            )
         )
         _checked(row, client_problems(fields), plan)
         key, number = fold(fields.name), fields.number or None
@@ -363,8 +408,10 @@ def _plan_clients(conn: Connection, rows: list[_Row], plan: _Plan, actor: str, a
             "billing_address": fields.billing_address,
             "active": fields.active,
             "search_key": client_search_key(fields.name, number),
+            "vat_id": fields.vat_id,
+            "country": fields.country,
         }
-        _upsert(plan, target, values, stamp)
+        _upsert(plan, target, plan.given(values), stamp)
 
 
 def _client_finder(conn: Connection) -> Callable[[str], dict | None]:
@@ -480,11 +527,25 @@ def _yes(active: bool) -> str:
     return "true" if active else "false"
 
 
+def _rate_text(rate: Decimal | None) -> str:
+    """21, 10.5, 0; empty for the company's rate."""
+    return "" if rate is None else format(Decimal(rate).normalize(), "f")
+
+
 def _export_rows(conn: Connection, kind: str) -> Iterable[list[str]]:
     if kind == "catalog":
         for r in sorted(_existing(conn, CatalogItem), key=lambda r: r["code"]):
             price = format(Decimal(r["unit_price"]).quantize(Decimal("0.01")), "f")
-            yield [r["code"], r["name"], r["kind"], r["unit"], price, _yes(r["active"])]
+            yield [
+                r["code"],
+                r["name"],
+                r["kind"],
+                r["unit"],
+                price,
+                _yes(r["active"]),
+                _rate_text(r["vat_rate"]),
+                r["vat_exemption"],
+            ]
         return
     clients = {r["id"]: r for r in _existing(conn, Client)}
     if kind == "clients":
@@ -496,6 +557,8 @@ def _export_rows(conn: Connection, kind: str) -> Iterable[list[str]]:
                 r["phone"],
                 r["billing_address"],
                 _yes(r["active"]),
+                r["vat_id"],
+                r["country"],
             ]
         return
     sites = {r["id"]: r for r in _existing(conn, Site)}

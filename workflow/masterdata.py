@@ -31,6 +31,8 @@ class ClientView:
     phone: str
     billing_address: str
     active: bool
+    vat_id: str = ""  # the buyer's VAT number on invoices
+    country: str = ""  # ISO 3166-1 alpha-2; empty: the company's own
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,22 @@ class ItemView:
     unit: str
     unit_price: Decimal
     active: bool
+    vat_rate: Decimal | None = None  # percent; None: the company's rate
+    vat_exemption: str = ""  # with a 0 % rate: why, printed on the invoice
 
 
 def client_view(c: Client) -> ClientView:
-    return ClientView(c.id, c.name, c.number, c.email, c.phone, c.billing_address, c.active)  # type: ignore[arg-type]
+    return ClientView(
+        c.id,  # type: ignore[arg-type]
+        c.name,
+        c.number,
+        c.email,
+        c.phone,
+        c.billing_address,
+        c.active,
+        c.vat_id,
+        c.country,
+    )
 
 
 def site_view(s: Site) -> SiteView:
@@ -78,7 +92,18 @@ def contact_view(c: Contact) -> ContactView:
 
 
 def item_view(i: CatalogItem) -> ItemView:
-    return ItemView(i.id, i.code, i.name, i.kind, i.unit, exact_price(i.unit_price), i.active)  # type: ignore[arg-type]
+    rate = None if i.vat_rate is None else Decimal(i.vat_rate).quantize(Decimal("0.01"))  # percent
+    return ItemView(
+        i.id,  # type: ignore[arg-type]
+        i.code,
+        i.name,
+        i.kind,
+        i.unit,
+        exact_price(i.unit_price),
+        i.active,
+        rate,
+        i.vat_exemption,
+    )
 
 
 def like_pattern(typed: str) -> str:

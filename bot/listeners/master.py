@@ -155,7 +155,7 @@ def submit_item(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors=result.errors)
         return
     d = result.value
-    fields = ItemFields(d.code, d.name, d.kind, d.unit, d.unit_price, d.active)
+    fields = ItemFields(d.code, d.name, d.kind, d.unit, d.unit_price, d.active, d.vat_rate, d.vat_exemption)
     try:
         MasterAdmin(context["workflow"]).save_item(_user(body), fields, d.item_id)
     except Refused as r:
@@ -243,7 +243,9 @@ def submit_client(ack: Ack, body: dict, context: BoltContext) -> None:
         ack(response_action="errors", errors=result.errors)
         return
     d = result.value
-    fields = ClientFields(d.name, d.number, d.email, d.phone, d.billing_address, d.active)
+    fields = ClientFields(
+        d.name, d.number, d.email, d.phone, d.billing_address, d.active, d.vat_id, d.country
+    )
     admin = MasterAdmin(context["workflow"])
     try:
         saved = admin.save_client(_user(body), fields, d.client_id)

@@ -36,9 +36,9 @@ def test_import_then_export_a_catalog(shell, capsys):
     assert main(["export", "catalog", "--out", "out.csv"]) == 0
     assert capsys.readouterr().out == "exported 2 catalog rows to out.csv\n"
     assert (shell / "out.csv").read_bytes().decode("utf-8-sig").splitlines() == [
-        "code,name,kind,unit,unit_price,active",
-        "MAT-1,Cable,material,m,1.99,true",
-        "SVC-1,Diagnosis,service,h,85.00,true",
+        "code,name,kind,unit,unit_price,active,vat_rate,vat_exemption",
+        "MAT-1,Cable,material,m,1.99,true,,",  # no rate of its own: the company's
+        "SVC-1,Diagnosis,service,h,85.00,true,,",
     ]
     assert main(["import", "catalog", "out.csv"]) == 0
     assert "0 new, 0 updated, 2 unchanged" in capsys.readouterr().out
@@ -55,7 +55,7 @@ def test_a_rejected_import_lists_each_problem_and_exits_1(shell, capsys):
     assert lines[50:] == ["… and 10 more", "Nothing was imported."]
     assert captured.out == ""
     assert main(["export", "catalog"]) == 0
-    assert capsys.readouterr().out == "\ufeffcode,name,kind,unit,unit_price,active\r\n"
+    assert capsys.readouterr().out == "\ufeffcode,name,kind,unit,unit_price,active,vat_rate,vat_exemption\r\n"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from slack_sdk.models.views import View
 
 from bot.demo import LAYLA
 from forms import ids
+from forms import master as m
 from tests.bot.helpers import ephemerals_to, opened_view
 from tests.conftest import ADMIN
 from tests.workflow.wf_helpers import draft
@@ -147,3 +148,47 @@ def test_the_admins_are_asked_to_add_a_typed_client(world):
     assert values(fake.views[view])[ids.CLIENT_NAME] == "Talleres Pérez"
     fake.submit(ADMIN, view)
     assert wf.order(order.id).client_id is not None  # the order is linked to the client now
+
+
+def test_an_admin_keeps_the_vat_of_an_item_and_of_a_client(world):
+    fake, wf = world.fake, world.runtime.workflow
+    rate, reason = m.ITEM_VAT_RATE.block_id, m.ITEM_VAT_EXEMPTION.block_id
+    so(world, ADMIN, "catalog")
+    view = opened_view(world)
+    for block, typed in [(ids.ITEM_CODE, "EDU-1"), (ids.ITEM_NAME, "Formación"), (ids.ITEM_UNIT, "h")]:
+        fake.fill(view, block, block, typed)
+    fake.fill(view, ids.ITEM_PRICE, ids.ITEM_PRICE, "40")
+    fake.fill(view, rate, rate, "0 %")
+    fake.submit(ADMIN, view)
+    assert "0 % rate needs" in fake.view_errors[view][reason]  # the field is named; nothing saved
+    assert wf.master.search_items("formacion") == []
+    fake.fill(view, reason, reason, "Exento: art. 20.Uno.9º LIVA")
+    fake.submit(ADMIN, view)
+    (item,) = wf.master.search_items("formacion")
+    assert (item.vat_rate, item.vat_exemption) == (Decimal("0.00"), "Exento: art. 20.Uno.9º LIVA")
+
+    so(world, ADMIN, "catalog EDU-1")  # the form shows them, and an edit changes them
+    view = opened_view(world)
+    assert (values(fake.views[view])[rate], values(fake.views[view])[reason]) == ("0", item.vat_exemption)
+    fake.fill(view, rate, rate, "10,5")
+    fake.submit(ADMIN, view)
+    assert "Only a 0 % rate" in fake.view_errors[view][reason]
+    fake.fill(view, reason, reason, None)
+    fake.submit(ADMIN, view)
+    assert not fake.view_errors.get(view)
+    assert (wf.master.item(item.id).vat_rate, wf.master.item(item.id).vat_exemption) == (Decimal("10.50"), "")
+
+    vat_id, country = m.CLIENT_VAT_ID.block_id, m.CLIENT_COUNTRY.block_id
+    so(world, ADMIN, "clients")
+    view = opened_view(world)
+    fake.fill(view, ids.CLIENT_NAME, ids.CLIENT_NAME, "Müller GmbH")
+    fake.fill(view, vat_id, vat_id, "de 123 456 789")
+    fake.fill(view, country, country, "D1")
+    fake.submit(ADMIN, view)
+    assert "two-letter" in fake.view_errors[view][country]
+    fake.fill(view, country, country, "de")
+    fake.submit(ADMIN, view)
+    (client,) = wf.master.search_clients("muller")
+    assert (client.vat_id, client.country) == ("DE123456789", "DE")
+    (shown,) = fake.open_views(ADMIN)  # the client's own form now, filled in
+    assert (values(shown)[vat_id], values(shown)[country]) == ("DE123456789", "DE")

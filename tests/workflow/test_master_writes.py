@@ -130,3 +130,59 @@ def test_a_client_an_order_picked_cannot_be_deleted(admin, wf):
     admin.delete(ADMIN, "client", unused.id)
     with Session(wf.engine) as s:
         assert s.exec(select(Client.name)).all() == ["Acme"]
+
+
+def test_a_client_keeps_its_vat_number_and_country_as_invoices_need_them(admin, wf):
+    saved = admin.save_client(ADMIN, ClientFields("Acme", vat_id=" es b1234 5678 ", country="es"))
+    assert (saved.vat_id, saved.country) == ("ESB12345678", "ES")
+    assert (wf.master.client(saved.id).vat_id, wf.master.client(saved.id).country) == ("ESB12345678", "ES")
+    admin.save_client(ADMIN, ClientFields("Acme"), saved.id)  # emptied: a domestic client again
+    assert (wf.master.client(saved.id).vat_id, wf.master.client(saved.id).country) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "says"),
+    [
+        ({"country": "Spain"}, "country", "two-letter"),
+        ({"country": "E1"}, "country", "two-letter"),
+        ({"vat_id": "X" * 41}, "vat_id", "at most 40"),
+    ],
+)
+def test_a_bad_country_or_vat_number_is_refused_by_field(admin, wf, fields, field, says):
+    with pytest.raises(Invalid) as bad:
+        admin.save_client(ADMIN, ClientFields("Acme", **fields))
+    assert set(bad.value.problems) == {field} and says in bad.value.problems[field]
+    assert not wf.master.has_clients()
+
+
+def test_an_item_keeps_its_own_vat_rate_or_the_companys(admin, wf):
+    saved = admin.save_item(ADMIN, item(vat_rate=Decimal("10.5")))
+    assert (saved.vat_rate, saved.vat_exemption) == (Decimal("10.50"), "")
+    exempt = item(vat_rate=Decimal(0), vat_exemption=" Exempt: Art. 20 Ley 37/1992 ")
+    admin.save_item(ADMIN, exempt, saved.id)
+    assert (wf.master.item(saved.id).vat_rate, wf.master.item(saved.id).vat_exemption) == (
+        Decimal("0.00"),
+        "Exempt: Art. 20 Ley 37/1992",
+    )
+    admin.save_item(ADMIN, item(), saved.id)
+    assert (wf.master.item(saved.id).vat_rate, wf.master.item(saved.id).vat_exemption) == (None, "")
+
+
+@pytest.mark.parametrize(
+    ("rate", "reason", "field", "says"),
+    [
+        ("101", "", "vat_rate", "at most 100"),
+        ("-1", "", "vat_rate", "negative"),
+        ("10.555", "", "vat_rate", "2 decimals"),
+        ("0", "", "vat_exemption", "a 0 % rate needs vat_exemption"),
+        ("0", "x" * 201, "vat_exemption", "at most 200"),
+        ("21", "Exempt", "vat_exemption", "only a 0 % rate"),
+        (None, "Exempt", "vat_exemption", "only a 0 % rate"),
+    ],
+)
+def test_a_bad_vat_rate_or_exemption_is_refused_by_field(admin, wf, rate, reason, field, says):
+    fields = item(vat_rate=None if rate is None else Decimal(rate), vat_exemption=reason)
+    with pytest.raises(Invalid) as bad:
+        admin.save_item(ADMIN, fields)
+    assert set(bad.value.problems) == {field} and says in bad.value.problems[field]
+    assert not wf.master.has_catalog()
