@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from forms import ids
 from forms.custom import colour_square
-from workflow.money import money_text, quantity_text
+from workflow.money import money_text, quantity_text, rate_text, tax_summary
 from workflow.rules import OUTCOME_TEXT, RULES, Action, Status, is_overdue
 from workflow.snapshots import OrderView
 
@@ -24,6 +25,8 @@ STATUS_ICON = {
     Status.REJECTED: ":no_entry:",
     Status.CLOSED: ":white_check_mark:",
     Status.CANCELLED: ":heavy_minus_sign:",
+    Status.READY_FOR_INVOICING: ":receipt:",
+    Status.INVOICED: ":moneybag:",
 }
 
 OVERDUE_MARK = ":warning: *Overdue*"
@@ -36,6 +39,9 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.CONFIRM: ("Create confirmation", ids.OPEN_CONFIRMATION, "primary"),
     Action.CLOSE: ("Close order", ids.OPEN_CLOSE, None),
     Action.CUSTOMER_COPY: ("Customer copy", ids.CUSTOMER_COPY, None),
+    Action.READY_FOR_INVOICING: ("Ready for invoicing", ids.READY_FOR_INVOICING, "primary"),
+    Action.MARK_INVOICED: ("Mark as invoiced", ids.OPEN_MARK_INVOICED, None),
+    Action.RESTORE: ("Restore", ids.OPEN_RESTORE, None),
 }
 
 
@@ -92,10 +98,18 @@ def card_text(order: OrderView) -> str:
     return f"{order.number} · {order.status_text} · {client} · {title}"
 
 
-def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None = None) -> list[dict]:
+def order_card(
+    order: OrderView,
+    currency: str,
+    tz: ZoneInfo,
+    today: date | None = None,
+    vat_rate: Decimal = Decimal(0),
+    vat_exemption: str = "",
+) -> list[dict]:
     """The order card: where the order stands and, as buttons, what can be done now.
 
-    today (the company's date) marks an order in progress past its planned date as overdue."""
+    today (the company's date) marks an order in progress past its planned date as overdue;
+    vat_rate and vat_exemption are the company's, for lines stored before lines kept their rate."""
     icon = STATUS_ICON.get(order.status, "")
     status = f"{icon} {order.status_text}"
     planned = order.planned_date.isoformat() if order.planned_date else "Not planned"
@@ -130,9 +144,14 @@ def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None
             }
         )
     n = len(order.lines)
-    summary = f"*Lines* ({n})\n{lines_summary(order)}\n*Total {currency} {money_text(order.total)}*"
+    summary = (
+        f"*Lines* ({n})\n{lines_summary(order)}\n{totals_text(order, currency, vat_rate, vat_exemption)}"
+    )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(summary, SECTION_MAX)}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _people(order, tz)}]})
+    office = office_text(order, tz)
+    if office:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(office, 2000)}]})
     if order.status is Status.REJECTED and order.reject_reason:
         blocks.append(
             {
@@ -164,6 +183,30 @@ def order_card(order: OrderView, currency: str, tz: ZoneInfo, today: date | None
     if buttons:
         blocks.append({"type": "actions", "block_id": f"card:{order.id}", "elements": buttons})
     return blocks
+
+
+def totals_text(order: OrderView, currency: str, vat_rate: Decimal, vat_exemption: str) -> str:
+    """'Net EUR 1,000.00 · VAT 21 % 210.00 · *Total EUR 1,210.00*' (each rate on its own)."""
+    tax = tax_summary(order.lines, vat_rate, vat_exemption)
+    parts = [f"Net {currency} {money_text(tax.net)}"]
+    for sub in tax.subtotals:
+        if sub.rate == 0:
+            parts.append(f"VAT 0 % ({_cut(mrkdwn_escape(sub.exemption_reason), 80) or 'exempt'})")
+        else:
+            parts.append(f"VAT {rate_text(sub.rate)} {money_text(sub.tax)}")
+    return " · ".join(parts) + f" · *Total {currency} {money_text(tax.gross)}*"
+
+
+def office_text(order: OrderView, tz: ZoneInfo) -> str:
+    """Who marked the order ready for invoicing and invoiced it, when, with which number."""
+    parts = []
+    if order.ready_by and order.ready_at:
+        parts.append(f"Ready for invoicing by <@{order.ready_by}> {slack_date(order.ready_at, tz)}")
+    if order.invoiced_at:
+        by = "the accounting system" if order.invoiced_by == "erp" else f"<@{order.invoiced_by}>"
+        number = f" · invoice {mrkdwn_escape(order.invoice_number)}" if order.invoice_number else ""
+        parts.append(f"Invoiced by {by} {slack_date(order.invoiced_at, tz)}{number}")
+    return " · ".join(parts)
 
 
 def custom_fields_text(fields: Iterable[dict]) -> str:

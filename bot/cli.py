@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dotenv import find_dotenv, load_dotenv
@@ -88,6 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     for kind in MASTER_KINDS:
         p = export_sub.add_parser(kind, help=f"the {kind} as CSV, in the columns `import {kind}` reads")
         p.add_argument("--out", default="-", help="the file to write (default: standard output)")
+    invoices = sub.add_parser("invoices", help="the invoice data of orders ready for invoicing or invoiced")
+    invoices_sub = invoices.add_subparsers(dest="invoices_command", required=True)
+    inv_export = invoices_sub.add_parser(
+        "export",
+        help="write each order's invoice data: JSON, Peppol UBL XML or CSV",
+        description="Without --ready or --since: every order ready for invoicing or invoiced.",
+    )
+    which = inv_export.add_mutually_exclusive_group()
+    which.add_argument(
+        "--ready", action="store_true", help="only orders ready for invoicing, not invoiced yet"
+    )
+    which.add_argument("--since", default="", help="orders marked ready on or after this day: YYYY-MM-DD")
+    inv_export.add_argument("--format", choices=("json", "ubl", "csv"), default="json", help="default: json")
+    inv_export.add_argument("--out", required=True, help="the folder to write the files in (made if missing)")
     imports = sub.add_parser(
         "import", help="add and update clients, sites, contacts or catalog items from CSV"
     )
@@ -134,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             return export_orders(load_settings(), args)
         if args.command == "import":
             return import_master(load_settings(), args)
+        if args.command == "invoices":
+            return export_invoices(load_settings(), args)
     except (ConfigError, CommandError, SchemaOutdated, SchemaTooNew) as e:
         print(f"service-orders: {e}", file=sys.stderr)
         return 2
@@ -426,3 +443,47 @@ class ProgressBar:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def export_invoices(settings: Settings, args: argparse.Namespace) -> int:
+    """`invoices export`: one file per order (JSON, UBL) or one CSV; the count on stdout. A UBL file
+    that would be invalid is not written: each such order is named on stderr, exit code 1."""
+    from datetime import date, datetime, time
+
+    from bot.invoices import csv_of, files_of, invoice_for
+    from workflow.service import Policy, open_workflow
+
+    since = None
+    if args.since:
+        try:
+            day = date.fromisoformat(args.since)
+        except ValueError:
+            raise CommandError(f"--since must be a day like 2026-12-01, not {args.since!r}") from None
+        since = datetime.combine(day, time(0), tzinfo=settings.tz)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CommandError(f"cannot make the folder {args.out}: {e.strerror}") from None
+    wf = open_workflow(settings.database_url, Policy(), auto_upgrade=settings.auto_upgrade)
+    try:
+        invoices = [invoice_for(wf, settings, o) for o in wf.invoice_orders(args.ready, since)]
+    finally:
+        wf.engine.dispose()
+    if args.format == "csv":
+        (out / "invoices.csv").write_bytes(csv_of(invoices))
+        print(f"{len(invoices)} invoice(s) written to {out / 'invoices.csv'}")
+        return 0
+    written, failed = 0, 0
+    for invoice in invoices:
+        for f in files_of(invoice, [args.format]):
+            if f.problems:
+                failed += 1
+                print(
+                    f"service-orders: {invoice.number}: not written: {'; '.join(f.problems)}", file=sys.stderr
+                )
+                continue
+            (out / f.name).write_bytes(f.content)
+            written += 1
+    print(f"{written} invoice(s) written to {out}")
+    return 1 if failed else 0

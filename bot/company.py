@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from bot.company_invoicing import InvoicingSettings, read_invoicing
 from forms import close, confirmation, new_order
 from forms.custom import (
     DECIMALS_MAX,
@@ -53,6 +54,7 @@ class CompanyConfig:
     # form name (new_order | confirmation | close) → its extra fields (forms.custom.FieldSpec)
     forms: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     path: str = ""  # the file it was read from; "" when none
+    invoicing: InvoicingSettings = field(default_factory=InvoicingSettings)  # bot.company_invoicing
 
     def fields(self, form: str) -> tuple[FieldSpec, ...]:
         """The company's own fields of one form, in the file's order (none when it adds none)."""
@@ -92,7 +94,7 @@ RESERVED_KEYS = frozenset(
     "order_id custom custom_fields".split()
 )
 
-TOP_KEYS = ("print", "forms")
+TOP_KEYS = ("print", "forms", "invoicing")
 PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale")
 FIELD_KEYS = (
     "key",
@@ -529,8 +531,11 @@ def load_company(path: str, defaults: PrintSettings | None = None) -> CompanyCon
     if raw is None:
         raise CompanyFileError(f"{name}: the file is empty (see company.example.yml)")
     top = checker.mapping(raw, "", TOP_KEYS)
+    forms = checker.forms(top.get("forms"))
+    keys = [spec.key for form in FORMS for spec in forms.get(form, ())]
     return CompanyConfig(
         print=checker.print_settings(top.get("print"), defaults),
-        forms=checker.forms(top.get("forms")),
+        forms=forms,
         path=str(file),
+        invoicing=read_invoicing(checker, top.get("invoicing"), keys),
     )

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +57,22 @@ class Settings:
     # The company file (SO_COMPANY_FILE): print settings and the forms' extra fields (bot.company)
     company: CompanyConfig = field(default_factory=CompanyConfig)
     extra: dict[str, str] = field(default_factory=dict)
+    # VAT (percent) of lines with no rate of their own: the company file's invoicing.vat_rate, else
+    # SO_VAT_RATE, else 0; and the exemption printed with 0 % (invoicing.vat_exemption)
+    vat_rate: Decimal = Decimal(0)
+    vat_exemption: str = ""
+    # Where Ready for invoicing posts the invoice data (bot.erp), and the secret that signs it
+    erp_webhook_url: str = ""
+    erp_webhook_secret: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        # The company file's invoicing.vat_rate and vat_exemption win over SO_VAT_RATE (however the
+        # settings were made: from the environment, or by the demo and the tests)
+        inv = self.company.invoicing
+        if inv.vat_rate is not None:
+            object.__setattr__(self, "vat_rate", inv.vat_rate)
+        if inv.vat_exemption:
+            object.__setattr__(self, "vat_exemption", inv.vat_exemption)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -97,6 +114,8 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
     if not (3 <= len(currency) <= 4 and currency.isalpha()):
         raise ConfigError(f"SO_CURRENCY must be a currency code like EUR, not {currency!r}")
     company = _company(env, currency)
+    vat_rate = _vat_rate(env.get("SO_VAT_RATE", "").strip())  # the company file's wins (__post_init__)
+    erp_url, erp_secret = _erp(env)
     return Settings(
         bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
         signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
@@ -122,7 +141,39 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         home_refresh_seconds=_number(env, "SO_HOME_REFRESH_SECONDS", 5.0),
         catalog_prices_locked=_catalog_prices(env.get("SO_CATALOG_PRICES", "").strip().lower() or "locked"),
         company=company,
+        vat_rate=vat_rate,
+        erp_webhook_url=erp_url,
+        erp_webhook_secret=erp_secret,
     )
+
+
+def _vat_rate(raw: str) -> Decimal:
+    """SO_VAT_RATE: a percentage, e.g. 21 or 10.5; empty: 0."""
+    if not raw:
+        return Decimal(0)
+    try:
+        rate = Decimal(raw.replace(",", ".").rstrip("%").strip())
+    except InvalidOperation:
+        rate = Decimal(-1)
+    if not rate.is_finite() or not 0 <= rate <= 100:
+        raise ConfigError(f"SO_VAT_RATE must be a percentage from 0 to 100, like 21, not {raw!r}")
+    return rate
+
+
+def _erp(env: Mapping[str, str]) -> tuple[str, str]:
+    """SO_ERP_WEBHOOK_URL (http or https) and SO_ERP_WEBHOOK_SECRET, which it needs."""
+    url = env.get("SO_ERP_WEBHOOK_URL", "").strip()
+    secret = env.get("SO_ERP_WEBHOOK_SECRET", "").strip()
+    if not url:
+        return "", secret
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"SO_ERP_WEBHOOK_URL must be an http(s) URL, not {url!r}")
+    if len(secret) < 16:
+        raise ConfigError(
+            "SO_ERP_WEBHOOK_SECRET must be set, 16 characters or more, when SO_ERP_WEBHOOK_URL is"
+        )
+    return url, secret
 
 
 def _hooks_url(raw: str) -> str:

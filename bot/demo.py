@@ -17,10 +17,13 @@ from pathlib import Path
 from bot import after
 from bot.company import CompanyConfig, load_company
 from bot.config import Settings
+from bot.demo_office import ERP_SECRET, erp_printer, play_office
 from bot.runtime import BackgroundServer, Runtime
 from forms import ids
 from sandbox import FakeSlack
+from sandbox.erp import erp_receiver
 from workflow.master_csv import import_csv
+from workflow.money import tax_summary
 
 LAYLA, OGECHI, DIEGO = "U0LAYLA01", "U0OGECHI1", "U0DIEGO01"
 PEOPLE = {LAYLA: "Layla Haddad", OGECHI: "Ogechi Okafor", DIEGO: "Diego Ramírez"}
@@ -61,13 +64,22 @@ forms:
       label: Equipment serial
       type: text
       max_length: 60
+invoicing:
+  legal_name: Andes IT & Consulting S.L.
+  vat_number: ESB12345678
+  organisation_number: B-12345678
+  address: {street: "Calle de Serrano 41, 4º", city: Madrid, postal_code: "28001", country: ES}
+  payment_terms_days: 30
+  iban: ES9121000418450200051332
+  vat_rate: 21
+  buyer_reference_field: customer_order_number
 """
 MASTER_DATA = {
-    "clients": "name,number,email,phone,billing_address,active\n"
+    "clients": "name,number,email,phone,billing_address,active,vat_id,country\n"
     "Clínica Dental Norte,B-80123456,admin@clinicanorte.example,+34 910 000 111,"
-    '"Calle de Alcalá 120, 28009 Madrid",true\n'
+    '"Calle de Alcalá 120, 28009 Madrid",true,ESB80123456,ES\n'
     "Clínica Veterinaria Sur,B-80987654,info@vetsur.example,+34 910 000 222,"
-    '"Calle de Toledo 80, 28005 Madrid",true\n',
+    '"Calle de Toledo 80, 28005 Madrid",true,ESB80987654,ES\n',
     "sites": "client,name,address,access_notes,active\n"
     'Clínica Dental Norte,Consulta Alcalá,"Calle de Alcalá 120, 2º piso, Madrid",'
     "Ask at reception; the rack is in the X-ray room,true\n"
@@ -242,8 +254,17 @@ def run_demo(out: str, write: Callable[[str], None] = print) -> int:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     for old in out_dir.glob("demo-*.csv"):
         old.unlink()
+    for old in [*out_dir.glob("SO-*.json"), *out_dir.glob("SO-*.xml"), *out_dir.glob("SO-*.csv")]:
+        old.unlink()
     company = prepare_company(out_dir)
-    with local_world(f"sqlite:///{db}", company=company) as world:
+    with (
+        erp_receiver() as erp,
+        local_world(
+            f"sqlite:///{db}", company=company, erp_webhook_url=erp.url, erp_webhook_secret=ERP_SECRET
+        ) as world,
+    ):
+        erp.answers = [(200, {"invoice_number": "FV-2026-0001"})]
+        erp.on_delivery = erp_printer(write)
         try:
             play(world, Transcript(world.fake, write), out_dir)
         except DemoFailed as e:
@@ -426,6 +447,9 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     settle()
     _show_new(t, fake, order.channel_id, channel.name, seen)
 
+    # 7. The office: ready for invoicing, the invoice data to the accounting system, invoiced
+    play_office(world, t, order, out_dir, LAYLA, _show_new, _show_card, DemoFailed)
+
     # The PDFs, as files in the channel
     t.step(f"PDFs saved in {out_dir}/")
     pdfs = [f for f in fake.files.values() if f["name"].endswith(".pdf")]
@@ -434,9 +458,10 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         path.write_bytes(f["content"])
         t.say(f"{path}  ({len(f['content']):,} bytes) — {f['title']}")
     final = wf.order(order.id)
+    tax = tax_summary(final.lines, runtime.settings.vat_rate, runtime.settings.vat_exemption)
     t.write(
-        f"\n{final.number} is {final.status_text.lower()}; total {settings_currency(runtime)} "
-        f"{final.total:,.2f}. Done."
+        f"\n{final.number} is {final.status_text.lower()} ({final.invoice_number}); net "
+        f"{settings_currency(runtime)} {tax.net:,.2f}, VAT {tax.vat:,.2f}, total {tax.gross:,.2f}. Done."
     )
 
 

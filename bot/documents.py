@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
-from pdf.document import DocChange, DocField, DocLine, DocNote, OrderDocument
+from pdf.document import DocChange, DocField, DocLine, DocNote, DocVat, OrderDocument
+from workflow.money import tax_summary
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Status
 from workflow.service import NOTE_CHARS_ON_PDF
 from workflow.snapshots import RevisionView
@@ -23,6 +24,7 @@ def order_document(
     """
     order, tz = rev.order, settings.tz
     printing = settings.company.print
+    tax = tax_summary(rev.lines, settings.vat_rate, settings.vat_exemption)
     approved = order.decided_by if order.status is not Status.REJECTED else None
     return OrderDocument(
         # the same as printing's (load_settings copies them), and what the cards and messages use
@@ -63,6 +65,8 @@ def order_document(
         locale=printing.locale,
         customer_copy=customer_copy,
         custom_fields=document_fields(rev),
+        vat=[DocVat(v.rate, v.taxable, v.tax, v.exemption_reason) for v in tax.subtotals],
+        gross=tax.gross,
     )
 
 

@@ -23,7 +23,7 @@ from bot import inbox
 from bot.config import Settings
 from bot.performers import PERFORMERS
 from bot.scheduler import start_scheduler, stop_scheduler
-from bot.slack_calls import ALREADY, Retry, SlackCalls
+from bot.slack_calls import ALREADY, Failed, Retry, SlackCalls
 from workflow import effects as fx
 from workflow.service import Refused, Workflow
 from workflow.snapshots import EffectView
@@ -270,6 +270,10 @@ class Dispatcher:
         except Retry as r:
             log.info("effect %s (%s) postponed %.2fs: %s", effect.id, effect.key, r.delay, r.error)
             self._later(effect, r.error, r.delay, r.attempted)
+            return
+        except Failed as f:
+            log.error("effect %s (%s) failed: %s", effect.id, effect.key, f.error)
+            self.wf.outbox.effect_failed(effect.id, f.error)
             return
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))

@@ -82,6 +82,29 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
     if event == fx.CANCELLED:
         reason = mrkdwn_escape(payload.get("reason", ""))
         return f":wastebasket: <@{actor}> cancelled *{n}*.\n*Reason:* {reason}"
+    return office_announcement(n, event, actor, payload)
+
+
+def office_announcement(n: str, event: object, actor: str, payload: dict) -> str:
+    """The channel message for the office's steps: ready for invoicing, invoiced, restored."""
+    who = "The accounting system" if actor == "erp" else f"<@{actor}>"
+    if event == fx.READY_FOR_INVOICING:
+        again = payload.get("correction_of")
+        correction = f", correcting revision {again}" if again else ""
+        return (
+            f":receipt: {who} marked *{n}* ready for invoicing: revision {payload.get('revision')}"
+            f"{correction}. Its PDF follows; the lines can no longer change."
+        )
+    if event == fx.INVOICED:
+        number = payload.get("invoice_number") or ""
+        shown = f" with invoice *{mrkdwn_escape(number)}*" if number else ""
+        return f":moneybag: {who} marked *{n}* as invoiced{shown}."
+    if event == fx.RESTORED:
+        reason = mrkdwn_escape(payload.get("reason", ""))
+        return (
+            f":leftwards_arrow_with_hook: {who} restored *{n}* to closed; the next Ready for invoicing "
+            f"sends a correction.\n*Reason:* {reason}"
+        )
     return f"*{n}*: {event}"
 
 
@@ -229,6 +252,10 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
         return "Order cancelled", f":wastebasket: {number} is cancelled. Everyone in {where} is told."
     if kind == Action.CUSTOMER_COPY:
         return "Customer copy", customer_copy(order, True)
+    if kind == Action.MARK_INVOICED:
+        return "Invoiced", f":moneybag: {number} is marked as invoiced. Everyone in {where} is told."
+    if kind == Action.RESTORE:
+        return "Order restored", f":leftwards_arrow_with_hook: {number} is closed again. {where} is told why."
     return "", ""
 
 
@@ -296,9 +323,13 @@ def cannot_invite(user: str, error: str) -> str:
 def effect_failed(alert: dict) -> str:
     """An admin's (or the channel's) notice that a Slack action failed for good, and how to retry."""
     where = f" for *{alert['order']}*" if alert.get("order") else ""
+    what = f"A Slack action{where}"
+    if alert.get("kind") == fx.SEND_INVOICE:  # the answer of the accounting system, not Slack's
+        what = f"Sending the invoice data{where} to the accounting system"
     return (
-        f":rotating_light: A Slack action{where} failed and will not be retried by itself: "
-        f"`{alert.get('kind')}` → `{alert.get('error')}`. Once the cause is fixed, an admin can retry it "
+        f":rotating_light: {what} failed and will not be retried by itself: "
+        f"`{alert.get('kind')}` → `{_code(str(alert.get('error')))}`. "
+        "Once the cause is fixed, an admin can retry it "
         f"with `service-orders effects retry {alert.get('effect_id')}` "
         f"(`service-orders effects list --failed` lists them all)."
     )

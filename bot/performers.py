@@ -18,8 +18,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import inbox, messages, replies
 from bot.documents import order_document
+from bot.erp import send_invoice
 from bot.exports import send_export
 from bot.home import publish_home
+from bot.invoices import send_invoice_files
 from bot.membership import kick
 from bot.slack_calls import ALREADY, CARD_EVENT, Retry, SlackCalls, event_payload
 from pdf import render
@@ -394,4 +396,6 @@ PERFORMERS: dict[str, Performer] = {
     fx.ARCHIVE: archive,
     fx.DIGEST: digest,
     fx.KICK: kick,
+    fx.SEND_INVOICE: send_invoice,
+    fx.INVOICE_FILES: send_invoice_files,
 }

@@ -11,6 +11,7 @@ import uvicorn
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import erp
 from bot.app import create_app
 from bot.config import Settings
 from bot.effects import Dispatcher
@@ -47,7 +48,12 @@ class Runtime:
         return cls(settings, workflow, client, dispatcher, app)
 
     def asgi(self) -> SlackASGI:
-        return SlackASGI(self.app, self.settings.signing_secret)
+        secret, wf = self.settings.erp_webhook_secret, self.workflow
+        return SlackASGI(
+            self.app,
+            self.settings.signing_secret,
+            erp=lambda head, body: erp.invoiced(wf, secret, head, body, time.time()),
+        )
 
     def serve_in_background(self, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
         """Serve HTTP mode from a thread (the demo and the tests); the dispatcher starts too."""

@@ -1,13 +1,16 @@
-"""HTTP mode: an ASGI app served by uvicorn — POST /slack/events, GET /healthz."""
+"""HTTP mode: an ASGI app served by uvicorn — POST /slack/events, GET /healthz, and POST
+/erp/invoiced for the accounting system (bot.erp; signed with its own secret)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
@@ -18,6 +21,7 @@ from bot.app import malformed
 from storage.db import request_waits
 
 EVENTS_PATH = "/slack/events"
+ERP_PATH = "/erp/invoiced"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
 BODY_SECONDS = 5.0  # the whole body must be in by then (Slack gives up on its request after 3 s)
 MAX_AGE_SECONDS = 5 * 60  # a signature's timestamp older (or newer) than this is a replay
@@ -57,8 +61,15 @@ class SlackASGI:
     are checked before the body is read, the body is read against a deadline and a size limit,
     and its HMAC is checked over the raw bytes. Only then does Bolt see it."""
 
-    def __init__(self, app: App, signing_secret: str, workers: int = 16) -> None:
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        workers: int = 16,
+        erp: Callable[[dict[str, str], bytes], tuple[int, dict]] | None = None,
+    ) -> None:
         self.app = app
+        self.erp = erp  # the answer to POST /erp/invoiced (headers lower-cased, raw body)
         self.secret = signing_secret.encode()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt")
 
@@ -115,6 +126,9 @@ class SlackASGI:
         if path == "/healthz" and method in ("GET", "HEAD"):
             await _send(send, 200, b"ok", "text/plain")
             return
+        if path == ERP_PATH and self.erp is not None:
+            await self._erp(scope, receive, send)
+            return
         if path != EVENTS_PATH:
             await _send(send, 404, b"not found", "text/plain")
             return
@@ -158,6 +172,31 @@ class SlackASGI:
             await send({"type": "http.response.body", "body": body_out})
         finally:  # Slack has its answer (or hung up): now the slower work the listeners left
             after.run_pending(pending)
+
+    async def _erp(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        """POST /erp/invoiced: the body read against the same deadline and limit as Slack's, the
+        signature and the change checked by bot.erp on a worker thread."""
+        assert self.erp is not None
+        if scope["method"] != "POST":
+            await _send(send, 405, b"method not allowed", "text/plain")
+            return
+        head = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await _read_body(receive)
+        except TimeoutError:
+            await _send(send, 408, b"request timeout", "text/plain", close=True)
+            return
+        if body is None:
+            await _send(send, 413, b"too large", "text/plain", close=True)
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            status, answer = await loop.run_in_executor(self.pool, self.erp, head, body)
+        except Exception:
+            log.exception("POST %s failed", ERP_PATH)
+            status, answer = 500, {"error": "internal_error"}
+        await _send(send, status, json.dumps(answer).encode(), "application/json")
 
 
 async def _read_body(receive) -> bytes | None:  # type: ignore[no-untyped-def]

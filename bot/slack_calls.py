@@ -38,6 +38,14 @@ class Retry(Exception):
         self.error, self.delay, self.attempted = error, delay, attempted
 
 
+class Failed(Exception):
+    """The effect cannot succeed as it is (a 4xx from a receiver): failed at once, the admins told."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def event_payload(message: dict) -> dict:
     """The payload of a message's metadata (what the bot marked its own posts with)."""
     return (message.get("metadata") or {}).get("event_payload") or {}
@@ -118,7 +126,14 @@ class SlackCalls:
         """The order card's message (blocks and text), as of the company's date: overdue?"""
         today = self.wf.clock().astimezone(self.settings.tz).date()
         return {
-            "blocks": order_card(order, self.settings.currency, self.settings.tz, today=today),
+            "blocks": order_card(
+                order,
+                self.settings.currency,
+                self.settings.tz,
+                today=today,
+                vat_rate=self.settings.vat_rate,
+                vat_exemption=self.settings.vat_exemption,
+            ),
             "text": card_text(order),
         }
 

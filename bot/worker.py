@@ -23,6 +23,8 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.effects import Dispatcher
+from forms.custom import FORMS
+from workflow.policy import InvoiceRules
 from workflow.service import Policy, Workflow, open_workflow
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,27 @@ def open_settings_workflow(settings: Settings) -> Workflow:
             private_channels=settings.private_channels,
             home_refresh_seconds=settings.home_refresh_seconds,
             lock_catalog_prices=settings.catalog_prices_locked,
+            vat_rate=settings.vat_rate,
+            vat_exemption=settings.vat_exemption,
+            invoicing=invoice_rules(settings),
         ),
         auto_upgrade=settings.auto_upgrade,
+    )
+
+
+def invoice_rules(settings: Settings) -> InvoiceRules:
+    """The company file's rules for Ready for invoicing, as the workflow applies them."""
+    company = settings.company
+    inv = company.invoicing
+    labels = {(form, f.key): f.label for form in FORMS for f in company.fields(form)}
+    required = tuple(
+        (form, key, label) for (form, key), label in labels.items() if key in inv.required_fields
+    )
+    return InvoiceRules(
+        require_note=inv.require_note,
+        required_fields=required,
+        seller_missing=inv.missing(settings.company_name),
+        send_to_erp=bool(settings.erp_webhook_url),
     )
 
 

@@ -9,6 +9,7 @@ from forms.confirmation import confirmation_modal, parse_confirmation
 from forms.editor import with_line_added, with_line_removed
 from forms.field_workers import field_workers_modal, parse_field_workers
 from forms.filters import FILTER_SYNTAX, OrderFilters, filters_from_fields, parse_filters
+from forms.invoicing import mark_invoiced_modal, parse_mark_invoiced, parse_restore, restore_modal
 from forms.new_order import new_order_modal, parse_new_order
 from forms.reject import parse_reject, reject_modal
 from forms.result import FormResult
@@ -21,14 +22,18 @@ __all__ = [
     "confirmation_modal",
     "field_workers_modal",
     "filters_from_fields",
+    "mark_invoiced_modal",
     "new_order_modal",
     "parse_close",
     "parse_confirmation",
     "parse_field_workers",
     "parse_filters",
+    "parse_mark_invoiced",
     "parse_new_order",
     "parse_reject",
+    "parse_restore",
     "reject_modal",
+    "restore_modal",
     "with_line_added",
     "with_line_removed",
 ]

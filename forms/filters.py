@@ -23,7 +23,15 @@ from forms.result import FormResult, failed
 from forms.state import clean_text
 
 # The statuses of an order, as workflow.rules.Status spells them (a test keeps the two equal).
-STATUSES = ("pending_approval", "in_progress", "rejected", "closed", "cancelled")
+STATUSES = (
+    "pending_approval",
+    "in_progress",
+    "rejected",
+    "closed",
+    "cancelled",
+    "ready_for_invoicing",
+    "invoiced",
+)
 
 # What people type for a status (spaces, hyphens and underscores count the same), and what it means.
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
@@ -36,10 +44,16 @@ STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "rejected": ("rejected",),
     "cancelled": ("cancelled",),
     "canceled": ("cancelled",),
+    "ready for invoicing": ("ready_for_invoicing",),
+    "ready": ("ready_for_invoicing",),
+    "invoiced": ("invoiced",),
     "open": ("pending_approval", "in_progress"),
-    "ended": ("rejected", "closed", "cancelled"),
+    "ended": ("rejected", "closed", "cancelled", "ready_for_invoicing", "invoiced"),
 }
-STATUS_CHOICES = "pending, in_progress, closed, rejected, cancelled, open (pending or in progress), ended"
+STATUS_CHOICES = (
+    "pending, in_progress, closed, rejected, cancelled, ready (for invoicing), invoiced, "
+    "open (pending or in progress), ended"
+)
 
 KEYS = ("status", "client", "from", "to")
 KEYWORDS = ("mine", "waiting")
@@ -55,7 +69,7 @@ QUOTES = frozenset('"“”„«»')
 _KEY = re.compile(r"([A-Za-z]+):")
 
 FILTER_SYNTAX = (
-    "`status:` pending, in_progress, closed, rejected, cancelled, open, ended (several: "
+    "`status:` pending, in_progress, closed, rejected, cancelled, ready, invoiced, open, ended (several: "
     '`status:pending,in_progress`) · `client:acme` or `client:"Clínica Norte"` · `mine` · '
     "`waiting` (for my approval) · `from:2026-11-01` `to:2026-11-30` (planned date; also today, "
     'tomorrow) · other words search the title and description (`router`, `"edge switch"`)'

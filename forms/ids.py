@@ -13,6 +13,8 @@ REJECT_ORDER = "reject_order"
 ADD_FIELD_WORKERS = "add_field_workers"
 CONFIRMATION = "confirmation"
 CLOSE_ORDER = "close_order"
+MARK_INVOICED = "mark_invoiced"
+RESTORE_ORDER = "restore_order"
 
 # Order card buttons (action ids); the button value carries the order id (never trusted)
 APPROVE = "order_approve"
@@ -20,6 +22,10 @@ REJECT = "order_reject"
 OPEN_ADD_FIELD_WORKERS = "order_add_field_workers"
 OPEN_CONFIRMATION = "order_create_confirmation"
 OPEN_CLOSE = "order_close"
+# The office's half: Ready for invoicing (a click), Mark as invoiced and Restore (each a form)
+READY_FOR_INVOICING = "order_ready_for_invoicing"
+OPEN_MARK_INVOICED = "order_mark_invoiced"
+OPEN_RESTORE = "order_restore"
 
 # The order card's Customer copy button (value: the order id, never trusted): the current revision's
 # PDF without prices, posted in the order's channel
@@ -58,6 +64,8 @@ CONFIRMATION_NOTE = "confirmation_note"
 CONFIRMATION_FINAL = "confirmation_final"
 CLOSE_OUTCOME = "close_outcome"
 CLOSE_REASON = "close_reason"
+INVOICE_NUMBER = "invoice_number"
+RESTORE_REASON = "restore_reason"
 
 # The company's own fields (forms.custom): block_id == action_id == f"{CUSTOM_PREFIX}{key}"
 CUSTOM_PREFIX = "cf:"

@@ -40,6 +40,16 @@ class DocField:
 
 
 @dataclass(frozen=True)
+class DocVat:
+    """One VAT rate's row under the lines: 'VAT 21 %' and its tax, or 0 % with why it is exempt."""
+
+    rate: Decimal
+    taxable: Decimal
+    tax: Decimal
+    exemption: str = ""
+
+
+@dataclass(frozen=True)
 class DocNote:
     author: str
     at: datetime
@@ -85,3 +95,6 @@ class OrderDocument:
     locale: str = ""
     customer_copy: bool = False  # for the client: no unit prices, line totals or totals
     custom_fields: list[DocField] = field(default_factory=list)
+    # VAT per rate under the lines, and the gross total (total is then the net); empty: no VAT rows
+    vat: list[DocVat] = field(default_factory=list)
+    gross: Decimal | None = None

@@ -423,6 +423,24 @@ class OrderPdf(FPDF):
             self.set_y(top + max(len(c) for c in cells) * LINE_H + 0.5)
             self.line(MARGIN, self.y, right, self.y)
 
+    def totals(self, doc: OrderDocument) -> None:
+        """Net, VAT per rate (0 % with its exemption) and the total; only the total without VAT rows."""
+        fmt = self.fmt
+        if not doc.vat or doc.gross is None:
+            self.total_row("Total", clean(fmt.money(doc.total, doc.currency), multiline=False))
+            return
+        self.set_font(FAMILY, "", BODY_SIZE)
+        rows = [("Net", doc.total)]
+        for vat in doc.vat:
+            label = f"VAT {fmt.quantity(vat.rate)} % of {fmt.number(vat.taxable)}"
+            if vat.rate == 0:
+                label = f"VAT 0 % ({vat.exemption or 'exempt'}) of {fmt.number(vat.taxable)}"
+            rows.append((label, vat.tax))
+        for label, amount in rows:
+            text = clean(f"{label}  {fmt.money(amount, doc.currency)}", multiline=False)
+            self.cell(0, LINE_H, self.fit(text, self.epw), align="R", new_x="LMARGIN", new_y="NEXT")
+        self.total_row("Total", clean(fmt.money(doc.gross, doc.currency), multiline=False))
+
     def total_row(self, label: str, amount: str) -> None:
         if self.will_page_break(7):
             self.add_page()
@@ -492,7 +510,7 @@ def render(doc: OrderDocument) -> bytes:
     else:
         pdf.paragraph("No lines", grey=True)
     if not doc.customer_copy:
-        pdf.total_row("Total", clean(fmt.money(doc.total, doc.currency), multiline=False))
+        pdf.totals(doc)
 
     if doc.approved_by:
         pdf.section("Approval")

@@ -14,14 +14,14 @@ from decimal import Decimal
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from storage.models import Activity, Counter, Effect, Line, Order, Revision
+from storage.models import Activity, CatalogItem, Counter, Effect, Line, Order, Revision
 from workflow import effects as fx
 from workflow import home as order_home
 from workflow.money import exact_price, exact_quantity, order_total
 from workflow.policy import Policy
-from workflow.queries import members, order_row, revision_row
+from workflow.queries import lines_of, members, order_row, revision_row
 from workflow.rules import RULES, Action, Status
 from workflow.snapshots import LineView
 
@@ -83,9 +83,13 @@ class Tx:
         )
 
     def queue_topic(self) -> None:
-        """Set the channel topic to the order's new status (once per status: no status recurs)."""
+        """Set the channel topic to the order's new status: once per status until the invoice data
+        first went out; after it, statuses recur (Restore), so once per status and invoice revision."""
         status = Status(self.order.status).value
-        self.queue(fx.SET_TOPIC, f"topic:{self.order.number}:{status}", {"status": status})
+        key = f"topic:{self.order.number}:{status}"
+        if self.order.invoice_revision is not None:
+            key += f":r{self.order.invoice_revision}"
+        self.queue(fx.SET_TOPIC, key, {"status": status})
 
     def touch(self) -> None:
         """Bump the order's version and queue the card update that shows it (and the topic, when the
@@ -117,6 +121,8 @@ class Tx:
     ) -> Revision:
         """Store revision number of the order with exact copies of lines; it becomes current."""
         s, order = self.session, self.order
+        previous = lines_of(s, order.id, order.current_revision) if number > 0 else []
+        rates = vat_rates(s, self.policy, lines, previous)
         views = [
             LineView(
                 x.kind,  # type: ignore[attr-defined]
@@ -127,8 +133,9 @@ class Tx:
                 Decimal(0),
                 getattr(x, "code", "") or "",
                 getattr(x, "catalog_item_id", None),
+                *rate,
             )
-            for x in lines
+            for x, rate in zip(lines, rates, strict=True)
         ]
         last_activity = s.exec(select(func.max(Activity.id)).where(Activity.order_id == order.id)).one() or 0
         rev = Revision(
@@ -159,10 +166,54 @@ class Tx:
                     unit_price=Decimal(line.unit_price),
                     catalog_item_id=line.catalog_item_id,
                     code=line.code,
+                    vat_rate=line.vat_rate,
+                    vat_exemption=line.vat_exemption,
                 )
             )
         order.current_revision = number
         return rev
+
+
+RATE_STEP = Decimal("0.01")
+
+
+def vat_rates(
+    s: Session, policy: Policy, lines: Sequence[object], previous: Sequence[LineView]
+) -> list[tuple[Decimal, str]]:
+    """The VAT rate (and, at 0 %, the exemption) each line is priced with, kept like its price: the
+    line's own when it carries one; else that of the same line in the previous revision (same
+    catalog item, or same kind, description and price); else its catalog item's; else the
+    company's rate."""
+    picked = {getattr(x, "catalog_item_id", None) for x in lines} - {None}
+    items = {
+        i.id: i
+        for i in (s.exec(select(CatalogItem).where(col(CatalogItem.id).in_(picked))).all() if picked else [])
+    }
+    out = []
+    for x in lines:
+        rate, why = _kept_rate(x, previous)
+        item = items.get(getattr(x, "catalog_item_id", None))
+        if rate is None and item is not None and item.vat_rate is not None:
+            rate, why = Decimal(item.vat_rate), item.vat_exemption
+        if rate is None:
+            rate, why = Decimal(policy.vat_rate), policy.vat_exemption
+        out.append((rate.quantize(RATE_STEP).normalize(), why if rate == 0 else ""))
+    return out
+
+
+def _kept_rate(x: object, previous: Sequence[LineView]) -> tuple[Decimal | None, str]:
+    own = getattr(x, "vat_rate", None)
+    if own is not None:
+        return Decimal(own), getattr(x, "vat_exemption", "") or ""
+    item, price = getattr(x, "catalog_item_id", None), exact_price(x.unit_price)  # type: ignore[attr-defined]
+    for p in previous:
+        if p.vat_rate is None:
+            continue
+        same_item = item is not None and p.catalog_item_id == item
+        same_text = (p.kind, p.description, p.unit_price) == (x.kind, x.description, price)  # type: ignore[attr-defined]
+        if same_item or same_text:
+            return p.vat_rate, p.vat_exemption
+    return None, ""
 
 
 def next_number(s: Session) -> int:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import CatalogItem, Effect, Order
 from workflow import commands as c
+from workflow import invoice_gate
 from workflow import queries as q
 from workflow.errors import Refused
 from workflow.money import exact_price
@@ -234,6 +235,36 @@ def check_note(s: Session, policy: Policy, actor: str, cmd: c.Note, lock: bool) 
     return order
 
 
+def check_ready_for_invoicing(
+    s: Session, policy: Policy, actor: str, cmd: c.ReadyForInvoicing, lock: bool
+) -> Order:
+    order = open_order(s, policy, cmd.order_id, actor, Action.READY_FOR_INVOICING, lock)
+    lacking = invoice_gate.missing(s, policy, order)
+    if lacking:
+        raise Refused(
+            "invalid",
+            f"{order.number} is not ready for invoicing yet:\n" + "\n".join(f"• {m}" for m in lacking),
+        )
+    return order
+
+
+def check_mark_invoiced(s: Session, policy: Policy, actor: str, cmd: c.MarkInvoiced, lock: bool) -> Order:
+    if len(cmd.invoice_number.strip()) > INVOICE_NUMBER_MAX:
+        raise Refused(
+            "invalid",
+            f"An invoice number has at most {INVOICE_NUMBER_MAX} characters.",
+            field="invoice_number",
+        )
+    return open_order(s, policy, cmd.order_id, actor, Action.MARK_INVOICED, lock)
+
+
+def check_restore(s: Session, policy: Policy, actor: str, cmd: c.Restore, lock: bool) -> Order:
+    _reason(cmd.reason, "A reason is required to restore an order: it is kept with the order.")
+    return open_order(s, policy, cmd.order_id, actor, Action.RESTORE, lock)
+
+
+INVOICE_NUMBER_MAX = 60
+
 CHECKS: dict[type, Callable[..., Order | None]] = {
     c.Submit: check_submit,
     c.Approve: check_approve,
@@ -244,6 +275,9 @@ CHECKS: dict[type, Callable[..., Order | None]] = {
     c.Cancel: check_cancel,
     c.CustomerCopy: check_customer_copy,
     c.Note: check_note,
+    c.ReadyForInvoicing: check_ready_for_invoicing,
+    c.MarkInvoiced: check_mark_invoiced,
+    c.Restore: check_restore,
 }
 
 

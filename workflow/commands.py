@@ -132,10 +132,62 @@ class Note:
     reaction: str = "white_check_mark"
 
 
-Command = Submit | Approve | Reject | AddFieldWorkers | Confirm | Close | Cancel | CustomerCopy | Note
+@dataclass(frozen=True)
+class ReadyForInvoicing:
+    """A closed order's invoice data goes out, if the company's rules are met (workflow.invoicing)."""
+
+    action: ClassVar[Action] = Action.READY_FOR_INVOICING
+    order_id: int
+
+
+@dataclass(frozen=True)
+class MarkInvoiced:
+    """The accounting has invoiced the order (with its invoice number, when given)."""
+
+    action: ClassVar[Action] = Action.MARK_INVOICED
+    order_id: int
+    invoice_number: str = ""
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Back to closed, so the lines can be put right; the next Ready for invoicing sends a correction."""
+
+    action: ClassVar[Action] = Action.RESTORE
+    order_id: int
+    reason: str
+
+
+Command = (
+    Submit
+    | Approve
+    | Reject
+    | AddFieldWorkers
+    | Confirm
+    | Close
+    | Cancel
+    | CustomerCopy
+    | Note
+    | ReadyForInvoicing
+    | MarkInvoiced
+    | Restore
+)
 COMMANDS: dict[str, type] = {
     c.action.value: c
-    for c in (Submit, Approve, Reject, AddFieldWorkers, Confirm, Close, Cancel, CustomerCopy, Note)
+    for c in (
+        Submit,
+        Approve,
+        Reject,
+        AddFieldWorkers,
+        Confirm,
+        Close,
+        Cancel,
+        CustomerCopy,
+        Note,
+        ReadyForInvoicing,
+        MarkInvoiced,
+        Restore,
+    )
 }
 
 

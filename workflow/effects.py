@@ -12,10 +12,16 @@ UPDATE_CARD = "update_card"  # {"version": int}
 ANNOUNCE = "announce"  # {"event": str, "actor": user id, ...details}
 DM = "dm"  # {"user": user id, "event": str}
 UPLOAD_PDF = "upload_pdf"  # {"revision": int}
+# {"order_id", "order", "revision", "correction_of"} (no order: a queue of its own): the invoice data
+# of that revision, posted to the company's accounting system (SO_ERP_WEBHOOK_URL)
+SEND_INVOICE = "send_invoice"
 # {"channel": id, "ts": ts, "name": emoji, "order": number} (no order: an acknowledgement neither waits
 # in its order's queue nor holds the order's own changes up)
 REACT = "react"
 ALERT = "alert"  # {"to": user or channel id, "to_kind", "effect", "kind", "error", "order"} (no order)
+# {"user": user id, "order_id": int, "order": number, "revision": int} (no order): an order's invoice
+# files (JSON, UBL, CSV) to the person's DM (/so invoice)
+INVOICE_FILES = "invoice_files"
 EXPORT_CSV = "export_csv"  # {"user": user id, "filters": filter text} (no order): a CSV sent to their DM
 
 # Announcement events (ANNOUNCE and DM payload "event")
@@ -27,6 +33,9 @@ FIELD_WORKERS_ADDED = "field_workers_added"
 CONFIRMED = "confirmed"
 CLOSED = "closed"
 CANCELLED = "cancelled"  # {"reason": str}: the order was called off
+READY_FOR_INVOICING = "ready_for_invoicing"  # {"revision": int, "correction_of": int | None}
+INVOICED = "invoiced"  # {"invoice_number": str}: by a person, or by the ERP (actor "erp")
+RESTORED = "restored"  # {"reason": str}: back to closed, the invoice data to be sent again
 CLIENT_UNKNOWN = "client_unknown"  # DM to admins: {"client": the typed name}: add it to the client list?
 CUSTOMER_COPY = "customer_copy"  # {"revision": int}: the revision's PDF without prices, in the channel
 

@@ -20,7 +20,7 @@ import csv
 import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.models import Line, Member, Order, Revision
-from workflow.money import exact_price, exact_quantity, line_total
+from workflow.money import exact_price, exact_quantity, line_total, tax_summary
 from workflow.rules import Status
 from workflow.search import Filters, conditions
 
@@ -49,6 +49,8 @@ class ExportLine:
     unit: str
     unit_price: Decimal
     total: Decimal
+    vat_rate: Decimal | None = None  # percent; None: stored before lines kept their rate
+    vat_exemption: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class ExportOrder:
     total: Decimal
     lines: tuple[ExportLine, ...]
     custom_fields: dict[str, Any] = field(default_factory=dict)  # key → value as stored (JSON)
+    vat: Decimal = Decimal("0.00")  # VAT of all rates (each rate's rounded once, EN 16931)
+    gross: Decimal = Decimal("0.00")  # total + vat
+    invoice_number: str = ""
 
 
 def export_orders(
@@ -86,8 +91,11 @@ def export_orders(
     *,
     allow_self_approval: bool = False,
     batch_size: int = BATCH_SIZE,
+    vat_rate: Decimal = Decimal(0),
+    vat_exemption: str = "",
 ) -> Iterator[ExportOrder]:
-    """The orders viewer may see that match filters (every order for viewer None), oldest first."""
+    """The orders viewer may see that match filters (every order for viewer None), oldest first;
+    vat_rate and vat_exemption: the company's, for lines stored before lines kept their rate."""
     where = conditions(filters, viewer, roles, allow_self_approval)
     last = 0
     while True:
@@ -110,6 +118,8 @@ def export_orders(
                     Line.quantity,
                     Line.unit,
                     Line.unit_price,
+                    Line.vat_rate,
+                    Line.vat_exemption,
                 )
                 .join(Revision, col(Line.revision_id) == col(Revision.id))
                 .join(Order, col(Order.id) == col(Revision.order_id))
@@ -125,6 +135,8 @@ def export_orders(
                         ln.unit,
                         exact_price(ln.unit_price),
                         line_total(ln),  # as the card and the PDF compute it
+                        None if ln.vat_rate is None else Decimal(ln.vat_rate).normalize(),
+                        ln.vat_exemption or "",
                     )
                 )
             revision_fields: dict[int, list[dict]] = {
@@ -145,7 +157,9 @@ def export_orders(
             ).all():
                 workers[order_id].append(user_id)
             batch = [
-                _export(o, lines[o.id], workers[o.id], revision_fields.get(o.id) or [])
+                _export(
+                    o, lines[o.id], workers[o.id], revision_fields.get(o.id) or [], vat_rate, vat_exemption
+                )
                 for o in orders
                 if o.id is not None
             ]
@@ -166,9 +180,17 @@ def _custom(*stored: list[dict]) -> dict[str, Any]:
 
 
 def _export(
-    o: Order, lines: list[ExportLine], workers: list[str], revision_fields: list[dict]
+    o: Order,
+    lines: list[ExportLine],
+    workers: list[str],
+    revision_fields: list[dict],
+    vat_rate: Decimal,
+    vat_exemption: str,
 ) -> ExportOrder:
     approved = o.decided_by is not None and o.status != Status.REJECTED
+    # a line stored before lines kept their rate is exported at the company's rate, as printed
+    lines = [ln if ln.vat_rate is not None else replace(ln, vat_rate=Decimal(vat_rate)) for ln in lines]
+    tax = tax_summary(lines, vat_rate, vat_exemption)
     return ExportOrder(
         seq=o.seq,
         number=o.number,
@@ -191,6 +213,9 @@ def _export(
         total=sum((ln.total for ln in lines), Decimal("0.00")),
         lines=tuple(lines),
         custom_fields=_custom(o.custom_fields, revision_fields),
+        vat=tax.vat,
+        gross=tax.gross,
+        invoice_number=o.invoice_number,
     )
 
 
@@ -278,6 +303,11 @@ def export_columns(custom_fields: Iterable[str] = ()) -> list[Column]:
         Column("unit_price", _line("unit_price", _num)),  # type: ignore[arg-type]
         Column("line_total", _line("total", _num)),  # type: ignore[arg-type]
         Column("order_total", lambda o, ln, n: _num(o.total)),
+        # VAT (issue 13), after the columns older importers read by position
+        Column("vat_rate", _line("vat_rate", _num)),  # type: ignore[arg-type]
+        Column("order_vat", lambda o, ln, n: _num(o.vat)),
+        Column("order_gross", lambda o, ln, n: _num(o.gross)),
+        Column("invoice_number", lambda o, ln, n: o.invoice_number, text=True),
     ]
     return order_columns + custom + line_columns
 
@@ -360,10 +390,14 @@ def order_json(order: ExportOrder, names: Names | None = None) -> dict:
                 "unit": ln.unit,
                 "unit_price": _num(ln.unit_price),
                 "total": _num(ln.total),
+                "vat_rate": _num(ln.vat_rate) if ln.vat_rate is not None else None,
             }
             for ln in order.lines
         ],
         "total": _num(order.total),
+        "vat": _num(order.vat),
+        "gross": _num(order.gross),
+        "invoice_number": order.invoice_number or None,
     }
 
 

@@ -26,11 +26,11 @@ from storage.models import Activity, Effect, HomeViewer, Member, Order, RoleGran
 from workflow import effects as fx
 from workflow.rules import (
     APPROVERS,
-    CARD_ACTIONS,
     ENDED,
     Action,
     Relation,
     Status,
+    card_actions,
     decide,
     status_text,
 )
@@ -220,7 +220,7 @@ def _with_actions(
 ) -> list[Section]:
     """The sections with each row's actions: the card's buttons for its status that this person
     may use (workflow.rules.decide, the rule the commands apply)."""
-    ids = {r.id for section in sections for r in section.rows if CARD_ACTIONS.get(r.status)}
+    ids = {r.id for section in sections for r in section.rows if card_actions(r.status, r.outcome)}
     works_on: set[int] = set()
     if ids:
         works_on = set(
@@ -243,7 +243,7 @@ def _with_actions(
                 relations.add(Relation.FIELD_WORKER)
             allowed = tuple(
                 a
-                for a in CARD_ACTIONS.get(r.status, ())
+                for a in card_actions(r.status, r.outcome)
                 if decide(
                     a,
                     frozenset(roles),

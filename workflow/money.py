@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
+from invoicing.model import VatSubtotal, totals, vat_breakdown
+
 CENT = Decimal("0.01")
 
 
@@ -111,3 +113,50 @@ def _key(line: LineLike) -> tuple:
 
 def _describe(line: LineLike, with_kind: bool = True) -> str:
     return f"{line.kind}: {amount_text(line)}" if with_kind else amount_text(line)
+
+
+# ---------------------------------------------------------------- VAT
+@dataclass(frozen=True)
+class TaxedLine:
+    """A line as an invoice reads it: its net from quantity × price, taxed at its rate."""
+
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    exemption_reason: str = ""
+
+
+def taxed(lines: Sequence[object], default_rate: Decimal, default_exemption: str = "") -> list[TaxedLine]:
+    """lines with their VAT rate: the one each kept, or (lines stored before rates were kept) the
+    company's rate now; a 0 % line without its own reason takes the company's."""
+    out = []
+    for x in lines:
+        rate = getattr(x, "vat_rate", None)
+        rate = Decimal(default_rate) if rate is None else Decimal(rate)
+        reason = (getattr(x, "vat_exemption", "") or "") if getattr(x, "vat_rate", None) is not None else ""
+        if rate == 0 and not reason:
+            reason = default_exemption
+        out.append(TaxedLine(Decimal(x.quantity), Decimal(x.unit_price), rate, reason if rate == 0 else ""))  # type: ignore[attr-defined]
+    return out
+
+
+@dataclass(frozen=True)
+class TaxSummary:
+    """Net, VAT per rate and gross of an order's lines (EN 16931: each line's net rounded, summed per
+    rate; each rate's VAT rounded once; gross = net + VAT)."""
+
+    net: Decimal
+    subtotals: tuple[VatSubtotal, ...]
+    vat: Decimal
+    gross: Decimal
+
+
+def tax_summary(lines: Sequence[object], default_rate: Decimal, default_exemption: str = "") -> TaxSummary:
+    rated = taxed(lines, default_rate, default_exemption)
+    t = totals(rated)
+    return TaxSummary(t.net, tuple(vat_breakdown(rated)), t.vat, t.gross)
+
+
+def rate_text(rate: Decimal) -> str:
+    """21 %, 10.5 %, 0 %."""
+    return f"{quantity_text(Decimal(rate))} %"

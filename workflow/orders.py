@@ -21,9 +21,9 @@ from workflow import effects as fx
 from workflow import home as order_home
 from workflow import queries as q
 from workflow.changes import Tx, channel_name, next_number
-from workflow.errors import AlreadyCarriedOut
+from workflow.errors import AlreadyCarriedOut, Refused
 from workflow.policy import Policy
-from workflow.rules import APPROVERS, RULES, Action, Outcome, Role
+from workflow.rules import APPROVERS, RULES, Action, Outcome, Role, Status
 
 
 def submit(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Submit) -> Order:
@@ -192,6 +192,53 @@ def note(tx: Tx, actor: str, cmd: c.Note) -> None:
     tx.flush()
 
 
+def ready_for_invoicing(tx: Tx, actor: str, cmd: c.ReadyForInvoicing) -> None:
+    """Closed → ready for invoicing: the invoice revision (the lines as they are, its PDF marked
+    Ready for invoicing) and, when the company has an ERP, its invoice data posted there. After a
+    Restore the new revision corrects the one sent before."""
+    order, s = tx.order, tx.session
+    earlier = order.invoice_revision
+    number = order.current_revision + 1
+    tx.move(Action.READY_FOR_INVOICING)
+    order.ready_by, order.ready_at = actor, tx.now
+    tx.add_revision(number, "invoice", actor, q.lines_of(s, order.id, order.current_revision))
+    order.invoice_revision = number
+    details = {"revision": number, "correction_of": earlier}
+    act = tx.log(actor, "ready_for_invoicing", f"Revision {number}", details)
+    tx.announce(act, fx.READY_FOR_INVOICING, actor, **details)
+    tx.queue(fx.UPLOAD_PDF, f"pdf:{order.number}:r{number}", {"revision": number})
+    if tx.policy.invoicing.send_to_erp:
+        # In a queue of its own (no order_id): an accounting system that is down holds up no card
+        # update; it is retried, and told to the admins and on the Home when it fails for good.
+        payload = {**details, "order_id": order.id, "order": order.number}
+        key = f"invoice:{order.number}:r{number}"
+        s.add(Effect(key=key, order_id=None, kind=fx.SEND_INVOICE, payload=payload, created_at=tx.now))
+    tx.touch()
+
+
+def mark_invoiced(tx: Tx, actor: str, cmd: c.MarkInvoiced) -> None:
+    """Ready for invoicing → invoiced (by a person, or by the ERP: actor "erp")."""
+    order, number = tx.order, cmd.invoice_number.strip()
+    tx.move(Action.MARK_INVOICED)
+    order.invoice_number = number
+    order.invoiced_by, order.invoiced_at = actor, tx.now
+    act = tx.log(actor, "invoiced", number, {"invoice_number": number})
+    tx.announce(act, fx.INVOICED, actor, invoice_number=number)
+    tx.touch()
+
+
+def restore(tx: Tx, actor: str, cmd: c.Restore) -> None:
+    """Ready for invoicing or invoiced → closed (admins, with a reason, kept in the log); the invoice
+    number is forgotten, and the next Ready for invoicing sends a new revision as a correction."""
+    order, reason = tx.order, cmd.reason.strip()
+    tx.move(Action.RESTORE)
+    order.ready_by, order.ready_at = None, None
+    order.invoice_number, order.invoiced_by, order.invoiced_at = "", None, None
+    act = tx.log(actor, "restored", reason, {"revision": order.invoice_revision})
+    tx.announce(act, fx.RESTORED, actor, reason=reason)
+    tx.touch()
+
+
 APPLY: dict[type, Callable[..., None]] = {
     c.Approve: approve,
     c.Reject: reject,
@@ -201,6 +248,9 @@ APPLY: dict[type, Callable[..., None]] = {
     c.Cancel: cancel,
     c.CustomerCopy: customer_copy,
     c.Note: note,
+    c.ReadyForInvoicing: ready_for_invoicing,
+    c.MarkInvoiced: mark_invoiced,
+    c.Restore: restore,
 }
 
 
@@ -211,6 +261,31 @@ def carry_out(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Comm
         return submit(s, policy, now, actor, cmd)  # type: ignore[arg-type]
     APPLY[type(cmd)](Tx(s, order, now, policy), actor, cmd)
     return order
+
+
+ERP = "erp"  # the actor of what the accounting system does (no Slack user)
+
+
+def erp_invoiced(
+    s: Session, policy: Policy, now: datetime, number: str, invoice_number: str
+) -> tuple[Order, bool]:
+    """The accounting system invoiced the order named number: (the order, whether this changed it).
+    The same answer again changes nothing; an order not ready for invoicing, or invoiced under another
+    number, is Refused (the ERP is told, the order stays as it is)."""
+    order = s.exec(select(Order).where(Order.number == number).with_for_update()).first()
+    if order is None:
+        raise Refused("not_found", f"No order {number}.")
+    invoice_number = invoice_number.strip()
+    if len(invoice_number) > checks.INVOICE_NUMBER_MAX:
+        raise Refused("invalid", f"An invoice number has at most {checks.INVOICE_NUMBER_MAX} characters.")
+    if order.status == Status.INVOICED:
+        if order.invoice_number == invoice_number:
+            return order, False
+        raise Refused("state", f"{number} is invoiced already, as {order.invoice_number or 'no number'}.")
+    if order.status != Status.READY_FOR_INVOICING:
+        raise Refused("state", f"{number} is {order.status.replace('_', ' ')}, not ready for invoicing.")
+    mark_invoiced(Tx(s, order, now, policy), ERP, c.MarkInvoiced(order.id, invoice_number))
+    return order, True
 
 
 def leave_orders(s: Session, policy: Policy, user_ids: Iterable[str], actor: str, now: datetime) -> int:

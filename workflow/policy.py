@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from workflow.home import REFRESH_SECONDS
+
+
+@dataclass(frozen=True)
+class InvoiceRules:
+    """What must be true before a closed order's invoice data may go out (the company file's
+    `invoicing:` section); every rule broken is told at once."""
+
+    # A note of what was done: the close reason, a confirmation note or a thread note
+    require_note: bool = False
+    # The company's own fields that must be filled in: (form, key, label)
+    required_fields: tuple[tuple[str, str, str], ...] = ()
+    # What the company file lacks for an invoice (e.g. "the seller's VAT number"), found at start-up
+    seller_missing: tuple[str, ...] = ()
+    send_to_erp: bool = False  # SO_ERP_WEBHOOK_URL is set: the invoice data is posted there
 
 
 @dataclass(frozen=True)
@@ -15,3 +30,9 @@ class Policy:
     # Catalog lines keep the catalog's unit price unless the person is a supervisor or an admin
     # (SO_CATALOG_PRICES=locked | editable)
     lock_catalog_prices: bool = True
+    # VAT (percent) of lines typed or picked without a rate of their own (SO_VAT_RATE or the company
+    # file's invoicing.vat_rate) and, when it is 0, the exemption printed with it
+    vat_rate: Decimal = Decimal(0)
+    vat_exemption: str = ""
+    # The company's rules for Ready for invoicing (workflow.invoicing)
+    invoicing: InvoiceRules = field(default_factory=lambda: InvoiceRules())

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_
@@ -83,6 +85,8 @@ def _line_view(r: Any) -> LineView:
         line_total(r),
         r.code,
         r.catalog_item_id,
+        None if r.vat_rate is None else Decimal(r.vat_rate).normalize(),
+        r.vat_exemption or "",
     )
 
 
@@ -118,6 +122,8 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             Line.unit_price,
             Line.code,
             Line.catalog_item_id,
+            Line.vat_rate,
+            Line.vat_exemption,
         )
         .join(Revision, col(Line.revision_id) == col(Revision.id))
         .where(or_(*current))
@@ -174,6 +180,12 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             site_id=o.site_id,
             contact_id=o.contact_id,
             custom_fields=list(o.custom_fields or []),
+            ready_by=o.ready_by,
+            ready_at=o.ready_at,
+            invoice_revision=o.invoice_revision,
+            invoice_number=o.invoice_number,
+            invoiced_by=o.invoiced_by,
+            invoiced_at=o.invoiced_at,
         )
         for o in orders
     ]
@@ -181,6 +193,16 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
 
 def view(s: Session, order: Order) -> OrderView:
     return views(s, [order])[0]
+
+
+def invoice_orders(s: Session, ready_only: bool = False, since: datetime | None = None) -> list[OrderView]:
+    """Orders whose invoice data went out (ready for invoicing, or invoiced), oldest first;
+    ready_only: those not invoiced yet; since: marked ready at or after it."""
+    wanted = [Status.READY_FOR_INVOICING] if ready_only else [Status.READY_FOR_INVOICING, Status.INVOICED]
+    query = select(Order).where(col(Order.status).in_(wanted), col(Order.invoice_revision).is_not(None))
+    if since is not None:
+        query = query.where(col(Order.ready_at) >= since)
+    return views(s, s.exec(query.order_by(col(Order.seq))).all())
 
 
 def order(s: Session, order_id: int) -> OrderView:

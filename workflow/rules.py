@@ -13,9 +13,14 @@ class Status(StrEnum):
     REJECTED = "rejected"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    READY_FOR_INVOICING = "ready_for_invoicing"  # the invoice data went out; the lines are frozen
+    INVOICED = "invoiced"
 
 
-ENDED = frozenset({Status.REJECTED, Status.CLOSED, Status.CANCELLED})
+# The field work is over: no confirmation, no close, no field workers (the office's steps remain)
+ENDED = frozenset(
+    {Status.REJECTED, Status.CLOSED, Status.CANCELLED, Status.READY_FOR_INVOICING, Status.INVOICED}
+)
 
 STATUS_TEXT = {
     Status.PENDING_APPROVAL: "Pending approval",
@@ -23,6 +28,8 @@ STATUS_TEXT = {
     Status.REJECTED: "Rejected",
     Status.CLOSED: "Closed",
     Status.CANCELLED: "Cancelled",
+    Status.READY_FOR_INVOICING: "Ready for invoicing",
+    Status.INVOICED: "Invoiced",
 }
 
 
@@ -85,6 +92,9 @@ class Action(StrEnum):
     CANCEL = "cancel"
     NOTE = "note"
     CUSTOMER_COPY = "customer_copy"
+    READY_FOR_INVOICING = "ready_for_invoicing"
+    MARK_INVOICED = "mark_invoiced"
+    RESTORE = "restore"
 
 
 ACTION_TEXT = {
@@ -97,6 +107,9 @@ ACTION_TEXT = {
     Action.CANCEL: "cancel orders",
     Action.NOTE: "add notes",
     Action.CUSTOMER_COPY: "get customer copies",
+    Action.READY_FOR_INVOICING: "mark orders ready for invoicing",
+    Action.MARK_INVOICED: "mark orders invoiced",
+    Action.RESTORE: "restore orders sent for invoicing",
 }
 
 
@@ -134,6 +147,12 @@ RULES: dict[Action, Rule] = {
     Action.CUSTOMER_COPY: _r(
         (S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
     ),
+    # The office's half: a closed order's invoice data goes out once the company's rules are met
+    # (workflow.invoicing); then the accounting marks it invoiced. Restore reopens the invoice
+    # data (back to closed); the next Ready for invoicing sends a correcting revision.
+    Action.READY_FOR_INVOICING: _r((S.CLOSED,), S.READY_FOR_INVOICING, (R.COORDINATOR, R.ADMIN)),
+    Action.MARK_INVOICED: _r((S.READY_FOR_INVOICING,), S.INVOICED, (R.COORDINATOR, R.ADMIN)),
+    Action.RESTORE: _r((S.READY_FOR_INVOICING, S.INVOICED), S.CLOSED, (R.ADMIN,)),
 }
 
 # Who decides on new orders: asked to approve, shown what waits for approval, made members of new
@@ -148,6 +167,7 @@ class Power(StrEnum):
     MANAGE_MASTER_DATA = "manage_master_data"
     SEE_ALL_ORDERS = "see_all_orders"  # search and export every order, not only their own
     SET_CATALOG_PRICES = "set_catalog_prices"  # change a catalog line's price (SO_CATALOG_PRICES)
+    GET_INVOICE_DATA = "get_invoice_data"  # /so invoice: an order's invoice files by DM
 
 
 POWERS: dict[Power, frozenset[Role]] = {
@@ -155,6 +175,7 @@ POWERS: dict[Power, frozenset[Role]] = {
     Power.MANAGE_MASTER_DATA: frozenset({Role.ADMIN}),
     Power.SEE_ALL_ORDERS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR}),
     Power.SET_CATALOG_PRICES: APPROVERS,
+    Power.GET_INVOICE_DATA: RULES[Action.READY_FOR_INVOICING].roles,
 }
 
 POWER_TEXT = {
@@ -162,6 +183,7 @@ POWER_TEXT = {
     Power.MANAGE_MASTER_DATA: "change the clients and the catalog",
     Power.SEE_ALL_ORDERS: "see every order",
     Power.SET_CATALOG_PRICES: "change catalog prices",
+    Power.GET_INVOICE_DATA: "get invoice data",
 }
 
 
@@ -184,7 +206,18 @@ def who_has(power: Power) -> str:
 CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
     S.PENDING_APPROVAL: (Action.APPROVE, Action.REJECT),
     S.IN_PROGRESS: (Action.ADD_FIELD_WORKERS, Action.CONFIRM, Action.CLOSE),
+    S.CLOSED: (Action.READY_FOR_INVOICING,),
+    S.READY_FOR_INVOICING: (Action.MARK_INVOICED, Action.RESTORE),
+    S.INVOICED: (Action.RESTORE,),
 }
+
+
+def card_actions(status: Status, outcome: str = "") -> tuple[Action, ...]:
+    """The card's buttons for an order in status (work not performed: nothing to invoice)."""
+    actions = CARD_ACTIONS.get(status, ())
+    if outcome == Outcome.NOT_PERFORMED:
+        actions = tuple(a for a in actions if a is not Action.READY_FOR_INVOICING)
+    return actions
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,12 @@ class Workflow:
                 inbox.carried_out(s, done, order.id, reply, now, order.current_revision)
             return queries.view(s, order)
 
+    def erp_invoiced(self, number: str, invoice_number: str) -> tuple[OrderView, bool]:
+        """The accounting system says it invoiced order number (workflow.orders.erp_invoiced)."""
+        with transaction(self.engine) as s:
+            order, changed = orders.erp_invoiced(s, self.policy, self.clock(), number, invoice_number)
+            return queries.view(s, order), changed
+
     def precheck(self, actor: str, cmd: c.Command) -> None:
         """Refused, as execute would refuse cmd now (with .field or .line for a form); reads only."""
         with self._read() as s:
@@ -241,6 +247,11 @@ class Workflow:
         with self._read() as s:
             return queries.order(s, order_id)
 
+    def invoice_orders(self, ready_only: bool = False, since: datetime | None = None) -> list[OrderView]:
+        """Orders whose invoice data went out (workflow.queries.invoice_orders)."""
+        with self._read() as s:
+            return queries.invoice_orders(s, ready_only, since)
+
     def find(self, ref: str) -> OrderView | None:
         """An order by 'SO-0042', 'so-42', '42' or '*42'."""
         with self._read() as s:
@@ -299,8 +310,40 @@ class Workflow:
         """The matching orders with their lines, streamed oldest first (viewer None: every order)."""
         roles = self.roles_of(viewer) if viewer is not None else frozenset()
         return order_export.export_orders(
-            self.reader, filters, viewer, roles, allow_self_approval=self.policy.allow_self_approval
+            self.reader,
+            filters,
+            viewer,
+            roles,
+            allow_self_approval=self.policy.allow_self_approval,
+            vat_rate=self.policy.vat_rate,
+            vat_exemption=self.policy.vat_exemption,
         )
+
+    def queue_invoice_files(self, user: str, order: OrderView, request: str) -> bool:
+        """Queue the order's invoice files for user's DM (once per request: a retried command is the
+        same); False when it was queued before."""
+        assert order.invoice_revision is not None
+        payload = {
+            "user": user,
+            "order_id": order.id,
+            "order": order.number,
+            "revision": order.invoice_revision,
+        }
+        try:
+            with transaction(self.engine) as s:
+                s.add(
+                    Effect(
+                        key=f"invoice-files:{order.number}:{request}"[:200],
+                        order_id=None,
+                        kind=fx.INVOICE_FILES,
+                        payload=payload,
+                        created_at=self.clock(),
+                    )
+                )
+                s.flush()
+        except IntegrityError:
+            return False
+        return True
 
     def queue_export(self, user: str, filter_text: str) -> str | None:
         """Queue a CSV export of the orders filter_text selects, sent to user's DM; the effect's key,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from workflow.money import LineChange
-from workflow.rules import CARD_ACTIONS, ENDED, Action, Status, status_text
+from workflow.rules import ENDED, Action, Status, card_actions, status_text
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,10 @@ class LineView:
     total: Decimal
     code: str = ""  # the catalog item's code, when the line was picked from the catalog
     catalog_item_id: int | None = None
+    # The VAT rate in percent the line was priced with (None: stored before rates were kept — the
+    # company's rate applies) and, at 0 %, why it is exempt
+    vat_rate: Decimal | None = None
+    vat_exemption: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,13 @@ class OrderView:
     contact_id: int | None = None
     # The company's own fields of the new-order and close forms, as stored (see forms.types.FieldValue)
     custom_fields: list[dict] = field(default_factory=list)
+    # The office's half: ready for invoicing (by, at, the invoice revision), then invoiced
+    ready_by: str | None = None
+    ready_at: datetime | None = None
+    invoice_revision: int | None = None
+    invoice_number: str = ""
+    invoiced_by: str | None = None
+    invoiced_at: datetime | None = None
 
     @property
     def status_text(self) -> str:
@@ -80,7 +91,7 @@ class OrderView:
     @property
     def actions(self) -> tuple[Action, ...]:
         """What can be done now: the card's buttons."""
-        return CARD_ACTIONS.get(self.status, ())
+        return card_actions(self.status, self.outcome)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ def register(app: App) -> None:
     app.action(ids.OPEN_CONFIRMATION)(open_confirmation)
     app.action(ids.OPEN_CLOSE)(open_close)
     app.action(ids.CUSTOMER_COPY)(customer_copy)
+    app.action(ids.READY_FOR_INVOICING)(ready_for_invoicing)
+    app.action(ids.OPEN_MARK_INVOICED)(open_mark_invoiced)
+    app.action(ids.OPEN_RESTORE)(open_restore)
     app.action(ids.ADD_LINE)(add_line)
     app.action(ids.REMOVE_LINE)(remove_line)
     app.action(ids.LINE_KIND)(ack_only)
@@ -73,6 +76,22 @@ def customer_copy(ack: Ack, body: dict, client: WebClient, context: BoltContext)
     """The order's customer copy (the worker renders and posts it); the person is told it is on
     its way, or why not."""
     _store_click(ack, body, client, context, c.CustomerCopy)
+
+
+def ready_for_invoicing(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The worker checks the company's rules: the order is marked (the card shows it) or the person
+    is told everything that is missing, at once."""
+    _store_click(ack, body, client, context, c.ReadyForInvoicing)
+
+
+def open_mark_invoiced(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _open_modal(
+        ack, body, client, context, Action.MARK_INVOICED, lambda o: forms.mark_invoiced_modal(o.id, o.number)
+    )
+
+
+def open_restore(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _open_modal(ack, body, client, context, Action.RESTORE, lambda o: forms.restore_modal(o.id, o.number))
 
 
 def _open_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext, action: Action, build) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from bot.listeners.master import open_catalog, open_clients
 from forms import ids
 from workflow import commands as c
 from workflow import saved_filters as saved_rules
-from workflow.rules import Action, decide
+from workflow.rules import Action, Power, decide, who_has
 from workflow.saved_filters import SavedFilterView
 from workflow.service import Refused, Workflow
 from workflow.snapshots import OrderView
@@ -49,6 +49,8 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
         customer_copy(ack, body, context, user, rest)
     elif verb == "cancel":
         cancel_order(ack, body, context, user, rest)
+    elif verb == "invoice":
+        invoice_files(ack, body, context, user, rest)
     elif verb == "role":
         roles.manage_roles(ack, body, client, context, user, rest)
     elif verb == "catalog":
@@ -230,6 +232,29 @@ def cancel_order(ack: Ack, body: dict, context: BoltContext, user: str, rest: st
     _store_slash(
         ack, body, context, user, c.Cancel(order.id, reason.strip()), f"Cancelling *{order.number}*…"
     )
+
+
+def invoice_files(ack: Ack, body: dict, context: BoltContext, user: str, ref: str) -> None:
+    """/so invoice SO-0042: the order's invoice data (JSON, Peppol UBL XML, CSV) by DM, for the
+    office (coordinators, admins), once it is ready for invoicing."""
+    wf = context["workflow"]
+    if not wf.may(user, Power.GET_INVOICE_DATA):
+        who = who_has(Power.GET_INVOICE_DATA)
+        ack(text=f"Only {who} can get invoice data. Nothing was sent.")
+        return
+    order = _visible_order(ack, context, user, ref, "`/so invoice SO-0042` or `/so invoice 42`")
+    if order is None:
+        return
+    if order.invoice_revision is None:
+        ack(text=f"*{order.number}* has no invoice data yet: it comes with *Ready for invoicing*.")
+        return
+    request = slash_key("invoice", user, body.get("trigger_id")) or f"{user}:{wf.clock().timestamp()}"
+    wf.queue_invoice_files(user, order, request)
+    ack(
+        text=f":receipt: The invoice data of *{order.number}* (revision {order.invoice_revision}) is on its "
+        "way to your direct messages: JSON, Peppol UBL XML and CSV."
+    )
+    context["dispatcher"].wake()
 
 
 def _store_slash(ack: Ack, body: dict, context: BoltContext, user: str, cmd: c.Command, said: str) -> None:

@@ -28,6 +28,8 @@ def register(app: App) -> None:
     app.view(ids.ADD_FIELD_WORKERS)(submit_field_workers)
     app.view(ids.CONFIRMATION)(submit_confirmation)
     app.view(ids.CLOSE_ORDER)(submit_close)
+    app.view(ids.MARK_INVOICED)(submit_mark_invoiced)
+    app.view(ids.RESTORE_ORDER)(submit_restore)
 
 
 def _line_or(view: dict, refused: Refused, block_id: str) -> str:
@@ -153,4 +155,28 @@ def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
         lambda view: forms.parse_close(view, context["settings"].company.fields("close")),
         lambda d: c.Close(d.order_id, d.outcome, d.reason, c.custom_dicts(d.custom)),
         lambda r: field_block(body.get("view"), r, CLOSE_BLOCKS, ids.CLOSE_OUTCOME),
+    )
+
+
+def submit_mark_invoiced(ack: Ack, body: dict, context: BoltContext) -> None:
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_mark_invoiced,
+        lambda d: c.MarkInvoiced(d.order_id, d.invoice_number),
+        lambda r: field_block(
+            body.get("view"), r, {"invoice_number": ids.INVOICE_NUMBER}, ids.INVOICE_NUMBER
+        ),
+    )
+
+
+def submit_restore(ack: Ack, body: dict, context: BoltContext) -> None:
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_restore,
+        lambda d: c.Restore(d.order_id, d.reason),
+        lambda r: field_block(body.get("view"), r, {"reason": ids.RESTORE_REASON}, ids.RESTORE_REASON),
     )

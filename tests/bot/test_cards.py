@@ -68,8 +68,10 @@ def button_texts(blocks: list[dict]) -> list[str]:
         (Status.PENDING_APPROVAL, ["Approve", "Reject"]),
         (Status.IN_PROGRESS, ["Add field workers", "Create confirmation", "Close order", "Customer copy"]),
         (Status.REJECTED, []),
-        (Status.CLOSED, ["Customer copy"]),
+        (Status.CLOSED, ["Ready for invoicing", "Customer copy"]),
         (Status.CANCELLED, []),
+        (Status.READY_FOR_INVOICING, ["Mark as invoiced", "Restore"]),
+        (Status.INVOICED, ["Restore"]),
     ],
 )
 def test_card_buttons_are_what_can_be_done_now(status, expected):

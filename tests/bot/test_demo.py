@@ -1,15 +1,18 @@
 """`service-orders demo`: the whole use case, with the company file and the master data, runs and
-leaves the PDFs a person would look at."""
+leaves the PDFs and the invoice files a person would look at."""
 
 from __future__ import annotations
+
+import json
 
 from pypdf import PdfReader
 
 from bot.demo import DIEGO, run_demo
+from invoicing.ubl import validate_ubl
 from workflow.service import open_workflow
 
 
-def test_the_demo_plays_the_use_case_with_master_data_and_leaves_three_pdfs(tmp_path):
+def test_the_demo_plays_the_use_case_to_an_invoiced_order_and_leaves_its_files(tmp_path):
     said: list[str] = []
     assert run_demo(str(tmp_path), write=said.append) == 0, "\n".join(said)
     transcript = "\n".join(said)
@@ -20,18 +23,31 @@ def test_the_demo_plays_the_use_case_with_master_data_and_leaves_three_pdfs(tmp_
     assert "Alcalá 120" in transcript  # the site filled in the address
     assert "Field workers added to SO-0001" in transcript  # the form's answer
     assert "Revision 2 of SO-0001 is confirmed. The order is closed." in transcript
-    assert "SO-0001 is closed — completed with adjustments" in transcript
-    assert "refused" not in transcript.lower()
-    # what the demo leaves in its database: the order, closed, with Diego on it
+    assert "closed *SO-0001*: *Completed with adjustments*" in transcript
+    assert "refused" not in transcript.lower() and "not ready for invoicing" not in transcript
+    assert "[ERP] received SO-0001-r3 (SO-0001:r3), signature valid" in transcript
+    assert "SO-0001 is invoiced (FV-2026-0001); net EUR 715.00, VAT 150.15, total 865.15" in transcript
+    # what the demo leaves in its database: the order, invoiced by the ERP, with Diego on it
     wf = open_workflow(f"sqlite:///{tmp_path / 'demo.db'}")
     order = wf.order(1)
-    assert (order.status, order.outcome) == ("closed", "completed_with_changes")
-    assert DIEGO in order.field_workers and order.current_revision == 2
+    assert (order.status, order.outcome, order.invoice_number) == (
+        "invoiced",
+        "completed_with_changes",
+        "FV-2026-0001",
+    )
+    assert DIEGO in order.field_workers and order.current_revision == 3 and order.invoice_revision == 3
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == [
         "SO-0001-r1.pdf",
         "SO-0001-r2-customer.pdf",
         "SO-0001-r2.pdf",
+        "SO-0001-r3.pdf",
     ]
+    invoice = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r3.pdf").pages)
+    assert "Ready for invoicing" in invoice and "150,15" in invoice and "865,15" in invoice
+    data = json.loads((tmp_path / "SO-0001-r3.json").read_text())
+    assert data["buyer"]["vat_id"] == "ESB80123456" and data["buyer_reference"] == "PO-7781"
+    assert data["totals"] == {"net": "715.00", "vat": "150.15", "gross": "865.15", "payable": "865.15"}
+    assert validate_ubl((tmp_path / "SO-0001-r3.xml").read_bytes()) == []
     final = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r2.pdf").pages)
     assert "Andes IT & Consulting" in final and "MAT-RV340" in final
     assert "715,00" in final  # es_ES

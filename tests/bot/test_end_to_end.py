@@ -52,7 +52,10 @@ def test_seed_use_case_end_to_end(world, tmp_path):
     assert len(card_posts) == 1
     assert channel.pins == [order.card_ts]
     assert len(fake.calls_to("chat.update")) >= 2
-    assert buttons(card(world, order)) == ["Customer copy"]  # closed: only the copy for the client
+    # closed: the office's step and the copy for the client; without the company file's invoicing
+    # section Ready for invoicing was refused, naming what the invoice lacks, and nothing changed
+    assert buttons(card(world, order)) == ["Ready for invoicing", "Customer copy"]
+    assert any("VAT number" in t for t in ephemerals_to(world, LAYLA) if "not ready for invoicing" in t)
     pdfs = sorted((f for f in fake.files.values() if f["name"].endswith(".pdf")), key=lambda f: f["name"])
     assert [f["name"] for f in pdfs] == ["SO-0001-r1.pdf", "SO-0001-r2-customer.pdf", "SO-0001-r2.pdf"]
     assert (tmp_path / "SO-0001-r2.pdf").read_bytes() == pdfs[2]["content"]
@@ -139,7 +142,8 @@ def test_close_not_performed_needs_a_reason(world):
     after = world.runtime.workflow.order(order.id)
     assert (after.status, after.outcome) == ("closed", "not_performed")
     assert any("Not performed" in t and "open the door" in t for t in channel_texts(world, order))
-    assert buttons(card(world, order)) == ["Customer copy"]  # closed: only the copy for the client
+    # not performed: nothing to invoice, only the copy for the client
+    assert buttons(card(world, order)) == ["Customer copy"]
 
 
 def test_refusals_name_the_role_and_change_nothing(world):

@@ -66,7 +66,7 @@ def test_everything_together():
         ("status:canceled", {"cancelled"}),
         ("status:cancelled", {"cancelled"}),
         ("status:open", {"pending_approval", "in_progress"}),
-        ("status:ended", {"rejected", "closed", "cancelled"}),
+        ("status:ended", {"rejected", "closed", "cancelled", "ready_for_invoicing", "invoiced"}),
         ("status:pending,closed", {"pending_approval", "closed"}),
         ("status:pending status:closed", {"pending_approval", "closed"}),
         ("status:“in progress”", {"in_progress"}),  # a phone's curly quotes

@@ -42,6 +42,10 @@ EVERY_COMMAND = [
     c.Cancel(3, "The client withdrew"),
     c.CustomerCopy(3),
     c.Note("C0001", "Ev1", "1700000000.000100", "On site", ("F1",), "eyes"),
+    c.ReadyForInvoicing(3),
+    c.MarkInvoiced(3, "FV-2026-0187"),
+    c.MarkInvoiced(3),
+    c.Restore(3, "Wrong VAT number"),
 ]
 
 

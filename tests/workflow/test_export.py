@@ -47,6 +47,10 @@ HEADER = [
     "unit_price",
     "line_total",
     "order_total",
+    "vat_rate",
+    "order_vat",
+    "order_gross",
+    "invoice_number",
 ]
 NAMES = {REQUESTER: "Layla Haddad", SUPERVISOR: "Ogechi Okafor", WORKER: "Diego Ramírez"}
 
@@ -122,6 +126,10 @@ def test_every_field_of_a_closed_order_one_row_per_line(wf, clock):
         "unit_price": "45.00",
         "line_total": "135.00",
         "order_total": "159.88",
+        "vat_rate": "0",  # the workflow's default Policy: no VAT configured
+        "order_vat": "0.00",
+        "order_gross": "159.88",
+        "invoice_number": "",
     }
     assert (second["line_number"], second["line_description"], second["quantity"]) == (
         "2",
@@ -194,6 +202,7 @@ def test_json_lines_one_order_a_line_with_its_lines(wf):
         "unit": "m",
         "unit_price": "1.99",
         "total": "24.88",
+        "vat_rate": "0",
     }
 
 

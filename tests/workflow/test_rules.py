@@ -27,6 +27,9 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
         {X.REQUESTER, X.FIELD_WORKER},
         {S.IN_PROGRESS, S.CLOSED},
     ),
+    A.READY_FOR_INVOICING: ({R.COORDINATOR, R.ADMIN}, set(), {S.CLOSED}),
+    A.MARK_INVOICED: ({R.COORDINATOR, R.ADMIN}, set(), {S.READY_FOR_INVOICING}),
+    A.RESTORE: ({R.ADMIN}, set(), {S.READY_FOR_INVOICING, S.INVOICED}),
 }
 
 WHO_MAY = {
@@ -41,6 +44,9 @@ WHO_MAY = {
     A.CUSTOMER_COPY: (
         "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
     ),
+    A.READY_FOR_INVOICING: "a coordinator or an admin",
+    A.MARK_INVOICED: "a coordinator or an admin",
+    A.RESTORE: "an admin",
 }
 
 TO_STATE = {
@@ -53,6 +59,9 @@ TO_STATE = {
     A.CANCEL: S.CANCELLED,
     A.NOTE: None,
     A.CUSTOMER_COPY: None,
+    A.READY_FOR_INVOICING: S.READY_FOR_INVOICING,
+    A.MARK_INVOICED: S.INVOICED,
+    A.RESTORE: S.CLOSED,
 }
 
 

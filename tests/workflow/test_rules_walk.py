@@ -9,6 +9,7 @@ so a command that sets a status by hand, or checks a role the table does not nam
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from itertools import count
 
 import pytest
@@ -16,6 +17,7 @@ from wf_helpers import Clock, draft
 
 from storage.db import create_schema, make_engine
 from workflow import commands as c
+from workflow.policy import Policy
 from workflow.rules import RULES, Action, Relation, Role, Status
 from workflow.service import Refused, Workflow
 
@@ -32,18 +34,24 @@ ACTORS: dict[str, tuple[frozenset[Role], frozenset[Relation]]] = {
     WORKER_ONLY: (frozenset(), frozenset({Relation.FIELD_WORKER})),
 }
 
-CAN_REACH_WITH_A_FIELD_WORKER = {S.IN_PROGRESS, S.CLOSED, S.CANCELLED}
+CAN_REACH_WITH_A_FIELD_WORKER = {S.IN_PROGRESS, S.CLOSED, S.CANCELLED, S.READY_FOR_INVOICING, S.INVOICED}
+OFFICE = "U_OFFICE"  # a coordinator who takes closed orders to the invoice
 
 
 @pytest.fixture(scope="module")
 def wf(tmp_path_factory: pytest.TempPathFactory) -> Workflow:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('walk') / 'walk.db'}")
     create_schema(engine)
-    w = Workflow(engine, clock=Clock())
+    w = Workflow(engine, Policy(vat_rate=Decimal(21)), clock=Clock())  # a rate: the gate lets orders by
     for user, (roles, _) in ACTORS.items():
         for role in roles:
             w.grant("test", user, role, check=False)
-    for user, role in [(SUBMITTER, "coordinator"), (HELPER, "field_worker"), ("U_SUP", "supervisor")]:
+    for user, role in [
+        (SUBMITTER, "coordinator"),
+        (HELPER, "field_worker"),
+        ("U_SUP", "supervisor"),
+        (OFFICE, "coordinator"),
+    ]:
         w.grant("test", user, role, check=False)
     return w
 
@@ -70,8 +78,12 @@ def order_in(wf: Workflow, status: Status, relation: Relation | None) -> int:
             wf.grant("test", WORKER_ONLY, "field_worker", check=False)
             wf.add_field_workers(order.id, "U_SUP", [WORKER_ONLY])
             wf.revoke("test", WORKER_ONLY, "field_worker", check=False)
-        if status is S.CLOSED:
-            wf.close(order.id, "U_SUP", "not_performed", "Nobody was there.")
+        if status in (S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED):
+            wf.close(order.id, "U_SUP", "completed")
+        if status in (S.READY_FOR_INVOICING, S.INVOICED):
+            wf.execute(OFFICE, c.ReadyForInvoicing(order.id))
+        if status is S.INVOICED:
+            wf.execute(OFFICE, c.MarkInvoiced(order.id, "FV-1"))
         elif status is S.CANCELLED:
             wf.cancel(order.id, "U_SUP", "The client called it off.")
     assert wf.order(order.id).status == status
@@ -92,6 +104,9 @@ def command_for(wf: Workflow, action: Action, order_id: int) -> c.Command:
         A.CANCEL: lambda: c.Cancel(order_id, "Duplicate of another order."),
         A.CUSTOMER_COPY: lambda: c.CustomerCopy(order_id),
         A.NOTE: lambda: c.Note(order.channel_id or "", f"Ev{next(numbers)}", "1.000100", "On my way."),
+        A.READY_FOR_INVOICING: lambda: c.ReadyForInvoicing(order_id),
+        A.MARK_INVOICED: lambda: c.MarkInvoiced(order_id, "FV-2026-0001"),
+        A.RESTORE: lambda: c.Restore(order_id, "The client's VAT number was wrong."),
     }
     return made[action]()
 
