@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import ack_latency, burst, listing, options_load, pdf_render  # noqa: E402
+from bench import ack_latency, burst, invoice_build, listing, options_load, pdf_render  # noqa: E402
 from bench.common import Table, Target, machine  # noqa: E402
 
 
@@ -98,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     typeahead = options_load.run(args.smoke, log=lambda s: print(s, flush=True), postgres=pg_url)
     sections.append(("5. Typeahead: options load with a large catalog", options_load.tables(typeahead)))
     targets += options_load.targets(typeahead)
+
+    print("6. invoice data", flush=True)
+    invoices = invoice_build.run(args.smoke, log=lambda s: print(s, flush=True))
+    sections.append(("6. Invoice data", invoice_build.tables(invoices, args.smoke)))
+    targets += invoice_build.targets(invoices)
 
     took = time.perf_counter() - started
     print()

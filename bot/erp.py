@@ -20,11 +20,10 @@ import time
 import urllib.error
 import urllib.request
 
-from invoicing.json_doc import to_json_bytes
-from invoicing.signing import headers, verify
-
 from bot.invoice_data import invoice_of
 from bot.slack_calls import Failed, SlackCalls
+from invoicing.json_doc import to_json_bytes
+from invoicing.signing import headers, verify
 from workflow.errors import Refused
 from workflow.snapshots import EffectView, OrderView
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from invoicing.model import Address, Invoice, InvoiceLine, Party
-
 from bot.config import Settings
+from invoicing.model import Address, Invoice, InvoiceLine, Party
 from workflow.masterdata import ClientView
 from workflow.money import taxed
 from workflow.snapshots import RevisionView

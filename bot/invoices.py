@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.config import Settings
+from bot.invoice_data import invoice_of
 from invoicing.csv_doc import to_csv
 from invoicing.json_doc import to_json_bytes
 from invoicing.model import Invoice, check
 from invoicing.ubl import to_ubl
-
-from bot.config import Settings
-from bot.invoice_data import invoice_of
 from workflow.service import Workflow
 from workflow.snapshots import OrderView
 

@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ("bot", "workflow", "forms", "storage", "pdf", "invoicing", "sandbox")
-PRODUCT = ("bot", "workflow", "forms", "storage", "pdf", "invoicing")  # sandbox is the local Slack, not the product
+# sandbox is the local Slack (and ERP), not the product
+PRODUCT = ("bot", "workflow", "forms", "storage", "pdf", "invoicing")
 MAX_LINES = 600  # about one sitting; a module past it is asking to be split
 
 
