@@ -10,10 +10,7 @@ lxml and validated against the UBL 2.1 XSD before it is handed out. Not a test.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-import tracemalloc
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,6 +20,7 @@ if __package__ in (None, ""):  # python bench/invoice_build.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import Table, Target
+from bench.pdf_render import measure  # median seconds, then peak MB of one run
 from invoicing.json_doc import to_json_bytes
 from invoicing.model import Address, Invoice, InvoiceLine, Party
 from invoicing.ubl import to_ubl, validate_ubl
@@ -76,19 +74,6 @@ def json_and_ubl(inv: Invoice) -> bytes:
     if problems:
         raise RuntimeError(problems[0])
     return body + xml
-
-
-def measure(fn, inv: Invoice, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(inv)
-        times.append(time.perf_counter() - t0)
-    tracemalloc.start()
-    fn(inv)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return statistics.median(times), peak / 1e6
 
 
 @dataclass
