@@ -55,6 +55,8 @@ class CompanyConfig:
     forms: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     path: str = ""  # the file it was read from; "" when none
     invoicing: InvoicingSettings = field(default_factory=InvoicingSettings)  # bot.company_invoicing
+    # time: the catalog item (its code) that recorded time is priced as: labour lines per worker/day
+    labour_item: str = ""
 
     def fields(self, form: str) -> tuple[FieldSpec, ...]:
         """The company's own fields of one form, in the file's order (none when it adds none)."""
@@ -94,7 +96,8 @@ RESERVED_KEYS = frozenset(
     "order_id custom custom_fields".split()
 )
 
-TOP_KEYS = ("print", "forms", "invoicing")
+TOP_KEYS = ("print", "forms", "invoicing", "time")
+TIME_KEYS = ("labour_item",)
 PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale")
 FIELD_KEYS = (
     "key",
@@ -538,4 +541,7 @@ def load_company(path: str, defaults: PrintSettings | None = None) -> CompanyCon
         forms=forms,
         path=str(file),
         invoicing=read_invoicing(checker, top.get("invoicing"), keys),
+        labour_item=checker.text(
+            checker.mapping(top.get("time") or {}, "time", TIME_KEYS), "labour_item", "time", 40
+        ),
     )

@@ -47,6 +47,8 @@ def open_settings_workflow(settings: Settings) -> Workflow:
             vat_rate=settings.vat_rate,
             vat_exemption=settings.vat_exemption,
             invoicing=invoice_rules(settings),
+            labour_item=settings.company.labour_item,
+            timezone=settings.timezone,
         ),
         auto_upgrade=settings.auto_upgrade,
     )

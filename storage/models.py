@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Numeric, String, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -300,6 +300,41 @@ class Line(SQLModel, table=True):
     # before rates were kept: they take the company's rate when read. For 0 %: why it is exempt.
     vat_rate: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal(5, 2), nullable=True))
     vat_exemption: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+
+
+class TimeEntry(SQLModel, table=True):
+    """Time a person worked on an order: a running timer (running, started_at, no minutes yet), or
+    minutes recorded (a stopped timer, a Log time form, /so time). billed_minutes is what already
+    went into the order's lines (a confirmation, or the invoice revision): minutes - billed_minutes
+    is what the next one adds (or takes off, after a correction). A removed entry counts 0 minutes."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (
+        # one running timer per person, whatever the order (the database keeps it so under a race)
+        Index(
+            "ux_time_entries_running",
+            "user_id",
+            unique=True,
+            sqlite_where=text("running"),
+            postgresql_where=text("running"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    user_id: str = Field(max_length=32)
+    user_name: str = Field(default="", max_length=100)  # as Slack gave it when recorded: the line's
+    work_date: date
+    minutes: int = 0
+    running: bool = False
+    started_at: datetime | None = _ts_opt()
+    note: str = Field(default="", max_length=500)
+    source: str = Field(default="log", max_length=10)  # timer | log | command
+    removed: bool = False
+    billed_minutes: int = 0
+    billed_revision: int | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    updated_by: str = Field(default="", max_length=32)
 
 
 class Member(SQLModel, table=True):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import CatalogItem, Effect, Order
 from workflow import commands as c
-from workflow import invoice_gate
+from workflow import invoice_gate, timesheet
 from workflow import queries as q
 from workflow.errors import Refused
 from workflow.money import exact_price
@@ -42,10 +42,12 @@ def require(roles: frozenset[str] | set[str], power: Power, doing: str | None = 
         raise Refused("role", f"Only {who} can {doing or POWER_TEXT[power]}.", who=who)
 
 
-def verdict(s: Session, policy: Policy, order: Order, actor: str, action: Action) -> Verdict:
+def verdict(
+    s: Session, policy: Policy, order: Order, actor: str, action: Action, also: set[str] | None = None
+) -> Verdict:
     """Whether actor may do action on order now, by the rules table (their roles and their relations
-    to the order)."""
-    relations: set[str] = set()
+    to the order; also: relations to what the command is about, e.g. the time entry they recorded)."""
+    relations: set[str] = set(also or ())
     if order.requester_id == actor:
         relations.add(Relation.REQUESTER)
     if actor in q.members(s, order.id, "field_worker"):
@@ -60,9 +62,11 @@ def verdict(s: Session, policy: Policy, order: Order, actor: str, action: Action
     )
 
 
-def authorize(s: Session, policy: Policy, order: Order, actor: str, action: Action) -> None:
+def authorize(
+    s: Session, policy: Policy, order: Order, actor: str, action: Action, also: set[str] | None = None
+) -> None:
     """Refused, saying why, unless actor may do action on order now."""
-    v = verdict(s, policy, order, actor, action)
+    v = verdict(s, policy, order, actor, action, also)
     if v.allowed:
         return
     if v.reason == "role":
@@ -86,10 +90,18 @@ def authorize(s: Session, policy: Policy, order: Order, actor: str, action: Acti
     raise Refused("state", f"{order.number} is {status.value.replace('_', ' ')}: that is not possible now.")
 
 
-def open_order(s: Session, policy: Policy, order_id: int, actor: str, action: Action, lock: bool) -> Order:
+def open_order(
+    s: Session,
+    policy: Policy,
+    order_id: int,
+    actor: str,
+    action: Action,
+    lock: bool,
+    also: set[str] | None = None,
+) -> Order:
     """The order (its row locked when lock), if actor may do action on it now."""
     order = q.order_row(s, order_id, lock=lock)
-    authorize(s, policy, order, actor, action)
+    authorize(s, policy, order, actor, action, also)
     return order
 
 
@@ -178,6 +190,7 @@ def check_confirm(s: Session, policy: Policy, actor: str, cmd: c.Confirm, lock: 
     if cmd.final:  # a final confirmation closes the order: a close too, by the table
         authorize(s, policy, order, actor, Action.CLOSE)
     catalog_prices(s, policy, actor, cmd.lines, q.lines_of(s, order.id, order.current_revision))
+    timesheet.check_billed(s, order, cmd.time)
     if cmd.base_revision != order.current_revision:
         raise Refused(
             "stale",
@@ -278,6 +291,10 @@ CHECKS: dict[type, Callable[..., Order | None]] = {
     c.ReadyForInvoicing: check_ready_for_invoicing,
     c.MarkInvoiced: check_mark_invoiced,
     c.Restore: check_restore,
+    c.StartWork: lambda s, p, a, cmd, lock: timesheet.check_start(s, p, a, cmd, lock, open_order),
+    c.StopWork: lambda s, p, a, cmd, lock: timesheet.check_stop(s, p, a, cmd, lock, open_order),
+    c.LogTime: lambda s, p, a, cmd, lock: timesheet.check_log(s, p, a, cmd, lock, open_order),
+    c.CorrectTime: lambda s, p, a, cmd, lock: timesheet.check_correct(s, p, a, cmd, lock, open_order),
 }
 
 

@@ -81,6 +81,14 @@ class AddFieldWorkers:
 
 
 @dataclass(frozen=True)
+class Billed:
+    """Time that went into a confirmation's lines: the entry, and its minutes as the form showed them."""
+
+    entry_id: int
+    minutes: int
+
+
+@dataclass(frozen=True)
 class Confirm:
     """A new revision of the lines; base_revision is the one the form was opened on (a form opened
     before someone else's confirmation is refused as stale); a final one closes the order."""
@@ -92,6 +100,7 @@ class Confirm:
     note: str = ""
     final: bool = False
     custom: tuple[dict, ...] = ()
+    time: tuple[Billed, ...] = ()  # the recorded time the form turned into labour lines
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,49 @@ class Restore:
     reason: str
 
 
+@dataclass(frozen=True)
+class StartWork:
+    """The actor's timer starts on the order (one running timer per person)."""
+
+    action: ClassVar[Action] = Action.START_WORK
+    order_id: int
+    user_name: str = ""  # how Slack named the person: their labour lines say it
+
+
+@dataclass(frozen=True)
+class StopWork:
+    """The actor's running timer on the order stops: its minutes are recorded."""
+
+    action: ClassVar[Action] = Action.STOP_WORK
+    order_id: int
+
+
+@dataclass(frozen=True)
+class LogTime:
+    """Time the actor worked on the order that was not timed (the Log time form, /so time)."""
+
+    action: ClassVar[Action] = Action.LOG_TIME
+    order_id: int
+    work_date: date
+    minutes: int
+    note: str = ""
+    user_name: str = ""
+    source: str = "log"  # log | command
+
+
+@dataclass(frozen=True)
+class CorrectTime:
+    """A recorded time entry put right (its date, minutes, note) or removed."""
+
+    action: ClassVar[Action] = Action.CORRECT_TIME
+    order_id: int
+    entry_id: int
+    work_date: date
+    minutes: int
+    note: str = ""
+    remove: bool = False
+
+
 Command = (
     Submit
     | Approve
@@ -171,6 +223,10 @@ Command = (
     | ReadyForInvoicing
     | MarkInvoiced
     | Restore
+    | StartWork
+    | StopWork
+    | LogTime
+    | CorrectTime
 )
 COMMANDS: dict[str, type] = {
     c.action.value: c
@@ -187,6 +243,10 @@ COMMANDS: dict[str, type] = {
         ReadyForInvoicing,
         MarkInvoiced,
         Restore,
+        StartWork,
+        StopWork,
+        LogTime,
+        CorrectTime,
     )
 }
 

@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from storage.db import insert_new
-from storage.models import Activity, Effect, HomeViewer, Member, Order, RoleGrant
+from storage.models import Activity, Effect, HomeViewer, Member, Order, RoleGrant, TimeEntry
 from workflow import effects as fx
 from workflow.rules import (
     APPROVERS,
@@ -128,6 +128,8 @@ class HomeView:
     mine: Section
     closed: Section
     exceptions: Exceptions | None  # None unless a supervisor or an admin
+    # the person's running timer: (order id, its number, since when); None when not timing
+    timer: tuple[int, str, datetime] | None = None
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -172,7 +174,13 @@ def home(
         exceptions = None
         if approver:
             exceptions = _exceptions(s, now, today, pending_limit_hours, stale_days, calendar, exception_rows)
-    return HomeView(user_id, now, today, approver, waiting, mine, closed, exceptions)
+        timer = s.exec(
+            select(Order.id, Order.number, TimeEntry.started_at)
+            .join(TimeEntry, col(TimeEntry.order_id) == col(Order.id))
+            .where(TimeEntry.user_id == user_id, col(TimeEntry.running))
+        ).first()
+    running = (timer[0], timer[1], timer[2]) if timer is not None else None
+    return HomeView(user_id, now, today, approver, waiting, mine, closed, exceptions, running)
 
 
 def _involving(user_id: str) -> ColumnElement[bool]:
@@ -232,6 +240,9 @@ def _with_actions(
                 )
             ).all()
         )
+    timing = s.exec(
+        select(TimeEntry.order_id).where(TimeEntry.user_id == user_id, col(TimeEntry.running))
+    ).first()
     out = []
     for section in sections:
         rows = []
@@ -253,7 +264,9 @@ def _with_actions(
                     allow_self_approval=allow_self_approval,
                 ).allowed
             )
-            rows.append(replace(r, actions=allowed))
+            # Start work where the person is not timing; Stop work where they are
+            drop = Action.START_WORK if r.id == timing else Action.STOP_WORK
+            rows.append(replace(r, actions=tuple(a for a in allowed if a is not drop)))
         out.append(Section(rows, section.total))
     return out
 

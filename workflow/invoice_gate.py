@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import Activity, Order
 from workflow import queries as q
+from workflow import timesheet
 from workflow.money import taxed
 from workflow.policy import Policy
 from workflow.rules import Outcome
@@ -23,9 +24,11 @@ def missing(s: Session, policy: Policy, order: Order) -> list[str]:
     if order.outcome == Outcome.NOT_PERFORMED:
         out.append("The work was not performed: there is nothing to invoice.")
     lines = q.lines_of(s, order.id, order.current_revision)
-    if not lines:
+    # the invoice revision's lines: with the time recorded since the last confirmation
+    timed = timesheet.with_time(s, policy, order.id, lines).lines  # type: ignore[arg-type]
+    if not timed:
         out.append("The order has no lines.")
-    for line in lines:
+    for line in timed:
         if line.unit_price == 0:
             out.append(f"Line '{line.description}' has no price.")
     for line, rated in zip(lines, taxed(lines, policy.vat_rate, policy.vat_exemption), strict=True):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Client, Effect, Member, Order, ProcessedEvent
-from workflow import checks
+from workflow import checks, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
@@ -128,7 +128,9 @@ def confirm(tx: Tx, actor: str, cmd: c.Confirm) -> None:
         tx.move(Action.CLOSE)
         order.outcome = Outcome.COMPLETED_WITH_CHANGES
         order.closed_by, order.closed_at = actor, tx.now
+        timesheet.stop_timers(tx, actor)
     rev = tx.add_revision(number, "confirmation", actor, cmd.lines, note=note, final=cmd.final)
+    timesheet.bill(tx.session, order.id, cmd.time, number)  # type: ignore[arg-type]
     rev.custom_fields = list(c.custom_dicts(cmd.custom))
     act = tx.log(actor, "confirmation", note, {"revision": number, "final": cmd.final})
     tx.announce(act, fx.CONFIRMED, actor, revision=number, final=cmd.final)
@@ -145,6 +147,7 @@ def confirm(tx: Tx, actor: str, cmd: c.Confirm) -> None:
 def close(tx: Tx, actor: str, cmd: c.Close) -> None:
     order, outcome, reason = tx.order, checks.outcome_of(cmd), cmd.reason.strip()
     tx.move(Action.CLOSE)
+    timesheet.stop_timers(tx, actor)
     order.outcome, order.outcome_reason = outcome, reason
     order.closed_by, order.closed_at = actor, tx.now
     if cmd.custom:
@@ -158,6 +161,7 @@ def cancel(tx: Tx, actor: str, cmd: c.Cancel) -> None:
     """Called off before it was done: the order ends, its channel and card say why."""
     reason = cmd.reason.strip()
     tx.move(Action.CANCEL)
+    timesheet.stop_timers(tx, actor)
     tx.announce(tx.log(actor, "cancelled", reason), fx.CANCELLED, actor, reason=reason)
     tx.touch()
 
@@ -201,16 +205,21 @@ def ready_for_invoicing(tx: Tx, actor: str, cmd: c.ReadyForInvoicing) -> None:
     number = order.current_revision + 1
     tx.move(Action.READY_FOR_INVOICING)
     order.ready_by, order.ready_at = actor, tx.now
-    tx.add_revision(number, "invoice", actor, q.lines_of(s, order.id, order.current_revision))
+    # time recorded or corrected since the last confirmation goes into the invoice: never lost
+    timed = timesheet.with_time(s, tx.policy, order.id, q.lines_of(s, order.id, order.current_revision))  # type: ignore[arg-type]
+    tx.add_revision(number, "invoice", actor, timed.lines)
+    timesheet.bill(s, order.id, timed.billed, number)  # type: ignore[arg-type]
     order.invoice_revision = number
-    details = {"revision": number, "correction_of": earlier}
+    details: dict = {"revision": number, "correction_of": earlier}
+    if timed.changes:
+        details["time"] = timed.changes
     act = tx.log(actor, "ready_for_invoicing", f"Revision {number}", details)
     tx.announce(act, fx.READY_FOR_INVOICING, actor, **details)
     tx.queue(fx.UPLOAD_PDF, f"pdf:{order.number}:r{number}", {"revision": number})
     if tx.policy.invoicing.send_to_erp:
         # In a queue of its own (no order_id): an accounting system that is down holds up no card
         # update; it is retried, and told to the admins and on the Home when it fails for good.
-        payload = {**details, "order_id": order.id, "order": order.number}
+        payload = {"revision": number, "correction_of": earlier, "order_id": order.id, "order": order.number}
         key = f"invoice:{order.number}:r{number}"
         s.add(Effect(key=key, order_id=None, kind=fx.SEND_INVOICE, payload=payload, created_at=tx.now))
     tx.touch()
@@ -251,6 +260,10 @@ APPLY: dict[type, Callable[..., None]] = {
     c.ReadyForInvoicing: ready_for_invoicing,
     c.MarkInvoiced: mark_invoiced,
     c.Restore: restore,
+    c.StartWork: timesheet.start_work,
+    c.StopWork: timesheet.stop_work,
+    c.LogTime: timesheet.log_time,
+    c.CorrectTime: timesheet.correct_time,
 }
 
 

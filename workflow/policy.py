@@ -36,3 +36,8 @@ class Policy:
     vat_exemption: str = ""
     # The company's rules for Ready for invoicing (workflow.invoicing)
     invoicing: InvoiceRules = field(default_factory=lambda: InvoiceRules())
+    # Time from the field: the catalog item's code recorded time is priced as (the company file's
+    # time.labour_item; "": the catalog's only labour item, if it has one) and the company's time
+    # zone, whose dates a timer's time is booked on
+    labour_item: str = ""
+    timezone: str = "UTC"

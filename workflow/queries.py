@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import Activity, Line, Member, Order, Revision, RoleGrant
+from storage.models import Activity, Line, Member, Order, Revision, RoleGrant, TimeEntry
 from workflow.errors import Refused
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import APPROVERS, Role, Status
-from workflow.snapshots import LineView, NoteView, OrderView, RevisionView
+from workflow.snapshots import LineView, NoteView, OrderView, RevisionView, TimeView
 
 # A revision's PDF prints the newest notes of the thread (each cut to a length fit for paper) and
 # counts the earlier ones: a busy thread must not make every PDF longer and slower to render.
@@ -144,6 +144,7 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             .distinct()
         ).all()
     )
+    time = _time_of(s, ids)
     return [
         OrderView(
             id=o.id,
@@ -186,9 +187,44 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             invoice_number=o.invoice_number,
             invoiced_by=o.invoiced_by,
             invoiced_at=o.invoiced_at,
+            time=time.get(o.id, NO_TIME),  # type: ignore[arg-type]
         )
         for o in orders
     ]
+
+
+NO_TIME = TimeView()
+
+
+def _time_of(s: Session, ids: list[int]) -> dict[int, TimeView]:
+    """Each order's recorded time: running timers, minutes recorded, minutes not yet in the lines."""
+    rows = s.exec(
+        select(
+            TimeEntry.order_id,
+            TimeEntry.user_id,
+            TimeEntry.running,
+            TimeEntry.started_at,
+            TimeEntry.minutes,
+            TimeEntry.billed_minutes,
+            TimeEntry.removed,
+        )
+        .where(col(TimeEntry.order_id).in_(ids))
+        .order_by(col(TimeEntry.id))
+    ).all()
+    timers: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    recorded: dict[int, int] = defaultdict(int)
+    unbilled: dict[int, int] = defaultdict(int)
+    for r in rows:
+        if r.running:
+            timers[r.order_id].append((r.user_id, r.started_at))
+            continue
+        minutes = 0 if r.removed else r.minutes
+        recorded[r.order_id] += minutes
+        unbilled[r.order_id] += minutes - r.billed_minutes
+    return {
+        order_id: TimeView(tuple(timers[order_id]), recorded[order_id], unbilled[order_id])
+        for order_id in {r.order_id for r in rows}
+    }
 
 
 def view(s: Session, order: Order) -> OrderView:

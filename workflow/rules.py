@@ -53,11 +53,13 @@ class Relation(StrEnum):
 
     REQUESTER = "requester"
     FIELD_WORKER = "field_worker"
+    TIME_AUTHOR = "time_author"  # of one time entry: who recorded it
 
 
 RELATION_TEXT = {
     Relation.REQUESTER: "the order's requester",
     Relation.FIELD_WORKER: "one of the order's field workers",
+    Relation.TIME_AUTHOR: "the person who recorded the time",
 }
 
 
@@ -95,6 +97,10 @@ class Action(StrEnum):
     READY_FOR_INVOICING = "ready_for_invoicing"
     MARK_INVOICED = "mark_invoiced"
     RESTORE = "restore"
+    START_WORK = "start_work"
+    STOP_WORK = "stop_work"
+    LOG_TIME = "log_time"
+    CORRECT_TIME = "correct_time"
 
 
 ACTION_TEXT = {
@@ -110,6 +116,10 @@ ACTION_TEXT = {
     Action.READY_FOR_INVOICING: "mark orders ready for invoicing",
     Action.MARK_INVOICED: "mark orders invoiced",
     Action.RESTORE: "restore orders sent for invoicing",
+    Action.START_WORK: "record time on this order",
+    Action.STOP_WORK: "record time on this order",
+    Action.LOG_TIME: "record time on this order",
+    Action.CORRECT_TIME: "correct this time",
 }
 
 
@@ -153,6 +163,14 @@ RULES: dict[Action, Rule] = {
     Action.READY_FOR_INVOICING: _r((S.CLOSED,), S.READY_FOR_INVOICING, (R.COORDINATOR, R.ADMIN)),
     Action.MARK_INVOICED: _r((S.READY_FOR_INVOICING,), S.INVOICED, (R.COORDINATOR, R.ADMIN)),
     Action.RESTORE: _r((S.READY_FOR_INVOICING, S.INVOICED), S.CLOSED, (R.ADMIN,)),
+    # Time from the field: the order's field workers (and the supervisors and admins, who may work on
+    # it too) record their own time while it is in progress (a closing order stops running timers).
+    # Recorded time becomes labour lines in the next confirmation, or in the invoice revision; its
+    # author or the office corrects it until the order is ready for invoicing.
+    Action.START_WORK: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.FIELD_WORKER,)),
+    Action.STOP_WORK: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.FIELD_WORKER,)),
+    Action.LOG_TIME: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.FIELD_WORKER,)),
+    Action.CORRECT_TIME: _r((S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.ADMIN), (X.TIME_AUTHOR,)),
 }
 
 # Who decides on new orders: asked to approve, shown what waits for approval, made members of new
@@ -205,7 +223,14 @@ def who_has(power: Power) -> str:
 # The buttons of the order card, in order, per status (the card shows what can be done now).
 CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
     S.PENDING_APPROVAL: (Action.APPROVE, Action.REJECT),
-    S.IN_PROGRESS: (Action.ADD_FIELD_WORKERS, Action.CONFIRM, Action.CLOSE),
+    S.IN_PROGRESS: (
+        Action.ADD_FIELD_WORKERS,
+        Action.CONFIRM,
+        Action.CLOSE,
+        Action.START_WORK,
+        Action.STOP_WORK,
+        Action.LOG_TIME,
+    ),
     S.CLOSED: (Action.READY_FOR_INVOICING,),
     S.READY_FOR_INVOICING: (Action.MARK_INVOICED, Action.RESTORE),
     S.INVOICED: (Action.RESTORE,),

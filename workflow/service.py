@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction
-from storage.models import Effect, Order, utcnow
-from workflow import changes, checks, inbox, orders, queries
+from storage.models import Effect, Order, TimeEntry, utcnow
+from workflow import changes, checks, inbox, orders, queries, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import export as order_export
@@ -269,6 +269,33 @@ class Workflow:
     def revision(self, order_id: int, number: int) -> RevisionView:
         with self._read() as s:
             return queries.revision(s, order_id, number)
+
+    def confirmation_lines(self, order: OrderView) -> timesheet.TimeLines:
+        """The lines a confirmation of order opens with: its current lines with the time recorded
+        since (workflow.timesheet.with_time)."""
+        with self._read() as s:
+            return timesheet.with_time(s, self.policy, order.id, order.lines)
+
+    def time_entries(self, order_id: int) -> list[timesheet.EntryView]:
+        with self._read() as s:
+            return timesheet.entry_views(s, order_id)
+
+    def time_entry(self, entry_id: int) -> timesheet.EntryView | None:
+        with self._read() as s:
+            return next(
+                (e for e in timesheet.entry_views(s, self._entry_order(s, entry_id)) if e.id == entry_id),
+                None,
+            )
+
+    @staticmethod
+    def _entry_order(s: Session, entry_id: int) -> int:
+        entry = s.get(TimeEntry, entry_id)
+        return entry.order_id if entry is not None else 0
+
+    def running_timer(self, user_id: str) -> tuple[timesheet.EntryView, str] | None:
+        """user_id's running timer and its order's number."""
+        with self._read() as s:
+            return timesheet.running_view(s, user_id)
 
     def roles_of(self, user_id: str) -> frozenset[str]:
         with self._read() as s:

@@ -36,6 +36,16 @@ class NoteView:
 
 
 @dataclass(frozen=True)
+class TimeView:
+    """An order's recorded time: who is timing now (and since when), minutes recorded, and minutes
+    not yet in its lines (negative after a correction down)."""
+
+    timers: tuple[tuple[str, datetime], ...] = ()
+    minutes: int = 0
+    unbilled: int = 0
+
+
+@dataclass(frozen=True)
 class OrderView:
     id: int
     number: str
@@ -79,6 +89,7 @@ class OrderView:
     invoice_number: str = ""
     invoiced_by: str | None = None
     invoiced_at: datetime | None = None
+    time: TimeView = field(default_factory=TimeView)
 
     @property
     def status_text(self) -> str:

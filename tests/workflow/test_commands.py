@@ -46,6 +46,12 @@ EVERY_COMMAND = [
     c.MarkInvoiced(3, "FV-2026-0187"),
     c.MarkInvoiced(3),
     c.Restore(3, "Wrong VAT number"),
+    c.Confirm(3, 2, (LINE,), time=(c.Billed(7, 150), c.Billed(8, 0))),
+    c.StartWork(3, "Diego Ruiz"),
+    c.StopWork(3),
+    c.LogTime(3, date(2025, 3, 4), 150, "cabling", "Diego Ruiz", "command"),
+    c.CorrectTime(3, 7, date(2025, 3, 4), 90, "was less"),
+    c.CorrectTime(3, 7, date(2025, 3, 4), 0, remove=True),
 ]
 
 

@@ -30,6 +30,10 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
     A.READY_FOR_INVOICING: ({R.COORDINATOR, R.ADMIN}, set(), {S.CLOSED}),
     A.MARK_INVOICED: ({R.COORDINATOR, R.ADMIN}, set(), {S.READY_FOR_INVOICING}),
     A.RESTORE: ({R.ADMIN}, set(), {S.READY_FOR_INVOICING, S.INVOICED}),
+    A.START_WORK: ({R.SUPERVISOR, R.ADMIN}, {X.FIELD_WORKER}, {S.IN_PROGRESS}),
+    A.STOP_WORK: ({R.SUPERVISOR, R.ADMIN}, {X.FIELD_WORKER}, {S.IN_PROGRESS}),
+    A.LOG_TIME: ({R.SUPERVISOR, R.ADMIN}, {X.FIELD_WORKER}, {S.IN_PROGRESS}),
+    A.CORRECT_TIME: ({R.COORDINATOR, R.ADMIN}, {X.TIME_AUTHOR}, {S.IN_PROGRESS, S.CLOSED}),
 }
 
 WHO_MAY = {
@@ -47,6 +51,10 @@ WHO_MAY = {
     A.READY_FOR_INVOICING: "a coordinator or an admin",
     A.MARK_INVOICED: "a coordinator or an admin",
     A.RESTORE: "an admin",
+    A.START_WORK: "a supervisor, an admin or one of the order's field workers",
+    A.STOP_WORK: "a supervisor, an admin or one of the order's field workers",
+    A.LOG_TIME: "a supervisor, an admin or one of the order's field workers",
+    A.CORRECT_TIME: "a coordinator, an admin or the person who recorded the time",
 }
 
 TO_STATE = {
@@ -62,6 +70,10 @@ TO_STATE = {
     A.READY_FOR_INVOICING: S.READY_FOR_INVOICING,
     A.MARK_INVOICED: S.INVOICED,
     A.RESTORE: S.CLOSED,
+    A.START_WORK: None,
+    A.STOP_WORK: None,
+    A.LOG_TIME: None,
+    A.CORRECT_TIME: None,
 }
 
 

@@ -85,7 +85,8 @@ def test_my_open_orders_and_recently_ended_with_the_actions_i_may_use(wf, clock)
 
     worker = wf.home(WORKER)
     assert numbers(worker.mine) == [b.number]
-    assert worker.mine.rows[0].actions == (Action.CONFIRM, Action.CLOSE)  # not add field workers
+    # not add field workers; Start work (Stop work only where their timer runs)
+    assert worker.mine.rows[0].actions == (Action.CONFIRM, Action.CLOSE, Action.START_WORK, Action.LOG_TIME)
     assert numbers(worker.closed) == []
 
     nobody = wf.home(NOBODY)
