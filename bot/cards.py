@@ -13,6 +13,7 @@ from forms.custom import colour_square
 from workflow.money import money_text, quantity_text, rate_text, tax_summary
 from workflow.rules import OUTCOME_TEXT, RULES, Action, Status, is_overdue
 from workflow.snapshots import OrderView
+from workflow.timesheet import duration_text
 
 CARD_LINES_SHOWN = 12
 SECTION_MAX = 3000
@@ -42,7 +43,12 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.READY_FOR_INVOICING: ("Ready for invoicing", ids.READY_FOR_INVOICING, "primary"),
     Action.MARK_INVOICED: ("Mark as invoiced", ids.OPEN_MARK_INVOICED, None),
     Action.RESTORE: ("Restore", ids.OPEN_RESTORE, None),
+    Action.START_WORK: (":stopwatch: Start work", ids.START_WORK, None),
+    Action.STOP_WORK: ("Stop work", ids.STOP_WORK, None),
+    Action.LOG_TIME: ("Log time", ids.OPEN_LOG_TIME, None),
 }
+# The time buttons have an actions block of their own under the others (easier to hit on a phone)
+TIME_ACTIONS = (Action.START_WORK, Action.STOP_WORK, Action.LOG_TIME)
 
 
 def slack_date(dt, tz: ZoneInfo, fmt: str = "{date_short} {time}") -> str:  # type: ignore[no-untyped-def]
@@ -149,6 +155,9 @@ def order_card(
     )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(summary, SECTION_MAX)}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _people(order, tz)}]})
+    timing = time_text(order, tz)
+    if timing:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(timing, 2000)}]})
     office = office_text(order, tz)
     if office:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(office, 2000)}]})
@@ -179,10 +188,29 @@ def order_card(
     actions = order.actions
     if order.status in RULES[Action.CUSTOMER_COPY].from_states:  # the card only: not on Home rows
         actions = (*actions, Action.CUSTOMER_COPY)
-    buttons = action_buttons(order.id, actions)
+    if not order.time.timers:  # nobody's timer runs: nothing to stop
+        actions = tuple(a for a in actions if a is not Action.STOP_WORK)
+    buttons = action_buttons(order.id, [a for a in actions if a not in TIME_ACTIONS])
     if buttons:
         blocks.append({"type": "actions", "block_id": f"card:{order.id}", "elements": buttons})
+    time_buttons = action_buttons(order.id, [a for a in actions if a in TIME_ACTIONS])
+    if time_buttons:
+        blocks.append({"type": "actions", "block_id": f"card-time:{order.id}", "elements": time_buttons})
     return blocks
+
+
+def time_text(order: OrderView, tz: ZoneInfo) -> str:
+    """':stopwatch: Working now: @Diego since 14:05 · Time recorded 5 h 30 min (2 h not in the lines yet)'."""
+    parts = []
+    if order.time.timers:
+        who = ", ".join(f"<@{u}> since {slack_date(at, tz, '{time}')}" for u, at in order.time.timers)
+        parts.append(f":stopwatch: Working now: {who}")
+    if order.time.minutes:
+        recorded = f"Time recorded {duration_text(order.time.minutes)}"
+        if order.time.unbilled and not order.ended:
+            recorded += f" ({duration_text(order.time.unbilled)} not in the lines yet)"
+        parts.append(recorded)
+    return " · ".join(parts)
 
 
 def totals_text(order: OrderView, currency: str, vat_rate: Decimal, vat_exemption: str) -> str:

@@ -73,6 +73,8 @@ invoicing:
   iban: ES9121000418450200051332
   vat_rate: 21
   buyer_reference_field: customer_order_number
+time:
+  labour_item: LAB-DIAG
 """
 MASTER_DATA = {
     "clients": "name,number,email,phone,billing_address,active,vat_id,country\n"
@@ -414,8 +416,13 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     settle()
     _show_new(t, fake, order.channel_id, channel.name, seen)
 
-    # 5. Diego files the final confirmation with the router
-    t.step("Diego clicks [ Create confirmation ]: the form opens with the current lines")
+    # 5. Diego records the time the replacement took, then files the final confirmation with the router
+    t.step('Diego types /so time SO-0001 1h "router replacement" for the hour the replacement took')
+    typed = f'time {order.number} 1h "router replacement"'
+    answer = fake.slash_command(DIEGO, "/so", typed, order.channel_id)
+    settle()
+    t.say("Slack shows him: " + t.plain(answer.body_text))
+    t.step("Diego clicks [ Create confirmation ]: the form opens with the lines and his time as labour")
     seen = len(fake.messages(order.channel_id))
     fake.click(DIEGO, order.channel_id, card_ts, ids.OPEN_CONFIRMATION)
     cf_view = fake.calls_to("views.open")[-1].response["view"]["id"]
@@ -432,7 +439,7 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         "Router replaced and configured; diagnosis took 3 h instead of 2. Network stable for 30 min.",
     )
     fake.fill(cf_view, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL, ["final"])
-    t.say(f"Diego changes the diagnosis to 3 h, adds {router} from the catalog (1 pcs × 340.00),")
+    t.say(f"Diego keeps his labour line, changes the diagnosis to 3 h, adds {router} (1 pcs × 340.00),")
     t.say("types the new router's serial, writes a note and ticks Final confirmation.")
     fake.submit(DIEGO, cf_view)
     settle()

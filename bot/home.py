@@ -21,6 +21,7 @@ from workflow.home import Exceptions, HomeRow, HomeView, Section
 from workflow.rules import Status
 from workflow.saved_filters import SavedFilterView
 from workflow.snapshots import EffectView, OrderView
+from workflow.timesheet import duration_text
 from workflow.working_hours import WorkingCalendar
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,34 @@ def saved_searches(saved: Sequence[SavedFilterView]) -> list[dict]:
     return blocks
 
 
+def timer_blocks(home: HomeView, tz: ZoneInfo) -> list[dict]:
+    """The person's running timer, with its Stop button (one timer per person: workflow.timesheet)."""
+    if home.timer is None:
+        return []
+    order_id, number, since = home.timer
+    minutes = max(0, int((home.now - since).total_seconds() // 60))
+    started = slack_date(since, tz, "{date_short_pretty} {time}")
+    working = f"*:stopwatch: You are working on {mrkdwn_escape(number)}*"
+    text = f"{working} since {started} · {duration_text(minutes)}"
+    return [
+        _section(text),
+        {
+            "type": "actions",
+            "block_id": "home:timer",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Stop work"},
+                    "action_id": ids.STOP_WORK,
+                    "value": str(order_id),
+                    "style": "danger",
+                }
+            ],
+        },
+        {"type": "divider"},
+    ]
+
+
 def home_view(
     home: HomeView, tz: ZoneInfo, company: str = "Service Orders", saved: Sequence[SavedFilterView] = ()
 ) -> dict:
@@ -224,6 +253,7 @@ def home_view(
             f"{_code('/so new')} requests an order · {_code('/so list')} searches · {_code('/so help')}"
         ),
     ]
+    blocks += timer_blocks(home, tz)
     blocks += saved_searches(saved)
     if home.approver:
         blocks += _rows(

@@ -64,7 +64,7 @@ def command_of(c: CommandView) -> commands.Command:
 
 def carry_out(wf: Workflow, command: CommandView) -> str:
     """Carry command out once; "done", "refused" or "again" (done before: nothing repeated)."""
-    reply = {"to": command.reply, "command": command.kind} if command.reply else None
+    reply = {"to": command.reply, "command": command.kind, "user": command.user_id} if command.reply else None
     try:
         cmd = command_of(command)
     except (ValueError, TypeError) as e:
@@ -101,4 +101,8 @@ def answer(wf: Workflow, tz: ZoneInfo, payload: dict) -> tuple[str, str]:
     if payload.get("order") is None:
         return "", ""
     revision = payload.get("revision") if isinstance(payload.get("revision"), int) else None
-    return messages.done(kind, wf.order(int(payload["order"])), revision)
+    order = wf.order(int(payload["order"]))
+    if kind in messages.TIME_KINDS:  # what the person's time on the order is now
+        user = str(payload.get("user") or "")
+        return messages.time_done(kind, order, [e for e in wf.time_entries(order.id) if e.user_id == user])
+    return messages.done(kind, order, revision)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.cards import STATUS_ICON, escape_keeping_mentions, lines_summary, mrkdwn_escape, slack_date
@@ -12,6 +13,7 @@ from workflow.money import money_text
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Action, Status
 from workflow.service import Refused
 from workflow.snapshots import OrderView
+from workflow.timesheet import EntryView, duration_text
 
 HELP = f"""*Service orders* — `/so` commands:
 • `/so` or `/so new` — open the *New service order* form (coordinators, admins)
@@ -25,6 +27,9 @@ them · `/so list delete NAME`
 • `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
 • `/so cancel SO-0042 REASON` — call off an order not yet done: its channel and card say why \
 (its supervisors, admins and its requester)
+• `/so time SO-0042 2h30 [YYYY-MM-DD] ["note"]` — log time you worked on an order (today unless \
+dated) · `/so time SO-0042` — its recorded time, with Edit (also *Start work*, *Stop work* and \
+*Log time* on the card)
 • `/so copy SO-0042` — post the order's customer copy (its PDF without prices) in its channel \
 (also a button on the card)
 • `/so role` — the Roles window: who holds which role, grant, revoke, latest changes (admins)
@@ -257,6 +262,56 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
     if kind == Action.RESTORE:
         return "Order restored", f":leftwards_arrow_with_hook: {number} is closed again. {where} is told why."
     return "", ""
+
+
+TIME_KINDS = frozenset({Action.START_WORK, Action.STOP_WORK, Action.LOG_TIME, Action.CORRECT_TIME})
+
+
+def time_done(kind: str, order: OrderView, mine: Sequence[EntryView]) -> tuple[str, str]:
+    """(title, text) of the answer to a time command: the person's time on the order now."""
+    number = order.number
+    total = sum(e.minutes for e in mine if not e.running)
+    so_far = f" Your time on {number}: {duration_text(total)}." if total else ""
+    if kind == Action.START_WORK:
+        return "Timer started", (
+            f":stopwatch: Your timer on *{number}* is running. Stop it with *Stop work* on the card or "
+            "your Home tab; it stops by itself when the order is closed."
+        )
+    if kind == Action.STOP_WORK:
+        last = max((e for e in mine if not e.running), key=lambda e: e.id, default=None)
+        worked = duration_text(last.minutes) if last else "no time"
+        return "Timer stopped", (
+            f":stopwatch: Stopped: {worked} recorded on *{number}*.{so_far} It goes into the next "
+            "confirmation as a labour line."
+        )
+    if kind == Action.LOG_TIME:
+        return "Time logged", f":stopwatch: Time logged on *{number}*.{so_far}"
+    return "Time corrected", f":stopwatch: Time corrected on *{number}*.{so_far}"
+
+
+def time_list(order: OrderView, entries: Sequence[EntryView], tz: ZoneInfo) -> str:
+    """/so time 42: the order's recorded time, oldest day first."""
+    if not entries:
+        return (
+            f"No time is recorded on *{order.number}* yet. Record it with *Start work* or *Log time* "
+            f'on the card, or `/so time {order.number} 2h30 "what was done"`.'
+        )
+    rows = []
+    for e in entries[:TIME_LISTED]:
+        if e.running and e.started_at:
+            what = f"timer running since {slack_date(e.started_at, tz)}"
+        else:
+            what = duration_text(e.minutes)
+        note = f" — {mrkdwn_escape(e.note[:100])}" if e.note else ""
+        billed = f" · in revision {e.billed_revision}" if e.billed_revision else ""
+        rows.append(f"• {e.work_date.isoformat()} <@{e.user_id}> {what}{note}{billed}")
+    more = len(entries) - TIME_LISTED
+    total = sum(e.minutes for e in entries if not e.running)
+    head = f"*Time on {order.number}*: {duration_text(total)} recorded"
+    return head + "\n" + "\n".join(rows) + (f"\n… and {more} more" if more > 0 else "")
+
+
+TIME_LISTED = 40
 
 
 def refusal(refused: Refused, tz: ZoneInfo) -> str:

@@ -13,6 +13,7 @@ from forms.invoicing import mark_invoiced_modal, parse_mark_invoiced, parse_rest
 from forms.new_order import new_order_modal, parse_new_order
 from forms.reject import parse_reject, reject_modal
 from forms.result import FormResult
+from forms.timesheet import log_time_modal, parse_hours, parse_log_time
 
 __all__ = [
     "FILTER_SYNTAX",
@@ -21,6 +22,7 @@ __all__ = [
     "close_modal",
     "confirmation_modal",
     "field_workers_modal",
+    "log_time_modal",
     "filters_from_fields",
     "mark_invoiced_modal",
     "new_order_modal",
@@ -28,6 +30,8 @@ __all__ = [
     "parse_confirmation",
     "parse_field_workers",
     "parse_filters",
+    "parse_hours",
+    "parse_log_time",
     "parse_mark_invoiced",
     "parse_new_order",
     "parse_reject",

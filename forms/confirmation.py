@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -58,8 +59,11 @@ def _view(
     values: dict[str, Any],
     catalog: bool = False,
     custom: list[blocks.Block] | None = None,
+    time: str = "",
+    time_changes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Gives the modal; custom: the blocks of the company's own fields, shown after the note."""
+    """Gives the modal; custom: the blocks of the company's own fields, shown after the note; time:
+    the recorded time its lines hold (time_text), time_changes: what of it changed which line."""
     custom = custom or []
     limit = line_limit(len(custom))
     rows = rows[:limit]
@@ -75,8 +79,14 @@ def _view(
     }
     if FINAL_VALUE in selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL):
         final_element["initial_options"] = [_final_option()]
+    intro = heading + "\nAdjust the lines to the job as done: change, add or remove them."
+    if time_changes:
+        shown = [blocks.escape_mrkdwn(x) for x in time_changes[:TIME_CHANGES_SHOWN]]
+        more = len(time_changes) - len(shown)
+        intro += "\n:stopwatch: Recorded time put into the labour lines: " + "; ".join(shown)
+        intro += f"; and {more} more" if more > 0 else ""
     view_blocks = [
-        blocks.section(None, heading + "\nAdjust the lines to the job as done: change, add or remove them."),
+        blocks.section(None, intro[:3000]),
         *editor_blocks(rows, limit, catalog),
         NOTE.block(NOTE.raw(values)),
         *custom,
@@ -88,6 +98,8 @@ def _view(
         "revision": revision,
         **editor_metadata(rows, next_key, catalog),
     }
+    if time:
+        meta["time"] = time
     return blocks.modal(ids.CONFIRMATION, TITLE, SUBMIT, view_blocks, write_metadata(meta))
 
 
@@ -99,6 +111,8 @@ def confirmation_modal(
     catalog: bool = False,
     fields: Sequence[FieldSpec] = (),
     values: Mapping[str, Any] | None = None,
+    time: Sequence[tuple[int, int]] = (),
+    time_changes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Gives the modal with the order's current lines filled in (one empty line if it has none);
     catalog: the company has a catalog (each line gets a catalog picker); fields: the company's own
@@ -113,7 +127,16 @@ def confirmation_modal(
         raise ValueError(f"{len(lines)} lines do not fit in one confirmation form (at most {limit})")
     rows = [row_from_line(key, line) for key, line in enumerate(lines)] or [LineRow(0)]
     return _view(
-        order_id, number[:NUMBER_MAX], revision, rows, len(rows), {}, catalog, field_blocks(fields, values)
+        order_id,
+        number[:NUMBER_MAX],
+        revision,
+        rows,
+        len(rows),
+        {},
+        catalog,
+        field_blocks(fields, values),
+        time_text(time),
+        time_changes,
     )
 
 
@@ -130,6 +153,7 @@ def rebuild(view: Any, meta: dict[str, Any], rows: list[LineRow], next_key: int)
         values,
         catalog_shown(meta),
         carried_over(view, values),
+        time_text(time_of(meta)),
     )
 
 
@@ -157,4 +181,24 @@ def parse_confirmation(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResul
         errors[ids.CONFIRMATION_NOTE] = STALE_FORM
     if errors or order_id is None or revision is None:
         return failed(errors)
-    return FormResult(ConfirmationDraft(order_id, revision, lines, note, final, custom))
+    return FormResult(ConfirmationDraft(order_id, revision, lines, note, final, custom, time_of(meta)))
+
+
+TIME_CHANGES_SHOWN = 10
+_TIME_ITEM = re.compile(r"(\d{1,12}):(\d{1,5})")
+
+
+def time_text(time: Sequence[tuple[int, int]]) -> str:
+    """The recorded time a form's lines hold, for its metadata: '7:150,8:0' (entry id:minutes)."""
+    return ",".join(f"{entry_id}:{minutes}" for entry_id, minutes in time)
+
+
+def time_of(meta: dict[str, Any]) -> tuple[tuple[int, int], ...]:
+    """What time_text wrote (nothing when it is missing or damaged: the time waits for the next form)."""
+    raw = meta.get("time")
+    if not isinstance(raw, str) or not raw:
+        return ()
+    items = [_TIME_ITEM.fullmatch(x) for x in raw.split(",")]
+    if not all(items):
+        return ()
+    return tuple((int(m[1]), int(m[2])) for m in items if m)

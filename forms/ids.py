@@ -152,3 +152,16 @@ def role_revoke_block(role: str, user_id: str) -> str:
 
 def role_sync_block(role: str) -> str:
     return f"{ROLE_SYNC}:{role}"
+
+
+# Time from the field: the card's buttons (value: the order's id), the Log time form and its inputs,
+# and the Edit button of /so time's list (value: the time entry's id)
+START_WORK = "start_work"
+STOP_WORK = "stop_work"
+OPEN_LOG_TIME = "open_log_time"
+LOG_TIME = "log_time"  # the form's callback_id
+TIME_DATE = "time_date"
+TIME_HOURS = "time_hours"
+TIME_NOTE = "time_note"
+TIME_REMOVE = "time_remove"
+EDIT_TIME = "edit_time"

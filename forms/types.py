@@ -87,6 +87,7 @@ class ConfirmationDraft:
     note: str
     final: bool
     custom: list[FieldValue] = field(default_factory=list)
+    time: tuple[tuple[int, int], ...] = ()  # the recorded time its lines hold: (entry id, minutes)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import CatalogItem, Order, TimeEntry
 from workflow import commands as c
+from workflow import home as order_home
 from workflow.changes import Tx
 from workflow.errors import Refused
 from workflow.policy import Policy
@@ -343,6 +344,7 @@ def start_work(tx: Tx, actor: str, cmd: c.StartWork) -> None:
     except IntegrityError:
         raise Refused("duplicate", "Your timer is already running: stop it first.") from None
     tx.log(actor, "time_started", "", {"entry": entry.id})
+    order_home.queue_publish(tx.session, actor, tx.now, tx.policy.home_refresh_seconds)  # their timer
     tx.touch()
 
 
@@ -353,6 +355,7 @@ def _stop(tx: Tx, entry: TimeEntry, actor: str) -> None:
     tx.session.add(entry)
     data = {"entry": entry.id, "user": entry.user_id, "minutes": entry.minutes}
     tx.log(actor, "time_stopped", duration_text(entry.minutes), data)
+    order_home.queue_publish(tx.session, entry.user_id, tx.now, tx.policy.home_refresh_seconds)
 
 
 def stop_work(tx: Tx, actor: str, cmd: c.StopWork) -> None:

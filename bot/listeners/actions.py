@@ -8,6 +8,7 @@ HTTP answer (bot.after), within the trigger's 3 seconds.
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ from bot.listeners.common import (
     open_form,
     order_id_of,
     update_view,
+    user_name_of,
     user_of,
 )
 from forms import ids
@@ -44,6 +46,10 @@ def register(app: App) -> None:
     app.action(ids.READY_FOR_INVOICING)(ready_for_invoicing)
     app.action(ids.OPEN_MARK_INVOICED)(open_mark_invoiced)
     app.action(ids.OPEN_RESTORE)(open_restore)
+    app.action(ids.START_WORK)(start_work)
+    app.action(ids.STOP_WORK)(stop_work)
+    app.action(ids.OPEN_LOG_TIME)(open_log_time)
+    app.action(re.compile(rf"^{ids.EDIT_TIME}:\d+$"))(edit_time)  # one per entry: ids unique in a message
     app.action(ids.ADD_LINE)(add_line)
     app.action(ids.REMOVE_LINE)(remove_line)
     app.action(ids.LINE_KIND)(ack_only)
@@ -82,6 +88,54 @@ def ready_for_invoicing(ack: Ack, body: dict, client: WebClient, context: BoltCo
     """The worker checks the company's rules: the order is marked (the card shows it) or the person
     is told everything that is missing, at once."""
     _store_click(ack, body, client, context, c.ReadyForInvoicing)
+
+
+def start_work(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The person's timer starts (the card shows it; the answer says how to stop it)."""
+    name = user_name_of(body)
+    _store_click(ack, body, client, context, lambda order_id: c.StartWork(order_id, name))
+
+
+def stop_work(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _store_click(ack, body, client, context, c.StopWork)
+
+
+def _today(context: BoltContext):  # type: ignore[no-untyped-def]
+    return context["workflow"].clock().astimezone(context["settings"].tz).date()
+
+
+def open_log_time(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    today = _today(context)
+    _open_modal(
+        ack, body, client, context, Action.LOG_TIME, lambda o: forms.log_time_modal(o.id, o.number, today)
+    )
+
+
+def edit_time(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Edit on /so time's list: the Log time form filled with the entry, if the person may correct it
+    (its author, a coordinator or an admin, until the order is ready for invoicing)."""
+    ack()
+    wf = context["workflow"]
+    try:
+        entry = wf.time_entry(int(body["actions"][0]["value"]))
+    except (KeyError, IndexError, TypeError, ValueError):
+        entry = None
+    if entry is None:
+        answer(context, client, body, "That time is no longer recorded (removed). Nothing was changed.")
+        return
+    try:
+        wf.precheck(
+            user_of(body), c.CorrectTime(entry.order_id, entry.id, entry.work_date, entry.minutes or 1)
+        )
+        order = wf.order(entry.order_id)
+    except Refused as r:
+        answer(context, client, body, messages.refusal(r, context["settings"].tz))
+        return
+    whose = entry.user_name if entry.user_id != user_of(body) else ""
+    view = forms.log_time_modal(
+        order.id, order.number, _today(context), entry.id, entry.work_date, entry.minutes, entry.note, whose
+    )
+    open_form(context, client, body, view, "Please click again.")
 
 
 def open_mark_invoiced(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -126,9 +180,11 @@ def open_field_workers(ack: Ack, body: dict, client: WebClient, context: BoltCon
 
 def open_confirmation(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     def build(o):  # type: ignore[no-untyped-def]
+        # the lines with the time recorded since the last confirmation (labour per worker and day)
+        timed = context["workflow"].confirmation_lines(o)
         lines = [
             LineDraft(x.kind, x.description, x.quantity, x.unit, x.unit_price, x.catalog_item_id, x.code)
-            for x in o.lines
+            for x in timed.lines
         ]
         catalog = context["workflow"].master.has_catalog()
         fields = context["settings"].company.fields("confirmation")
@@ -146,6 +202,8 @@ def open_confirmation(ack: Ack, body: dict, client: WebClient, context: BoltCont
             catalog=catalog,
             fields=fields,
             values=stored_values(previous, "confirmation"),
+            time=[(b.entry_id, b.minutes) for b in timed.billed],
+            time_changes=timed.changes,
         )
 
     _open_modal(ack, body, client, context, Action.CONFIRM, build)

@@ -1,9 +1,10 @@
-"""/so: new, list, export, show, help, role."""
+"""/so: new, list, export, show, cancel, copy, time, invoice, help, role, catalog, clients."""
 
 from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -21,6 +22,7 @@ from workflow.rules import Action, Power, decide, who_has
 from workflow.saved_filters import SavedFilterView
 from workflow.service import Refused, Workflow
 from workflow.snapshots import OrderView
+from workflow.timesheet import duration_text
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
         customer_copy(ack, body, context, user, rest)
     elif verb == "cancel":
         cancel_order(ack, body, context, user, rest)
+    elif verb == "time":
+        record_time(ack, body, context, user, rest)
     elif verb == "invoice":
         invoice_files(ack, body, context, user, rest)
     elif verb == "role":
@@ -232,6 +236,75 @@ def cancel_order(ack: Ack, body: dict, context: BoltContext, user: str, rest: st
     _store_slash(
         ack, body, context, user, c.Cancel(order.id, reason.strip()), f"Cancelling *{order.number}*…"
     )
+
+
+TIME_EXAMPLE = '`/so time SO-0042 2h30 "cabling"`'
+QUOTES = "\"'“”‘’«»"
+
+
+def record_time(ack: Ack, body: dict, context: BoltContext, user: str, rest: str) -> None:
+    """/so time SO-0042: the order's recorded time, each with Edit for whoever may correct it.
+    /so time SO-0042 2h30 [YYYY-MM-DD] ["note"]: log time the person worked (today by default)."""
+    ref, _, typed = rest.strip().partition(" ")
+    order = _visible_order(ack, context, user, ref, TIME_EXAMPLE)
+    if order is None:
+        return
+    wf, tz = context["workflow"], context["settings"].tz
+    if not typed.strip():
+        entries = wf.time_entries(order.id)
+        text = messages.time_list(order, entries, tz)
+        ack(response_type="ephemeral", text=text, blocks=time_blocks(text, entries))
+        return
+    hours, _, more = typed.strip().partition(" ")
+    minutes = forms.parse_hours(hours)
+    if minutes is None:
+        ack(
+            text=f"`{_echo(hours[:20])}` is not a time worked. For example {TIME_EXAMPLE} (at most 24 hours)."
+        )
+        return
+    today = wf.clock().astimezone(tz).date()
+    day, note = today, more.strip()
+    first, _, after = note.partition(" ")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", first):
+        try:
+            day = date.fromisoformat(first)
+        except ValueError:
+            ack(text=f"`{_echo(first)}` is not a date: YYYY-MM-DD, e.g. {today.isoformat()}.")
+            return
+        note = after.strip()
+    if day > today:
+        ack(text="The date is in the future: time is recorded once worked. Nothing was changed.")
+        return
+    note = _unescaped(note).strip(QUOTES + " ")
+    cmd = c.LogTime(order.id, day, minutes, note, str(body.get("user_name") or "")[:100], "command")
+    said = f":stopwatch: Logging {duration_text(minutes)} on {day.isoformat()} on *{order.number}*…"
+    _store_slash(ack, body, context, user, cmd, said)
+
+
+def time_blocks(text: str, entries: list) -> list[dict]:  # type: ignore[type-arg]
+    """The list as blocks: its text, and an Edit button per entry (the listener checks who may)."""
+    out: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+    editable = [e for e in entries if not e.running][: messages.TIME_LISTED]
+    for start in range(0, len(editable), 5):
+        out.append(
+            {
+                "type": "actions",
+                "block_id": f"time-edit:{start}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ids.EDIT_TIME}:{e.id}",
+                        "text": {
+                            "type": "plain_text",
+                            "text": f"Edit {e.work_date:%d %b} {duration_text(e.minutes)}"[:75],
+                        },
+                        "value": str(e.id),
+                    }
+                    for e in editable[start : start + 5]
+                ],
+            }
+        )
+    return out
 
 
 def invoice_files(ack: Ack, body: dict, context: BoltContext, user: str, ref: str) -> None:

@@ -110,3 +110,10 @@ def slash_key(kind: str, user: str, trigger: object) -> str | None:
     if not (isinstance(trigger, str) and trigger):
         return None
     return "slash:" + hashlib.sha256(f"{kind}\x1f{user}\x1f{trigger}".encode()).hexdigest()[:48]
+
+
+def user_name_of(body: dict) -> str:
+    """How Slack names the person in a request (their handle): what their labour lines say."""
+    user = body.get("user")
+    name = (user.get("name") or user.get("username")) if isinstance(user, dict) else body.get("user_name")
+    return name[:100] if isinstance(name, str) else ""

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 
 import forms
 from bot import inbox, messages, replies
-from bot.listeners.common import submission_key, user_of
+from bot.listeners.common import submission_key, user_name_of, user_of
 from forms import ids
 from forms.lines import amount_block_of_line
 from workflow import commands as c
@@ -30,6 +30,7 @@ def register(app: App) -> None:
     app.view(ids.CLOSE_ORDER)(submit_close)
     app.view(ids.MARK_INVOICED)(submit_mark_invoiced)
     app.view(ids.RESTORE_ORDER)(submit_restore)
+    app.view(ids.LOG_TIME)(submit_log_time)
 
 
 def _line_or(view: dict, refused: Refused, block_id: str) -> str:
@@ -138,7 +139,13 @@ def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
         context,
         lambda view: forms.parse_confirmation(view, context["settings"].company.fields("confirmation")),
         lambda d: c.Confirm(
-            d.order_id, d.base_revision, c.line_drafts(d.lines), d.note, d.final, c.custom_dicts(d.custom)
+            d.order_id,
+            d.base_revision,
+            c.line_drafts(d.lines),
+            d.note,
+            d.final,
+            c.custom_dicts(d.custom),
+            tuple(c.Billed(entry_id, minutes) for entry_id, minutes in d.time),
         ),
         lambda r: _line_or(body.get("view") or {}, r, ids.CONFIRMATION_NOTE),
     )
@@ -179,4 +186,27 @@ def submit_restore(ack: Ack, body: dict, context: BoltContext) -> None:
         forms.parse_restore,
         lambda d: c.Restore(d.order_id, d.reason),
         lambda r: field_block(body.get("view"), r, {"reason": ids.RESTORE_REASON}, ids.RESTORE_REASON),
+    )
+
+
+TIME_BLOCKS = {"hours": ids.TIME_HOURS, "date": ids.TIME_DATE, "note": ids.TIME_NOTE}
+
+
+def submit_log_time(ack: Ack, body: dict, context: BoltContext) -> None:
+    """Log time (new time of the person's own), or Correct time (an entry, by its author or the office)."""
+    today = context["workflow"].clock().astimezone(context["settings"].tz).date()
+    name = user_name_of(body)
+
+    def command(d):  # type: ignore[no-untyped-def]
+        if d.entry_id is None:
+            return c.LogTime(d.order_id, d.work_date, d.minutes, d.note, name)
+        return c.CorrectTime(d.order_id, d.entry_id, d.work_date, d.minutes, d.note, d.remove)
+
+    _handle(
+        ack,
+        body,
+        context,
+        lambda view: forms.parse_log_time(view, today),
+        command,
+        lambda r: field_block(body.get("view"), r, TIME_BLOCKS, ids.TIME_HOURS),
     )

@@ -66,7 +66,17 @@ def button_texts(blocks: list[dict]) -> list[str]:
     ("status", "expected"),
     [
         (Status.PENDING_APPROVAL, ["Approve", "Reject"]),
-        (Status.IN_PROGRESS, ["Add field workers", "Create confirmation", "Close order", "Customer copy"]),
+        (
+            Status.IN_PROGRESS,
+            [
+                "Add field workers",
+                "Create confirmation",
+                "Close order",
+                "Customer copy",
+                ":stopwatch: Start work",
+                "Log time",
+            ],
+        ),
         (Status.REJECTED, []),
         (Status.CLOSED, ["Ready for invoicing", "Customer copy"]),
         (Status.CANCELLED, []),

@@ -26,7 +26,7 @@ def test_the_demo_plays_the_use_case_to_an_invoiced_order_and_leaves_its_files(t
     assert "closed *SO-0001*: *Completed with adjustments*" in transcript
     assert "refused" not in transcript.lower() and "not ready for invoicing" not in transcript
     assert "[ERP] received SO-0001-r3 (SO-0001:r3), signature valid" in transcript
-    assert "SO-0001 is invoiced (FV-2026-0001); net EUR 715.00, VAT 150.15, total 865.15" in transcript
+    assert "SO-0001 is invoiced (FV-2026-0001); net EUR 800.00, VAT 168.00, total 968.00" in transcript
     # what the demo leaves in its database: the order, invoiced by the ERP, with Diego on it
     wf = open_workflow(f"sqlite:///{tmp_path / 'demo.db'}")
     order = wf.order(1)
@@ -43,15 +43,15 @@ def test_the_demo_plays_the_use_case_to_an_invoiced_order_and_leaves_its_files(t
         "SO-0001-r3.pdf",
     ]
     invoice = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r3.pdf").pages)
-    assert "Ready for invoicing" in invoice and "150,15" in invoice and "865,15" in invoice
+    assert "Ready for invoicing" in invoice and "168,00" in invoice and "968,00" in invoice
     data = json.loads((tmp_path / "SO-0001-r3.json").read_text())
     assert data["buyer"]["vat_id"] == "ESB80123456" and data["buyer_reference"] == "PO-7781"
-    assert data["totals"] == {"net": "715.00", "vat": "150.15", "gross": "865.15", "payable": "865.15"}
+    assert data["totals"] == {"net": "800.00", "vat": "168.00", "gross": "968.00", "payable": "968.00"}
     assert validate_ubl((tmp_path / "SO-0001-r3.xml").read_bytes()) == []
     final = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r2.pdf").pages)
     assert "Andes IT & Consulting" in final and "MAT-RV340" in final
-    assert "715,00" in final  # es_ES
+    assert "800,00" in final  # es_ES
     assert "FGL2231A0XY" in final  # the confirmation's own field
     copy = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r2-customer.pdf").pages)
     assert "Customer copy" in copy and "Router, Cisco RV340" in copy
-    assert "340,00" not in copy and "715,00" not in copy
+    assert "340,00" not in copy and "800,00" not in copy

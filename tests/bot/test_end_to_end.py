@@ -87,6 +87,8 @@ def test_card_buttons_follow_the_status(world):
         "Create confirmation",
         "Close order",
         "Customer copy",
+        ":stopwatch: Start work",  # Ogechi is a supervisor: she may work on it too
+        "Log time",
     ]
 
 

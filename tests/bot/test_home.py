@@ -181,7 +181,12 @@ def test_opening_the_home_tab_shows_each_section(world):
 
     diego = home_of(world, DIEGO)
     assert "Your open orders* · 1" in texts(diego) and working.number in texts(diego)
-    assert [a for _, a, _ in home_buttons(diego)] == [ids.OPEN_CONFIRMATION, ids.OPEN_CLOSE]
+    assert [a for _, a, _ in home_buttons(diego)] == [
+        ids.OPEN_CONFIRMATION,
+        ids.OPEN_CLOSE,
+        ids.START_WORK,
+        ids.OPEN_LOG_TIME,
+    ]
     assert "You have no open orders" in texts(home_of(world, PEDRO))
     assert not wf.effects("failed")
 
