@@ -19,7 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import ack_latency, burst, invoice_build, listing, options_load, pdf_render  # noqa: E402
+from bench import (  # noqa: E402
+    ack_latency,
+    burst,
+    invoice_build,
+    listing,
+    options_load,
+    pdf_render,
+    webhook_throughput,
+)
 from bench.common import Table, Target, machine  # noqa: E402
 
 
@@ -61,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
     parser.add_argument(
         "--postgres",
-        help="PostgreSQL URL for benchmarks 3 and 5 (default: $SO_BENCH_POSTGRES_URL, else "
+        help="PostgreSQL URL for benchmarks 3, 5 and 7 (default: $SO_BENCH_POSTGRES_URL, else "
         "$SO_TEST_POSTGRES_URL; none: PostgreSQL is skipped); they work in schemas of their own, dropped "
         "at the end",
     )
@@ -103,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     invoices = invoice_build.run(args.smoke, log=lambda s: print(s, flush=True))
     sections.append(("6. Invoice data", invoice_build.tables(invoices, args.smoke)))
     targets += invoice_build.targets(invoices)
+
+    print("7. ERP webhook throughput", flush=True)
+    webhooks = webhook_throughput.run(args.smoke, log=lambda s: print(s, flush=True), postgres=pg_url)
+    sections.append(("7. ERP webhook throughput", webhook_throughput.tables(webhooks)))
+    targets += webhook_throughput.targets(webhooks)
 
     took = time.perf_counter() - started
     print()

@@ -39,8 +39,8 @@ def send_invoice(slack: SlackCalls, effect: EffectView, order: OrderView | None)
     p, settings, wf = effect.payload, slack.settings, slack.wf
     if not settings.erp_webhook_url:
         raise Failed("erp_not_configured: SO_ERP_WEBHOOK_URL is no longer set")
-    order = wf.order(int(p["order_id"]))
-    rev = wf.revision(order.id, int(p["revision"]))
+    rev = wf.revision(int(p["order_id"]), int(p["revision"]))
+    order = rev.order  # read with the revision, in its transaction: no second read of the order
     client = wf.master.client(order.client_id) if order.client_id else None
     body = to_json_bytes(invoice_of(rev, settings, client, p.get("correction_of")))
     request = urllib.request.Request(

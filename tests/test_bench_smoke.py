@@ -24,6 +24,7 @@ SECTIONS = (
     "3. CSV export",
     "4. Burst of submissions",
     "Options load answer (ms)",
+    "7. ERP webhook throughput",
 )
 HEADERS = (
     "request",  # table 1
@@ -32,6 +33,7 @@ HEADERS = (
     "peak RSS MB",  # table 3: the export
     "minimum s",  # table 4
     "real p99",  # table 5
+    "straight /s",  # table 7
 )
 TARGETS = (
     "3. `/so list`",
@@ -40,6 +42,7 @@ TARGETS = (
     "3. never a full scan",
     "3. export memory flat",
     "5. typeahead at 10,000 items",
+    "7. ERP webhooks: every order delivered once",
 )
 
 
