@@ -43,6 +43,7 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.READY_FOR_INVOICING: ("Ready for invoicing", ids.READY_FOR_INVOICING, "primary"),
     Action.MARK_INVOICED: ("Mark as invoiced", ids.OPEN_MARK_INVOICED, None),
     Action.RESTORE: ("Restore", ids.OPEN_RESTORE, None),
+    Action.REINSTATE: ("Reinstate", ids.REINSTATE, None),
     Action.START_WORK: (":stopwatch: Start work", ids.START_WORK, None),
     Action.STOP_WORK: ("Stop work", ids.STOP_WORK, None),
     Action.LOG_TIME: ("Log time", ids.OPEN_LOG_TIME, None),

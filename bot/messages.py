@@ -25,8 +25,8 @@ on the bot's Home tab) · `/so list NAME` or `/so list saved:NAME` runs it · `/
 them · `/so list delete NAME`
 • `/so export FILTERS` — the same orders with their lines, as a CSV file in a direct message
 • `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
-• `/so cancel SO-0042 REASON` — call off an order not yet done: its channel and card say why \
-(its supervisors, admins and its requester)
+• `/so cancel SO-0042 REASON` — call off an order before its invoice data goes out: its channel \
+and card say why (its requester, coordinators, supervisors, admins); *Reinstate* on the card undoes it
 • `/so time SO-0042 2h30 [YYYY-MM-DD] ["note"]` — log time you worked on an order (today unless \
 dated) · `/so time SO-0042` — its recorded time, with Edit (also *Start work*, *Stop work* and \
 *Log time* on the card)
@@ -87,6 +87,9 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
     if event == fx.CANCELLED:
         reason = mrkdwn_escape(payload.get("reason", ""))
         return f":wastebasket: <@{actor}> cancelled *{n}*.\n*Reason:* {reason}"
+    if event == fx.REINSTATED:
+        status = STATUS_TEXT.get(payload.get("status", ""), payload.get("status", ""))  # type: ignore[call-overload]
+        return f":leftwards_arrow_with_hook: <@{actor}> reinstated *{n}*: it is *{status}* again."
     return office_announcement(n, event, actor, payload)
 
 
@@ -255,6 +258,11 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
         return "Order closed", f":checkered_flag: {number} is closed. Its final PDF is in {where}."
     if kind == Action.CANCEL:
         return "Order cancelled", f":wastebasket: {number} is cancelled. Everyone in {where} is told."
+    if kind == Action.REINSTATE:
+        return (
+            "Order reinstated",
+            f":leftwards_arrow_with_hook: {number} is reinstated. Everyone in {where} is told.",
+        )
     if kind == Action.CUSTOMER_COPY:
         return "Customer copy", customer_copy(order, True)
     if kind == Action.MARK_INVOICED:

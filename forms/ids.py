@@ -156,6 +156,7 @@ def role_sync_block(role: str) -> str:
 
 # Time from the field: the card's buttons (value: the order's id), the Log time form and its inputs,
 # and the Edit button of /so time's list (value: the time entry's id)
+REINSTATE = "order_reinstate"
 START_WORK = "start_work"
 STOP_WORK = "stop_work"
 OPEN_LOG_TIME = "open_log_time"

@@ -84,11 +84,14 @@ class Tx:
 
     def queue_topic(self) -> None:
         """Set the channel topic to the order's new status: once per status until the invoice data
-        first went out; after it, statuses recur (Restore), so once per status and invoice revision."""
+        first went out; after it, statuses recur (Restore), so once per status and invoice revision;
+        a status reached again otherwise (Reinstate) is keyed by the order's version."""
         status = Status(self.order.status).value
         key = f"topic:{self.order.number}:{status}"
         if self.order.invoice_revision is not None:
             key += f":r{self.order.invoice_revision}"
+        if self.session.exec(select(Effect.id).where(Effect.key == key)).first() is not None:
+            key += f":v{self.order.version}"  # a status again (Cancel, then Reinstate): its own topic
         self.queue(fx.SET_TOPIC, key, {"status": status})
 
     def touch(self) -> None:

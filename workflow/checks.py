@@ -226,6 +226,10 @@ def check_cancel(s: Session, policy: Policy, actor: str, cmd: c.Cancel, lock: bo
     return open_order(s, policy, cmd.order_id, actor, Action.CANCEL, lock)
 
 
+def check_reinstate(s: Session, policy: Policy, actor: str, cmd: c.Reinstate, lock: bool) -> Order:
+    return open_order(s, policy, cmd.order_id, actor, Action.REINSTATE, lock)
+
+
 def check_customer_copy(s: Session, policy: Policy, actor: str, cmd: c.CustomerCopy, lock: bool) -> Order:
     # With lock, the order's row is locked: two clicks at once queue the copy once.
     order = open_order(s, policy, cmd.order_id, actor, Action.CUSTOMER_COPY, lock)
@@ -286,6 +290,7 @@ CHECKS: dict[type, Callable[..., Order | None]] = {
     c.Confirm: check_confirm,
     c.Close: check_close,
     c.Cancel: check_cancel,
+    c.Reinstate: check_reinstate,
     c.CustomerCopy: check_customer_copy,
     c.Note: check_note,
     c.ReadyForInvoicing: check_ready_for_invoicing,

@@ -120,6 +120,12 @@ class Cancel:
 
 
 @dataclass(frozen=True)
+class Reinstate:
+    action: ClassVar[Action] = Action.REINSTATE
+    order_id: int
+
+
+@dataclass(frozen=True)
 class CustomerCopy:
     """The current revision's PDF without prices, in the order's channel (once per revision)."""
 
@@ -218,6 +224,7 @@ Command = (
     | Confirm
     | Close
     | Cancel
+    | Reinstate
     | CustomerCopy
     | Note
     | ReadyForInvoicing
@@ -238,6 +245,7 @@ COMMANDS: dict[str, type] = {
         Confirm,
         Close,
         Cancel,
+        Reinstate,
         CustomerCopy,
         Note,
         ReadyForInvoicing,

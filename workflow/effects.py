@@ -33,6 +33,7 @@ FIELD_WORKERS_ADDED = "field_workers_added"
 CONFIRMED = "confirmed"
 CLOSED = "closed"
 CANCELLED = "cancelled"  # {"reason": str}: the order was called off
+REINSTATED = "reinstated"  # {"status": str}: a cancelled order is back where it was
 READY_FOR_INVOICING = "ready_for_invoicing"  # {"revision": int, "correction_of": int | None}
 INVOICED = "invoiced"  # {"invoice_number": str}: by a person, or by the ERP (actor "erp")
 RESTORED = "restored"  # {"reason": str}: back to closed, the invoice data to be sent again

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Client, Effect, Member, Order, ProcessedEvent
+from storage.models import Activity, Client, Effect, Member, Order, ProcessedEvent
 from workflow import checks, timesheet
 from workflow import commands as c
 from workflow import effects as fx
@@ -23,7 +23,7 @@ from workflow import queries as q
 from workflow.changes import Tx, channel_name, next_number
 from workflow.errors import AlreadyCarriedOut, Refused
 from workflow.policy import Policy
-from workflow.rules import APPROVERS, RULES, Action, Outcome, Role, Status
+from workflow.rules import APPROVERS, RULES, STATUS_TEXT, Action, Outcome, Role, Status
 
 
 def submit(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Submit) -> Order:
@@ -160,9 +160,27 @@ def close(tx: Tx, actor: str, cmd: c.Close) -> None:
 def cancel(tx: Tx, actor: str, cmd: c.Cancel) -> None:
     """Called off before it was done: the order ends, its channel and card say why."""
     reason = cmd.reason.strip()
+    was = str(tx.order.status)
     tx.move(Action.CANCEL)
     timesheet.stop_timers(tx, actor)
-    tx.announce(tx.log(actor, "cancelled", reason), fx.CANCELLED, actor, reason=reason)
+    tx.announce(tx.log(actor, "cancelled", reason, {"from": was}), fx.CANCELLED, actor, reason=reason)
+    tx.touch()
+
+
+def reinstate(tx: Tx, actor: str, cmd: c.Reinstate) -> None:
+    """Back to the state it was cancelled from (kept in the cancellation's history line; orders
+    cancelled before it was kept: in progress once approved, else waiting for approval)."""
+    last = tx.session.exec(
+        select(Activity)
+        .where(Activity.order_id == tx.order.id, Activity.kind == "cancelled")
+        .order_by(col(Activity.id).desc())
+    ).first()
+    was = (last.data or {}).get("from") if last is not None else None
+    if was not in {str(s) for s in RULES[Action.CANCEL].from_states}:
+        was = Status.IN_PROGRESS if tx.order.decided_at is not None else Status.PENDING_APPROVAL
+    tx.order.status = Status(was)
+    act = tx.log(actor, "reinstated", STATUS_TEXT[Status(was)], {"to": str(was)})
+    tx.announce(act, fx.REINSTATED, actor, status=str(was))
     tx.touch()
 
 
@@ -255,6 +273,7 @@ APPLY: dict[type, Callable[..., None]] = {
     c.Confirm: confirm,
     c.Close: close,
     c.Cancel: cancel,
+    c.Reinstate: reinstate,
     c.CustomerCopy: customer_copy,
     c.Note: note,
     c.ReadyForInvoicing: ready_for_invoicing,

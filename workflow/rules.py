@@ -92,6 +92,7 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     CLOSE = "close"
     CANCEL = "cancel"
+    REINSTATE = "reinstate"
     NOTE = "note"
     CUSTOMER_COPY = "customer_copy"
     READY_FOR_INVOICING = "ready_for_invoicing"
@@ -111,6 +112,7 @@ ACTION_TEXT = {
     Action.CONFIRM: "create confirmations",
     Action.CLOSE: "close orders",
     Action.CANCEL: "cancel orders",
+    Action.REINSTATE: "reinstate cancelled orders",
     Action.NOTE: "add notes",
     Action.CUSTOMER_COPY: "get customer copies",
     Action.READY_FOR_INVOICING: "mark orders ready for invoicing",
@@ -145,9 +147,15 @@ RULES: dict[Action, Rule] = {
     ),
     Action.CONFIRM: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)),
     Action.CLOSE: _r((S.IN_PROGRESS,), S.CLOSED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)),
+    # Called off before its invoice data went out (from closed too: a job the client then refused);
+    # Reinstate puts it back in the state it was cancelled from (the office's call).
     Action.CANCEL: _r(
-        (S.PENDING_APPROVAL, S.IN_PROGRESS), S.CANCELLED, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER,)
+        (S.PENDING_APPROVAL, S.IN_PROGRESS, S.CLOSED),
+        S.CANCELLED,
+        (R.COORDINATOR, R.SUPERVISOR, R.ADMIN),
+        (X.REQUESTER,),
     ),
+    Action.REINSTATE: _r((S.CANCELLED,), None, (R.COORDINATOR, R.ADMIN)),
     # Notes and photos are recorded whatever the status: they are history, not a transition. They
     # come from the people who take part in the order: its requester and field workers, and the
     # supervisors and admins who decide on it. Anyone else in the channel is heard, not recorded.
@@ -234,6 +242,7 @@ CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
     S.CLOSED: (Action.READY_FOR_INVOICING,),
     S.READY_FOR_INVOICING: (Action.MARK_INVOICED, Action.RESTORE),
     S.INVOICED: (Action.RESTORE,),
+    S.CANCELLED: (Action.REINSTATE,),
 }
 
 

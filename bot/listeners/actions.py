@@ -46,6 +46,7 @@ def register(app: App) -> None:
     app.action(ids.READY_FOR_INVOICING)(ready_for_invoicing)
     app.action(ids.OPEN_MARK_INVOICED)(open_mark_invoiced)
     app.action(ids.OPEN_RESTORE)(open_restore)
+    app.action(ids.REINSTATE)(reinstate)
     app.action(ids.START_WORK)(start_work)
     app.action(ids.STOP_WORK)(stop_work)
     app.action(ids.OPEN_LOG_TIME)(open_log_time)
@@ -88,6 +89,11 @@ def ready_for_invoicing(ack: Ack, body: dict, client: WebClient, context: BoltCo
     """The worker checks the company's rules: the order is marked (the card shows it) or the person
     is told everything that is missing, at once."""
     _store_click(ack, body, client, context, c.ReadyForInvoicing)
+
+
+def reinstate(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """A cancelled order back where it was (coordinators, admins): the card shows it."""
+    _store_click(ack, body, client, context, c.Reinstate)
 
 
 def start_work(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

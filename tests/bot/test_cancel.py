@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.demo import DIEGO, LAYLA, OGECHI
 from forms import ids
-from tests.bot.helpers import buttons, card, channel_texts, click, submit_order
+from tests.bot.helpers import buttons, card, channel_texts, click, ephemerals_to, submit_order
 from tests.conftest import PEDRO
 
 
@@ -20,7 +20,7 @@ def test_the_requester_cancels_with_a_reason_and_the_channel_and_card_say_so(wor
     assert len(said) == 1 and "called it off" in said[0]
     assert "<!channel>" not in said[0]  # typed text is escaped before the bot posts it
     shown = card(world, order)
-    assert buttons(shown) == []
+    assert buttons(shown) == ["Reinstate"]  # the office's way back; nothing else on a cancelled order
     assert "Cancelled" in str(shown)
 
 
@@ -42,3 +42,31 @@ def test_who_may_not_or_without_a_reason_is_told_and_nothing_changes(world):
     again = fake.slash_command(OGECHI, "/so", "cancel SO-0001 Again").body_text
     assert "Nothing was changed" in again
     assert len([t for t in channel_texts(world, order) if "cancelled" in t]) == 1
+
+
+def test_reinstate_puts_a_cancelled_order_back_where_it_was(world):
+    fake, wf = world.fake, world.runtime.workflow
+    order = submit_order(world)
+    click(world, OGECHI, order, ids.APPROVE)
+    assert fake.slash_command(LAYLA, "/so", "cancel SO-0001 The client found another provider").status == 200
+    world.settle()
+    assert wf.order(order.id).status == "cancelled"
+
+    click(world, OGECHI, order, ids.REINSTATE)  # a supervisor is not the office: refused, naming who may
+    assert any("coordinator or an admin" in t for t in ephemerals_to(world, OGECHI))
+    assert wf.order(order.id).status == "cancelled"
+
+    click(world, LAYLA, order, ids.REINSTATE)
+    after = wf.order(order.id)
+    assert after.status == "in_progress"  # where it was cancelled from, not back to approval
+    said = [t for t in channel_texts(world, order) if "reinstated" in t]
+    assert len(said) == 1 and "In progress" in said[0]
+    assert "Close order" in buttons(card(world, order)) and "Reinstate" not in buttons(card(world, order))
+    # cancelled again and reinstated again: each time its own channel topic, nothing lost
+    assert fake.slash_command(LAYLA, "/so", "cancel SO-0001 Postponed").status == 200
+    world.settle()
+    click(world, LAYLA, order, ids.REINSTATE)
+    assert wf.order(order.id).status == "in_progress"
+    assert not wf.effects("failed")
+    topics = [c.params.get("topic") for c in fake.calls_to("conversations.setTopic")]
+    assert sum(1 for t in topics if t and "Cancelled" in t) == 2

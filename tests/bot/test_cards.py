@@ -79,7 +79,7 @@ def button_texts(blocks: list[dict]) -> list[str]:
         ),
         (Status.REJECTED, []),
         (Status.CLOSED, ["Ready for invoicing", "Customer copy"]),
-        (Status.CANCELLED, []),
+        (Status.CANCELLED, ["Reinstate"]),
         (Status.READY_FOR_INVOICING, ["Mark as invoiced", "Restore"]),
         (Status.INVOICED, ["Restore"]),
     ],

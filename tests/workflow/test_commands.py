@@ -40,6 +40,7 @@ EVERY_COMMAND = [
     c.Confirm(3, 2, ()),
     c.Close(3, "not_performed", "Site closed", CUSTOM),
     c.Cancel(3, "The client withdrew"),
+    c.Reinstate(3),
     c.CustomerCopy(3),
     c.Note("C0001", "Ev1", "1700000000.000100", "On site", ("F1",), "eyes"),
     c.ReadyForInvoicing(3),

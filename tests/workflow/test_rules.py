@@ -20,7 +20,12 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
     A.ADD_FIELD_WORKERS: ({R.COORDINATOR, R.SUPERVISOR, R.ADMIN}, {X.REQUESTER}, {S.IN_PROGRESS}),
     A.CONFIRM: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, {S.IN_PROGRESS}),
     A.CLOSE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, {S.IN_PROGRESS}),
-    A.CANCEL: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER}, {S.PENDING_APPROVAL, S.IN_PROGRESS}),
+    A.CANCEL: (
+        {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
+        {X.REQUESTER},
+        {S.PENDING_APPROVAL, S.IN_PROGRESS, S.CLOSED},
+    ),
+    A.REINSTATE: ({R.COORDINATOR, R.ADMIN}, set(), {S.CANCELLED}),
     A.NOTE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, set(Status)),
     A.CUSTOMER_COPY: (
         {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
@@ -43,7 +48,8 @@ WHO_MAY = {
     A.ADD_FIELD_WORKERS: "a coordinator, a supervisor, an admin or the order's requester",
     A.CONFIRM: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CLOSE: "a supervisor, an admin, the order's requester or one of the order's field workers",
-    A.CANCEL: "a supervisor, an admin or the order's requester",
+    A.CANCEL: "a coordinator, a supervisor, an admin or the order's requester",
+    A.REINSTATE: "a coordinator or an admin",
     A.NOTE: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CUSTOMER_COPY: (
         "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
@@ -65,6 +71,7 @@ TO_STATE = {
     A.CONFIRM: None,
     A.CLOSE: S.CLOSED,
     A.CANCEL: S.CANCELLED,
+    A.REINSTATE: None,  # back to the state it was cancelled from
     A.NOTE: None,
     A.CUSTOMER_COPY: None,
     A.READY_FOR_INVOICING: S.READY_FOR_INVOICING,
