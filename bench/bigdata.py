@@ -389,6 +389,32 @@ def _people_rows(sqlite: bool) -> list[tuple]:
     return [(i, u, role, "UADMIN01", at) for i, (u, role) in enumerate(grants, 1)]
 
 
+TABLES = ("orders", "revisions", "lines", "members", "activities", "effects", "role_grants")
+
+
+def set_counters(dbapi, last_order: int, tables: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """After a raw PostgreSQL load: the order counter and each table's id sequence past what was
+    inserted (the app's next insert must not collide), committed."""
+    with dbapi.cursor() as cur:
+        cur.execute(
+            "INSERT INTO counters (name, value) VALUES ('order', %s) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (last_order,),
+        )
+        for table in tables:
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+    dbapi.commit()
+
+
+def analyze(engine: Engine) -> None:
+    """What autovacuum does after a load: planner statistics and the visibility map (PostgreSQL)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+
+
 def _max_ids(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
@@ -452,35 +478,14 @@ def build(
             dbapi.execute("COMMIT")
             dbapi.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # readers start from a settled file
         else:
-            with dbapi.cursor() as cur:
-                cur.execute(
-                    "INSERT INTO counters (name, value) VALUES ('order', %s) "
-                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    counter,
-                )
-                for table in (
-                    "orders",
-                    "revisions",
-                    "lines",
-                    "members",
-                    "activities",
-                    "effects",
-                    "role_grants",
-                ):
-                    cur.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                    )
-            dbapi.commit()
+            set_counters(dbapi, counter[0], TABLES)
     except BaseException:
         raw.rollback()
         raise
     finally:
         raw.close()
     if not sqlite:
-        # what autovacuum does after a load: planner statistics and the visibility map
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
+        analyze(engine)
     counts = _max_ids(engine)
     return Built(
         stop - 1, counts["line"], counts["member"], counts["revision"], time.perf_counter() - started

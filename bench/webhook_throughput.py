@@ -332,26 +332,14 @@ def seed(engine: Engine, n: int) -> float:
             dbapi.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('order', ?)", (n,))
             dbapi.execute("COMMIT")
         else:
-            with dbapi.cursor() as cur:
-                cur.execute(
-                    "INSERT INTO counters (name, value) VALUES ('order', %s) "
-                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    (n,),
-                )
-                for table in ("orders", "revisions", "lines", "members", "activities", "role_grants"):
-                    cur.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                    )
-            dbapi.commit()
+            bigdata.set_counters(dbapi, n, bigdata.TABLES)
     except BaseException:
         raw.rollback()
         raise
     finally:
         raw.close()
     if not sqlite:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
+        bigdata.analyze(engine)
     return time.perf_counter() - started
 
 

@@ -170,16 +170,19 @@ def home(
         closed = _section(
             s, [col(Order.status).in_(ENDED), involved, col(Order.updated_at) >= since], closed_rows, today
         )
-        waiting, mine, closed = _with_actions(s, user_id, roles, allow_self_approval, waiting, mine, closed)
-        exceptions = None
-        if approver:
-            exceptions = _exceptions(s, now, today, pending_limit_hours, stale_days, calendar, exception_rows)
         timer = s.exec(
             select(Order.id, Order.number, TimeEntry.started_at)
             .join(TimeEntry, col(TimeEntry.order_id) == col(Order.id))
             .where(TimeEntry.user_id == user_id, col(TimeEntry.running))
         ).first()
-    running = (timer[0], timer[1], timer[2]) if timer is not None else None
+        running = (timer[0], timer[1], timer[2]) if timer is not None else None
+        timing = running[0] if running else None
+        waiting, mine, closed = _with_actions(
+            s, user_id, roles, allow_self_approval, timing, waiting, mine, closed
+        )
+        exceptions = None
+        if approver:
+            exceptions = _exceptions(s, now, today, pending_limit_hours, stale_days, calendar, exception_rows)
     return HomeView(user_id, now, today, approver, waiting, mine, closed, exceptions, running)
 
 
@@ -224,10 +227,12 @@ def _with_actions(
     user_id: str,
     roles: Collection[str],
     allow_self_approval: bool,
+    timing: int | None,
     *sections: Section,
 ) -> list[Section]:
     """The sections with each row's actions: the card's buttons for its status that this person
-    may use (workflow.rules.decide, the rule the commands apply)."""
+    may use (workflow.rules.decide, the rule the commands apply); timing: the order their timer
+    runs on, if any (Stop work there, Start work elsewhere)."""
     ids = {r.id for section in sections for r in section.rows if card_actions(r.status, r.outcome)}
     works_on: set[int] = set()
     if ids:
@@ -240,9 +245,6 @@ def _with_actions(
                 )
             ).all()
         )
-    timing = s.exec(
-        select(TimeEntry.order_id).where(TimeEntry.user_id == user_id, col(TimeEntry.running))
-    ).first()
     out = []
     for section in sections:
         rows = []
