@@ -256,6 +256,22 @@ class Order(SQLModel, table=True):
     custom_fields: list[dict] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # A backorder (SO-0042-1) names the order it continues (always the first of the family);
+    # backorder_count numbers the family's backorders (taken under the parent's row lock)
+    parent_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    backorder_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class DeletedOrder(SQLModel, table=True):
+    """What is left of a deleted order (never approved, deleted by an admin): its number, never
+    used again, who deleted it and when. Nothing of the client's data."""
+
+    __tablename__ = "deleted_orders"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    status: str = Field(max_length=20)  # what it was when deleted
+    deleted_by: str = Field(max_length=32)
+    deleted_at: datetime = _ts()
 
 
 class Revision(SQLModel, table=True):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -219,19 +219,37 @@ def _kept_rate(x: object, previous: Sequence[LineView]) -> tuple[Decimal | None,
     return None, ""
 
 
-def next_number(s: Session) -> int:
-    """The next order number, taken inside the caller's transaction (gap-free: a rollback gives the
-    number back; the row lock serialises concurrent submitters)."""
-    stmt = update(Counter).where(Counter.name == "order").values(value=Counter.value + 1)
+def next_number(s: Session, name: str = "order") -> int:
+    """The next value of the counter name, taken inside the caller's transaction (gap-free: a
+    rollback gives the number back; the row lock serialises concurrent submitters)."""
+    stmt = update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
     row = s.exec(stmt.returning(Counter.value)).first()  # type: ignore[call-overload]
     if row is not None:
         return int(row[0])
     try:
         with s.begin_nested():
-            s.add(Counter(name="order", value=1))
+            s.add(Counter(name=name, value=1))
         return 1
     except IntegrityError:
-        return next_number(s)
+        return next_number(s, name)
+
+
+def next_seq(s: Session) -> int:
+    """The next order's place in the lists (seq: newest first), taken like next_number, past the
+    highest seq stored (orders loaded in bulk, or stored before the counter existed, move it on)."""
+    highest = select(func.coalesce(func.max(Order.seq), 0)).scalar_subquery()
+    value = case((highest > Counter.value, highest), else_=Counter.value) + 1
+    stmt = update(Counter).where(Counter.name == "seq").values(value=value)
+    row = s.exec(stmt.returning(Counter.value)).first()  # type: ignore[call-overload]
+    if row is not None:
+        return int(row[0])
+    try:
+        with s.begin_nested():
+            first = int(s.exec(select(func.coalesce(func.max(Order.seq), 0))).one()) + 1
+            s.add(Counter(name="seq", value=first))
+        return first
+    except IntegrityError:
+        return next_seq(s)
 
 
 # ---------------------------------------------------------------- what Slack did

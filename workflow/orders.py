@@ -20,7 +20,7 @@ from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
 from workflow import queries as q
-from workflow.changes import Tx, channel_name, next_number
+from workflow.changes import Tx, channel_name, next_number, next_seq
 from workflow.errors import AlreadyCarriedOut, Refused
 from workflow.policy import Policy
 from workflow.rules import APPROVERS, RULES, STATUS_TEXT, Action, Outcome, Role, Status
@@ -32,10 +32,9 @@ def submit(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Submit)
     client_id = draft.client_id
     if client_id is not None and s.get(Client, client_id) is None:
         client_id = None
-    seq = next_number(s)
-    number = f"SO-{seq:04d}"
+    number = f"SO-{next_number(s):04d}"
     order = Order(
-        seq=seq,
+        seq=next_seq(s),
         number=number,
         status=RULES[Action.SUBMIT].to_state,
         client=draft.client,

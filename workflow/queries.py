@@ -246,14 +246,24 @@ def order(s: Session, order_id: int) -> OrderView:
     return view(s, order_row(s, order_id))
 
 
-def find(s: Session, ref: str) -> OrderView | None:
-    """An order by 'SO-0042', 'so-42', '42' or '*42'."""
-    m = re.fullmatch(r"\s*\*?(?:so-?)?0*(\d{1,9})\s*", ref, re.IGNORECASE)
+def order_number(ref: str) -> str | None:
+    """The order number a person typed: 'SO-0042', 'so-42', '42', '*42' → SO-0042; '42-1',
+    'SO-0042-1' → SO-0042-1 (a backorder); None when it names no order."""
+    m = re.fullmatch(r"\s*\*?(?:so-?)?0*(\d{1,9})(?:-(\d{1,3}))?\s*", ref, re.IGNORECASE)
     if not m:
+        return None
+    number = f"SO-{int(m.group(1)):04d}"
+    return number if m.group(2) is None else f"{number}-{int(m.group(2))}"
+
+
+def find(s: Session, ref: str) -> OrderView | None:
+    """An order by 'SO-0042', 'so-42', '42', '*42', or a backorder's '42-1'."""
+    number = order_number(ref)
+    if number is None:
         return None
     # the order, then its lines, its members and whether it has a confirmation (by order id: a
     # correlated EXISTS in the select list lets PostgreSQL hash every confirmation instead)
-    found = s.exec(select(Order).where(Order.seq == int(m.group(1)))).first()
+    found = s.exec(select(Order).where(Order.number == number)).first()
     return None if found is None else view(s, found)
 
 
