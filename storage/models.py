@@ -297,6 +297,11 @@ class Revision(SQLModel, table=True):
     custom_fields: list[dict] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # The order's articles to be ordered (not yet used) when this revision was made, as its PDF
+    # prints them: [{"description", "quantity", "unit", "status"}] (workflow.articles)
+    articles: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Line(SQLModel, table=True):
@@ -348,6 +353,28 @@ class TimeEntry(SQLModel, table=True):
     removed: bool = False
     billed_minutes: int = 0
     billed_revision: int | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    updated_by: str = Field(default="", max_length=32)
+
+
+class Article(SQLModel, table=True):
+    """An article to be ordered for an order (workflow.articles): to_order → ordered → delivered,
+    then used (moved into the lines by a confirmation at the price kept from the catalog). Not in
+    any revision's lines, so never invoiced, until used."""
+
+    __tablename__ = "articles"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    position: int
+    description: str = Field(max_length=500)
+    quantity: Decimal = Field(sa_column=Column(ExactDecimal(18, 3), nullable=False))
+    unit: str = Field(max_length=20)
+    code: str = Field(default="", max_length=40)
+    catalog_item_id: int | None = Field(default=None, foreign_key="catalog_items.id")
+    unit_price: Decimal = Field(sa_column=Column(ExactDecimal(18, 2), nullable=False))
+    status: str = Field(default="to_order", max_length=20)  # to_order | ordered | delivered | used
+    added_by: str = Field(max_length=32)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     updated_by: str = Field(default="", max_length=32)
