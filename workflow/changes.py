@@ -21,7 +21,7 @@ from workflow import effects as fx
 from workflow import home as order_home
 from workflow.money import exact_price, exact_quantity, order_total
 from workflow.policy import Policy
-from workflow.queries import lines_of, members, order_row, revision_row
+from workflow.queries import articles_of, lines_of, members, order_row, revision_row
 from workflow.rules import RULES, Action, Status
 from workflow.snapshots import LineView
 
@@ -154,6 +154,12 @@ class Tx:
             last_activity_id=last_activity,
             total=order_total(views),
             created_at=self.now,
+            articles=[  # what its PDF prints of the articles to be ordered: a snapshot, like the lines
+                {"description": a.description, "quantity": str(a.quantity), "unit": a.unit}
+                | {"status": a.status}
+                for a in (articles_of(s, [order.id])[order.id] if order.id and number > 0 else [])
+                if a.status != "used"
+            ],
         )
         s.add(rev)
         s.flush()

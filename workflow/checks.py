@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from sqlmodel import Session, col, select
 
 from storage.models import CatalogItem, Effect, Order
+from workflow import articles, invoice_gate, timesheet
 from workflow import commands as c
-from workflow import invoice_gate, timesheet
 from workflow import queries as q
 from workflow.errors import Refused
 from workflow.money import exact_price
@@ -300,6 +300,8 @@ CHECKS: dict[type, Callable[..., Order | None]] = {
     c.StopWork: lambda s, p, a, cmd, lock: timesheet.check_stop(s, p, a, cmd, lock, open_order),
     c.LogTime: lambda s, p, a, cmd, lock: timesheet.check_log(s, p, a, cmd, lock, open_order),
     c.CorrectTime: lambda s, p, a, cmd, lock: timesheet.check_correct(s, p, a, cmd, lock, open_order),
+    c.Articles: lambda s, p, a, cmd, lock: articles.check_articles(s, p, a, cmd, lock, open_order),
+    c.UseArticles: lambda s, p, a, cmd, lock: articles.check_use(s, p, a, cmd, lock, open_order),
 }
 
 

@@ -216,6 +216,44 @@ class CorrectTime:
     remove: bool = False
 
 
+@dataclass(frozen=True)
+class ArticleDraft:
+    """An article to be ordered as typed, or picked from the catalog (catalog_item_id)."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    catalog_item_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleStatus:
+    """One article's new status, and the one the form showed (a change made since is not undone)."""
+
+    article_id: int
+    was: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Articles:
+    """Articles to be ordered added to the order, and status changes of its articles (workflow.articles)."""
+
+    action: ClassVar[Action] = Action.ARTICLES
+    order_id: int
+    added: tuple[ArticleDraft, ...] = ()
+    statuses: tuple[ArticleStatus, ...] = ()
+    user_name: str = ""  # how Slack named the person: the purchasing email says it
+
+
+@dataclass(frozen=True)
+class UseArticles:
+    """The delivered articles become material lines of a new revision (and are used)."""
+
+    action: ClassVar[Action] = Action.USE_ARTICLES
+    order_id: int
+
+
 Command = (
     Submit
     | Approve
@@ -234,6 +272,8 @@ Command = (
     | StopWork
     | LogTime
     | CorrectTime
+    | Articles
+    | UseArticles
 )
 COMMANDS: dict[str, type] = {
     c.action.value: c
@@ -255,6 +295,8 @@ COMMANDS: dict[str, type] = {
         StopWork,
         LogTime,
         CorrectTime,
+        Articles,
+        UseArticles,
     )
 }
 

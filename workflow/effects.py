@@ -22,6 +22,9 @@ ALERT = "alert"  # {"to": user or channel id, "to_kind", "effect", "kind", "erro
 # {"user": user id, "order_id": int, "order": number, "revision": int} (no order): an order's invoice
 # files (JSON, UBL, CSV) to the person's DM (/so invoice)
 INVOICE_FILES = "invoice_files"
+# {"to": address, "subject", "text", "order": number} (no order: it holds up no card update): an email,
+# e.g. the articles to order to the company's purchasing address (sent once an SMTP sender exists)
+EMAIL = "email"
 EXPORT_CSV = "export_csv"  # {"user": user id, "filters": filter text} (no order): a CSV sent to their DM
 
 # Announcement events (ANNOUNCE and DM payload "event")
@@ -38,6 +41,8 @@ READY_FOR_INVOICING = "ready_for_invoicing"  # {"revision": int, "correction_of"
 INVOICED = "invoiced"  # {"invoice_number": str}: by a person, or by the ERP (actor "erp")
 RESTORED = "restored"  # {"reason": str}: back to closed, the invoice data to be sent again
 CLIENT_UNKNOWN = "client_unknown"  # DM to admins: {"client": the typed name}: add it to the client list?
+ARTICLES_CHANGED = "articles_changed"  # {"added": [text], "changed": [text]}: articles to be ordered
+ARTICLES_USED = "articles_used"  # {"revision": int, "articles": [text]}: delivered ones into the lines
 CUSTOMER_COPY = "customer_copy"  # {"revision": int}: the revision's PDF without prices, in the channel
 
 # The answer to a command carried out after its ack (no order: performed at once, in no order's queue)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from storage.models import Activity, Order
+from storage.models import Activity, Article, Order
 from workflow import queries as q
 from workflow import timesheet
 from workflow.money import taxed
 from workflow.policy import Policy
 from workflow.rules import Outcome
+from workflow.snapshots import ARTICLE_STATUS_TEXT
 
 
 def missing(s: Session, policy: Policy, order: Order) -> list[str]:
@@ -46,7 +47,29 @@ def missing(s: Session, policy: Policy, order: Order) -> list[str]:
         out.append(
             "There is no note of what was done (a reply in the order's thread, or a confirmation note)."
         )
+    out += _articles(s, order)
     out += [f"The company file lacks {what}." for what in rules.seller_missing]
+    return out
+
+
+def _articles(s: Session, order: Order) -> list[str]:
+    """Articles to be ordered that are not in the lines: still to order, or delivered but not used."""
+    rows = s.exec(
+        select(Article.description, Article.status)
+        .where(Article.order_id == order.id, col(Article.status).in_(("to_order", "ordered", "delivered")))
+        .order_by(col(Article.position), col(Article.id))
+    ).all()
+    pending = [f"{d} ({ARTICLE_STATUS_TEXT[st]})" for d, st in rows if st != "delivered"]
+    delivered = [d for d, st in rows if st == "delivered"]
+    out = []
+    if pending:
+        out.append("Articles still to order: " + ", ".join(pending) + ".")
+    if delivered:
+        out.append(
+            "Delivered articles not in the lines yet: "
+            + ", ".join(delivered)
+            + " (Use delivered articles on the card puts them in)."
+        )
     return out
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Activity, Client, Effect, Member, Order, ProcessedEvent
-from workflow import checks, timesheet
+from workflow import articles, checks, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
@@ -282,6 +282,8 @@ APPLY: dict[type, Callable[..., None]] = {
     c.StopWork: timesheet.stop_work,
     c.LogTime: timesheet.log_time,
     c.CorrectTime: timesheet.correct_time,
+    c.Articles: articles.change_articles,
+    c.UseArticles: articles.use_articles,
 }
 
 

@@ -41,3 +41,6 @@ class Policy:
     # zone, whose dates a timer's time is booked on
     labour_item: str = ""
     timezone: str = "UTC"
+    # Articles to be ordered: who is emailed when articles are added (the company file's
+    # articles.email; "": nobody)
+    articles_email: str = ""

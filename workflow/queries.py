@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import Activity, Line, Member, Order, Revision, RoleGrant, TimeEntry
+from storage.models import Activity, Article, Line, Member, Order, Revision, RoleGrant, TimeEntry
 from workflow.errors import Refused
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import APPROVERS, Role, Status
-from workflow.snapshots import LineView, NoteView, OrderView, RevisionView, TimeView
+from workflow.snapshots import ArticleView, LineView, NoteView, OrderView, RevisionView, TimeView
 
 # A revision's PDF prints the newest notes of the thread (each cut to a length fit for paper) and
 # counts the earlier ones: a busy thread must not make every PDF longer and slower to render.
@@ -145,6 +145,7 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
         ).all()
     )
     time = _time_of(s, ids)
+    articles = articles_of(s, ids)
     return [
         OrderView(
             id=o.id,
@@ -188,9 +189,31 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             invoiced_by=o.invoiced_by,
             invoiced_at=o.invoiced_at,
             time=time.get(o.id, NO_TIME),  # type: ignore[arg-type]
+            articles=tuple(articles[o.id]),
         )
         for o in orders
     ]
+
+
+def articles_of(s: Session, ids: list[int]) -> dict[int, list[ArticleView]]:
+    """Each order's articles to be ordered, in their order (workflow.articles)."""
+    out: dict[int, list[ArticleView]] = defaultdict(list)
+    for a in s.exec(
+        select(Article).where(col(Article.order_id).in_(ids)).order_by(col(Article.position), col(Article.id))
+    ).all():
+        out[a.order_id].append(
+            ArticleView(
+                a.id,  # type: ignore[arg-type]
+                a.description,
+                exact_quantity(a.quantity),
+                a.unit,
+                a.status,
+                a.code,
+                a.catalog_item_id,
+                exact_price(a.unit_price),
+            )
+        )
+    return out
 
 
 NO_TIME = TimeView()
@@ -336,4 +359,5 @@ def revision(s: Session, order_id: int, number: int) -> RevisionView:
         earlier_notes=int(earlier),
         pdf_file_id=rev.pdf_file_id,
         custom_fields=list(rev.custom_fields or []),
+        articles=list(rev.articles or []),
     )

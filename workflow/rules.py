@@ -102,6 +102,8 @@ class Action(StrEnum):
     STOP_WORK = "stop_work"
     LOG_TIME = "log_time"
     CORRECT_TIME = "correct_time"
+    ARTICLES = "articles"
+    USE_ARTICLES = "use_articles"
 
 
 ACTION_TEXT = {
@@ -122,6 +124,8 @@ ACTION_TEXT = {
     Action.STOP_WORK: "record time on this order",
     Action.LOG_TIME: "record time on this order",
     Action.CORRECT_TIME: "correct this time",
+    Action.ARTICLES: "change the articles to be ordered",
+    Action.USE_ARTICLES: "move delivered articles into the lines",
 }
 
 
@@ -179,6 +183,14 @@ RULES: dict[Action, Rule] = {
     Action.STOP_WORK: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.FIELD_WORKER,)),
     Action.LOG_TIME: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.FIELD_WORKER,)),
     Action.CORRECT_TIME: _r((S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.ADMIN), (X.TIME_AUTHOR,)),
+    # Articles to be ordered (workflow.articles): the order's people add them and follow them from
+    # to order to delivered; delivered ones become material lines in a new revision (Use).
+    Action.ARTICLES: _r(
+        (S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
+    ),
+    Action.USE_ARTICLES: _r(
+        (S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
+    ),
 }
 
 # Who decides on new orders: asked to approve, shown what waits for approval, made members of new
@@ -238,8 +250,10 @@ CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
         Action.START_WORK,
         Action.STOP_WORK,
         Action.LOG_TIME,
+        Action.ARTICLES,
+        Action.USE_ARTICLES,
     ),
-    S.CLOSED: (Action.READY_FOR_INVOICING,),
+    S.CLOSED: (Action.READY_FOR_INVOICING, Action.ARTICLES, Action.USE_ARTICLES),
     S.READY_FOR_INVOICING: (Action.MARK_INVOICED, Action.RESTORE),
     S.INVOICED: (Action.RESTORE,),
     S.CANCELLED: (Action.REINSTATE,),

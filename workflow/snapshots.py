@@ -45,6 +45,32 @@ class TimeView:
     unbilled: int = 0
 
 
+ARTICLE_STATUS_TEXT = {
+    "to_order": "to order",
+    "ordered": "ordered",
+    "delivered": "delivered",
+    "used": "in the lines",
+}
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article to be ordered (workflow.articles), as people read it."""
+
+    id: int
+    description: str
+    quantity: Decimal
+    unit: str
+    status: str  # to_order | ordered | delivered | used
+    code: str = ""
+    catalog_item_id: int | None = None
+    unit_price: Decimal = Decimal(0)  # kept from the catalog: the line's price once used
+
+    @property
+    def status_text(self) -> str:
+        return ARTICLE_STATUS_TEXT.get(self.status, self.status)
+
+
 @dataclass(frozen=True)
 class OrderView:
     id: int
@@ -90,6 +116,13 @@ class OrderView:
     invoiced_by: str | None = None
     invoiced_at: datetime | None = None
     time: TimeView = field(default_factory=TimeView)
+    # Articles to be ordered, in their order (used ones too: they are in the lines now)
+    articles: tuple[ArticleView, ...] = ()
+
+    @property
+    def open_articles(self) -> tuple[ArticleView, ...]:
+        """The articles not in the lines yet: to order, ordered, delivered."""
+        return tuple(a for a in self.articles if a.status != "used")
 
     @property
     def status_text(self) -> str:
@@ -126,6 +159,9 @@ class RevisionView:
     pdf_file_id: str | None
     custom_fields: list[dict] = field(default_factory=list)  # the confirmation form's own fields
     earlier_notes: int = 0  # notes of the thread before the newest ones in notes (not read)
+    # the articles to be ordered (not used yet) when the revision was made: (description, quantity,
+    # unit, status) as its PDF prints them
+    articles: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,13 @@ EVERY_COMMAND = [
     c.LogTime(3, date(2025, 3, 4), 150, "cabling", "Diego Ruiz", "command"),
     c.CorrectTime(3, 7, date(2025, 3, 4), 90, "was less"),
     c.CorrectTime(3, 7, date(2025, 3, 4), 0, remove=True),
+    c.Articles(
+        3,
+        (c.ArticleDraft("Router AX", Decimal("2"), "pcs"), c.ArticleDraft("", Decimal("1.5"), "", 12)),
+        (c.ArticleStatus(5, "to_order", "ordered"),),
+        "Diego Ruiz",
+    ),
+    c.UseArticles(3),
 ]
 
 

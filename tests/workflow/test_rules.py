@@ -39,6 +39,16 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
     A.STOP_WORK: ({R.SUPERVISOR, R.ADMIN}, {X.FIELD_WORKER}, {S.IN_PROGRESS}),
     A.LOG_TIME: ({R.SUPERVISOR, R.ADMIN}, {X.FIELD_WORKER}, {S.IN_PROGRESS}),
     A.CORRECT_TIME: ({R.COORDINATOR, R.ADMIN}, {X.TIME_AUTHOR}, {S.IN_PROGRESS, S.CLOSED}),
+    A.ARTICLES: (
+        {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
+        {X.REQUESTER, X.FIELD_WORKER},
+        {S.IN_PROGRESS, S.CLOSED},
+    ),
+    A.USE_ARTICLES: (
+        {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
+        {X.REQUESTER, X.FIELD_WORKER},
+        {S.IN_PROGRESS, S.CLOSED},
+    ),
 }
 
 WHO_MAY = {
@@ -61,6 +71,12 @@ WHO_MAY = {
     A.STOP_WORK: "a supervisor, an admin or one of the order's field workers",
     A.LOG_TIME: "a supervisor, an admin or one of the order's field workers",
     A.CORRECT_TIME: "a coordinator, an admin or the person who recorded the time",
+    A.ARTICLES: (
+        "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
+    ),
+    A.USE_ARTICLES: (
+        "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
+    ),
 }
 
 TO_STATE = {
@@ -81,6 +97,8 @@ TO_STATE = {
     A.STOP_WORK: None,
     A.LOG_TIME: None,
     A.CORRECT_TIME: None,
+    A.ARTICLES: None,
+    A.USE_ARTICLES: None,
 }
 
 

@@ -111,6 +111,8 @@ def command_for(wf: Workflow, action: Action, order_id: int) -> c.Command:
         A.START_WORK: lambda: c.StartWork(order_id, "Walker"),
         A.STOP_WORK: lambda: c.StopWork(order_id),
         A.LOG_TIME: lambda: c.LogTime(order_id, wf.clock().date(), 30, "Walked"),
+        A.ARTICLES: lambda: c.Articles(order_id, (c.ArticleDraft("Router AX", Decimal(1), "pcs"),)),
+        A.USE_ARTICLES: lambda: c.UseArticles(order_id),
     }
     return made[action]()
 
@@ -143,6 +145,12 @@ def test_each_command_does_what_its_row_says(wf: Workflow, action: Action, statu
     cmd = command_for(wf, action, order_id)
     if allowed and action is A.STOP_WORK:  # a timer to stop (starting one is the same row)
         wf.execute(actor, c.StartWork(order_id))
+    if allowed and action is A.USE_ARTICLES:  # an article delivered to use (adding it: the same row)
+        wf.execute(actor, c.Articles(order_id, (c.ArticleDraft("Router AX", Decimal(1), "pcs"),)))
+        article = wf.order(order_id).articles[-1]
+        wf.execute(
+            actor, c.Articles(order_id, statuses=(c.ArticleStatus(article.id, "to_order", "delivered"),))
+        )
     if allowed:
         wf.execute(actor, cmd)
         if action is A.REINSTATE:  # back where it was cancelled from
