@@ -12,7 +12,7 @@ from forms import ids
 from forms.custom import colour_square
 from workflow.money import money_text, quantity_text, rate_text, tax_summary
 from workflow.rules import OUTCOME_TEXT, RULES, Action, Status, is_overdue
-from workflow.snapshots import OrderView
+from workflow.snapshots import ARTICLE_STATUS_TEXT, OrderView
 from workflow.timesheet import duration_text
 
 CARD_LINES_SHOWN = 12
@@ -47,6 +47,8 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.START_WORK: (":stopwatch: Start work", ids.START_WORK, None),
     Action.STOP_WORK: ("Stop work", ids.STOP_WORK, None),
     Action.LOG_TIME: ("Log time", ids.OPEN_LOG_TIME, None),
+    Action.ARTICLES: (":package: Articles", ids.OPEN_ARTICLES, None),
+    Action.USE_ARTICLES: ("Use delivered articles", ids.USE_ARTICLES, None),
 }
 # The time buttons have an actions block of their own under the others (easier to hit on a phone)
 TIME_ACTIONS = (Action.START_WORK, Action.STOP_WORK, Action.LOG_TIME)
@@ -156,6 +158,9 @@ def order_card(
     )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(summary, SECTION_MAX)}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _people(order, tz)}]})
+    articles = articles_text(order)
+    if articles:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(articles, SECTION_MAX)}})
     timing = time_text(order, tz)
     if timing:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(timing, 2000)}]})
@@ -189,6 +194,10 @@ def order_card(
     actions = order.actions
     if order.status in RULES[Action.CUSTOMER_COPY].from_states:  # the card only: not on Home rows
         actions = (*actions, Action.CUSTOMER_COPY)
+    if order.status in RULES[Action.ARTICLES].from_states:  # the card only, like Customer copy
+        actions = (*actions, Action.ARTICLES)
+        if any(a.status == "delivered" for a in order.articles):  # something to use
+            actions = (*actions, Action.USE_ARTICLES)
     if not order.time.timers:  # nobody's timer runs: nothing to stop
         actions = tuple(a for a in actions if a is not Action.STOP_WORK)
     buttons = action_buttons(order.id, [a for a in actions if a not in TIME_ACTIONS])
@@ -198,6 +207,26 @@ def order_card(
     if time_buttons:
         blocks.append({"type": "actions", "block_id": f"card-time:{order.id}", "elements": time_buttons})
     return blocks
+
+
+ARTICLES_SHOWN = 12
+
+
+def articles_text(order: OrderView, shown: int = ARTICLES_SHOWN) -> str:
+    """':package: *Articles to order*: 2 pcs Router AX (to order) · 1 pcs PSU (delivered)': the
+    articles not in the lines yet, apart from them ("" when there are none)."""
+    articles = order.open_articles
+    if not articles:
+        return ""
+    parts = [
+        f"{quantity_text(a.quantity)} {mrkdwn_escape(a.unit)} {_cut(mrkdwn_escape(a.description), 120)} "
+        f"({ARTICLE_STATUS_TEXT.get(a.status, a.status)})"
+        for a in articles[:shown]
+    ]
+    more = len(articles) - shown
+    if more > 0:
+        parts.append(f"… and {more} more")
+    return ":package: *Articles to order* (not in the lines, not invoiced): " + " · ".join(parts)
 
 
 def time_text(order: OrderView, tz: ZoneInfo) -> str:

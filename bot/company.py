@@ -57,6 +57,8 @@ class CompanyConfig:
     invoicing: InvoicingSettings = field(default_factory=InvoicingSettings)  # bot.company_invoicing
     # time: the catalog item (its code) that recorded time is priced as: labour lines per worker/day
     labour_item: str = ""
+    # articles: the address emailed "Articles to order on SO-0042" when articles are added ("": none)
+    articles_email: str = ""
 
     def fields(self, form: str) -> tuple[FieldSpec, ...]:
         """The company's own fields of one form, in the file's order (none when it adds none)."""
@@ -96,8 +98,10 @@ RESERVED_KEYS = frozenset(
     "order_id custom custom_fields".split()
 )
 
-TOP_KEYS = ("print", "forms", "invoicing", "time")
+TOP_KEYS = ("print", "forms", "invoicing", "time", "articles")
 TIME_KEYS = ("labour_item",)
+ARTICLES_KEYS = ("email",)
+EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]+")
 PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale")
 FIELD_KEYS = (
     "key",
@@ -202,6 +206,13 @@ class _Checker:
             raise self.fail(where, f"{key}: must not be empty", d)
         if len(value) > limit:
             raise self.fail(where, f"{key}: at most {limit:,} characters, not {len(value):,}", d)
+        return value
+
+    def email(self, d: _Mapping, key: str, where: str) -> str:
+        """An email address (one), or "" when not given."""
+        value = self.text(d, key, where, 254)
+        if value and not EMAIL.fullmatch(value):
+            raise self.fail(where, f"{key}: not an email address: {value!r} (e.g. purchasing@example.com)", d)
         return value
 
     def flag(self, d: _Mapping, key: str, where: str, default: bool) -> bool:
@@ -543,5 +554,8 @@ def load_company(path: str, defaults: PrintSettings | None = None) -> CompanyCon
         invoicing=read_invoicing(checker, top.get("invoicing"), keys),
         labour_item=checker.text(
             checker.mapping(top.get("time") or {}, "time", TIME_KEYS), "labour_item", "time", 40
+        ),
+        articles_email=checker.email(
+            checker.mapping(top.get("articles") or {}, "articles", ARTICLES_KEYS), "email", "articles"
         ),
     )

@@ -7,11 +7,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
-from pdf.document import DocChange, DocField, DocLine, DocNote, DocVat, OrderDocument
+from pdf.document import DocArticle, DocChange, DocField, DocLine, DocNote, DocVat, OrderDocument
 from workflow.money import tax_summary
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Status
 from workflow.service import NOTE_CHARS_ON_PDF
-from workflow.snapshots import RevisionView
+from workflow.snapshots import ARTICLE_STATUS_TEXT, RevisionView
 
 
 def order_document(
@@ -67,7 +67,24 @@ def order_document(
         custom_fields=document_fields(rev),
         vat=[DocVat(v.rate, v.taxable, v.tax, v.exemption_reason) for v in tax.subtotals],
         gross=tax.gross,
+        articles=list(document_articles(rev)),
     )
+
+
+def document_articles(rev: RevisionView) -> Iterable[DocArticle]:
+    """The articles to be ordered the revision kept (a snapshot: later status changes are not in it)."""
+    for a in rev.articles:
+        try:
+            amount = Decimal(str(a.get("quantity", "")))
+        except InvalidOperation:
+            continue
+        status = str(a.get("status") or "")
+        yield DocArticle(
+            str(a.get("description") or ""),
+            amount,
+            str(a.get("unit") or ""),
+            ARTICLE_STATUS_TEXT.get(status, status),
+        )
 
 
 def _cut(text: str) -> str:

@@ -30,6 +30,8 @@ and card say why (its requester, coordinators, supervisors, admins); *Reinstate*
 • `/so time SO-0042 2h30 [YYYY-MM-DD] ["note"]` — log time you worked on an order (today unless \
 dated) · `/so time SO-0042` — its recorded time, with Edit (also *Start work*, *Stop work* and \
 *Log time* on the card)
+• *Articles* on an order's card — articles to be ordered (to order, ordered, delivered), listed \
+apart and not invoiced; *Use delivered articles* puts the delivered ones into the lines
 • `/so copy SO-0042` — post the order's customer copy (its PDF without prices) in its channel \
 (also a button on the card)
 • `/so role` — the Roles window: who holds which role, grant, revoke, latest changes (admins)
@@ -90,7 +92,31 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
     if event == fx.REINSTATED:
         status = STATUS_TEXT.get(payload.get("status", ""), payload.get("status", ""))  # type: ignore[call-overload]
         return f":leftwards_arrow_with_hook: <@{actor}> reinstated *{n}*: it is *{status}* again."
+    if event in (fx.ARTICLES_CHANGED, fx.ARTICLES_USED):
+        return articles_announcement(n, str(event), actor, payload)
     return office_announcement(n, event, actor, payload)
+
+
+def _texts(items: object, limit: int = 20) -> str:
+    """Texts someone typed (article descriptions), escaped, joined with ' · ', cut with a count."""
+    shown = [mrkdwn_escape(str(x)[:200]) for x in (items if isinstance(items, list) else [])]
+    more = len(shown) - limit
+    return " · ".join(shown[:limit]) + (f" · … and {more} more" if more > 0 else "")
+
+
+def articles_announcement(n: str, event: str, actor: str, payload: dict) -> str:
+    """The channel message when articles to be ordered are added or change, or are used."""
+    if event == fx.ARTICLES_USED:
+        return (
+            f":package: <@{actor}> put the delivered articles into the lines of *{n}*: revision "
+            f"{payload.get('revision')} ({_texts(payload.get('articles'))}). Its PDF follows."
+        )
+    parts = []
+    if payload.get("added"):
+        parts.append(f"added articles to order on *{n}*: {_texts(payload.get('added'))}")
+    if payload.get("changed"):
+        parts.append(f"{'' if parts else f'on *{n}* '}marked {_texts(payload.get('changed'))}")
+    return f":package: <@{actor}> " + "; ".join(parts or [f"changed the articles of *{n}*"]) + "."
 
 
 def office_announcement(n: str, event: object, actor: str, payload: dict) -> str:
@@ -265,6 +291,16 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
         )
     if kind == Action.CUSTOMER_COPY:
         return "Customer copy", customer_copy(order, True)
+    if kind == Action.ARTICLES:
+        waiting = len(order.open_articles)
+        return "Articles saved", (
+            f":package: Articles of {number} saved: {waiting} not in the lines yet. The card shows them."
+        )
+    if kind == Action.USE_ARTICLES:
+        return "Articles used", (
+            f":package: The delivered articles are in the lines of {number}: revision "
+            f"{revision or order.current_revision}. Its PDF follows in {where}."
+        )
     if kind == Action.MARK_INVOICED:
         return "Invoiced", f":moneybag: {number} is marked as invoiced. Everyone in {where} is told."
     if kind == Action.RESTORE:

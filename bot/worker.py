@@ -48,6 +48,7 @@ def open_settings_workflow(settings: Settings) -> Workflow:
             vat_exemption=settings.vat_exemption,
             invoicing=invoice_rules(settings),
             labour_item=settings.company.labour_item,
+            articles_email=settings.company.articles_email,
             timezone=settings.timezone,
         ),
         auto_upgrade=settings.auto_upgrade,

@@ -4,6 +4,7 @@ Pure functions: no Slack calls, no database. Parsers never raise; they return a 
 errors are keyed by input block_id, ready for `ack(response_action="errors", errors=...)`.
 """
 
+from forms.articles import ArticleRow, articles_modal, parse_articles
 from forms.close import close_modal, parse_close
 from forms.confirmation import confirmation_modal, parse_confirmation
 from forms.editor import with_line_added, with_line_removed
@@ -16,6 +17,9 @@ from forms.result import FormResult
 from forms.timesheet import log_time_modal, parse_hours, parse_log_time
 
 __all__ = [
+    "ArticleRow",
+    "articles_modal",
+    "parse_articles",
     "FILTER_SYNTAX",
     "FormResult",
     "OrderFilters",

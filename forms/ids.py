@@ -166,3 +166,20 @@ TIME_HOURS = "time_hours"
 TIME_NOTE = "time_note"
 TIME_REMOVE = "time_remove"
 EDIT_TIME = "edit_time"
+
+# Articles to be ordered: the card's buttons (value: the order's id), the Articles form (callback id)
+# and its inputs: one status select per article (block id f"{ARTICLE_STATUS}:{article id}"), and the
+# fields of an article to add (block_id == action_id)
+OPEN_ARTICLES = "order_articles"
+USE_ARTICLES = "order_use_articles"
+ARTICLES = "articles"
+ARTICLE_STATUS = "article_status"
+ARTICLE_CATALOG = "article_catalog_item"
+ARTICLE_DESC = "article_description"
+ARTICLE_QUANTITY = "article_quantity"
+ARTICLE_UNIT = "article_unit"
+
+
+def article_status_block(article_id: int) -> str:
+    """Block id of the status select of one article in the Articles form."""
+    return f"{ARTICLE_STATUS}:{article_id}"

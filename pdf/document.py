@@ -58,6 +58,16 @@ class DocNote:
 
 
 @dataclass(frozen=True)
+class DocArticle:
+    """An article to be ordered: apart from the lines, without a price (it is not invoiced)."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    status: str  # human text, e.g. "to order", "delivered"
+
+
+@dataclass(frozen=True)
 class OrderDocument:
     company: str
     currency: str  # e.g. "EUR"
@@ -98,3 +108,4 @@ class OrderDocument:
     # VAT per rate under the lines, and the gross total (total is then the net); empty: no VAT rows
     vat: list[DocVat] = field(default_factory=list)
     gross: Decimal | None = None
+    articles: list[DocArticle] = field(default_factory=list)  # to be ordered; not in the customer copy

@@ -16,6 +16,7 @@ from pdf.document import DocField, OrderDocument
 from pdf.formats import formats_for
 from pdf.text import (
     ARROW,
+    ARTICLE_COLUMNS,
     CHANGE_COLUMNS,
     DASH,
     ELLIPSIS,
@@ -533,6 +534,15 @@ def render(doc: OrderDocument) -> bytes:
     # The customer copy leaves out what is the team's own: the price changes and the thread's notes.
     if doc.customer_copy:
         return bytes(pdf.output())
+
+    if doc.articles:  # apart from the lines: no price, not invoiced until used
+        pdf.section("Articles to be ordered", keep=24)
+        pdf.paragraph("Not in the lines and not invoiced until delivered and used.", size=8.5, grey=True)
+        rows = [
+            (fmt.quantity(a.quantity), clean(a.unit), clean(a.description), clean(a.status))
+            for a in doc.articles
+        ]
+        pdf.table(ARTICLE_COLUMNS, rows)
 
     if doc.revision > 1 or doc.changes:
         pdf.section(f"Changes since revision {doc.revision - 1}", keep=30)

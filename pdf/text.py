@@ -120,6 +120,12 @@ def line_row(line: DocLine, fmt: Formats, has_code: bool, customer_copy: bool) -
     return tuple(cells)
 
 
+ARTICLE_COLUMNS = (
+    Column("Qty", 18, "R"),
+    Column("Unit", 22),
+    Column("Description", 110),
+    Column("Status", 30),
+)
 CHANGE_COLUMNS = (
     Column("Change", 22),
     Column("Description", 64),

@@ -30,6 +30,7 @@ from forms import ids
 from forms.custom import stored_values
 from forms.types import LineDraft
 from workflow import commands as c
+from workflow.articles import article_text
 from workflow.rules import Action
 from workflow.service import Refused
 
@@ -51,6 +52,8 @@ def register(app: App) -> None:
     app.action(ids.STOP_WORK)(stop_work)
     app.action(ids.OPEN_LOG_TIME)(open_log_time)
     app.action(re.compile(rf"^{ids.EDIT_TIME}:\d+$"))(edit_time)  # one per entry: ids unique in a message
+    app.action(ids.OPEN_ARTICLES)(open_articles)
+    app.action(ids.USE_ARTICLES)(use_articles)
     app.action(ids.ADD_LINE)(add_line)
     app.action(ids.REMOVE_LINE)(remove_line)
     app.action(ids.LINE_KIND)(ack_only)
@@ -104,6 +107,23 @@ def start_work(ack: Ack, body: dict, client: WebClient, context: BoltContext) ->
 
 def stop_work(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     _store_click(ack, body, client, context, c.StopWork)
+
+
+def use_articles(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The delivered articles into the lines: a new revision (the card and its PDF show it)."""
+    _store_click(ack, body, client, context, c.UseArticles)
+
+
+def open_articles(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The Articles form: the order's articles with their status, and the fields to add one."""
+
+    def build(o):  # type: ignore[no-untyped-def]
+        rows = [forms.ArticleRow(a.id, a.description, a.quantity, a.unit, a.status) for a in o.open_articles]
+        used = [article_text(a.description, a.quantity, a.unit) for a in o.articles if a.status == "used"]
+        catalog = context["workflow"].master.has_catalog()
+        return forms.articles_modal(o.id, o.number, rows, used, catalog=catalog)
+
+    _open_modal(ack, body, client, context, Action.ARTICLES, build)
 
 
 def _today(context: BoltContext):  # type: ignore[no-untyped-def]

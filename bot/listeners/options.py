@@ -20,6 +20,7 @@ TYPED_MAX = 100  # more than anyone types into a search box; longer is cut, not 
 def register(app: App) -> None:
     app.options(ids.CLIENT_PICK)(client_options)
     app.options(ids.CATALOG_ITEM)(catalog_options)
+    app.options(ids.ARTICLE_CATALOG)(catalog_options)  # the Articles form's catalog item
 
 
 def _typed(payload: dict) -> str:

@@ -31,6 +31,7 @@ def register(app: App) -> None:
     app.view(ids.MARK_INVOICED)(submit_mark_invoiced)
     app.view(ids.RESTORE_ORDER)(submit_restore)
     app.view(ids.LOG_TIME)(submit_log_time)
+    app.view(ids.ARTICLES)(submit_articles)
 
 
 def _line_or(view: dict, refused: Refused, block_id: str) -> str:
@@ -210,3 +211,33 @@ def submit_log_time(ack: Ack, body: dict, context: BoltContext) -> None:
         command,
         lambda r: field_block(body.get("view"), r, TIME_BLOCKS, ids.TIME_HOURS),
     )
+
+
+ARTICLE_BLOCKS = {
+    "description": ids.ARTICLE_DESC,
+    "quantity": ids.ARTICLE_QUANTITY,
+    "unit": ids.ARTICLE_UNIT,
+    "catalog": ids.ARTICLE_CATALOG,
+}
+
+
+def submit_articles(ack: Ack, body: dict, context: BoltContext) -> None:
+    """The Articles form: the article added (to order) and the statuses changed, in one command."""
+    view = body.get("view") or {}
+    name = user_name_of(body)
+
+    def command(d):  # type: ignore[no-untyped-def]
+        return c.Articles(
+            d.order_id,
+            tuple(c.ArticleDraft(a.description, a.quantity, a.unit, a.catalog_item_id) for a in d.added),
+            tuple(c.ArticleStatus(article_id, was, status) for article_id, was, status in d.statuses),
+            name,
+        )
+
+    def block(r: Refused) -> str:
+        # a status refused (changed by someone since): under the first status select the form has
+        shown = [b for b in _input_blocks(view) if b.startswith(ids.ARTICLE_STATUS + ":")]
+        blocks_of = {**ARTICLE_BLOCKS, "statuses": shown[0] if shown else ids.ARTICLE_DESC}
+        return field_block(view, r, blocks_of, ids.ARTICLE_DESC)
+
+    _handle(ack, body, context, forms.parse_articles, command, block)
