@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot.company import CompanyConfig, CompanyFileError, load_company
 from bot.demo import DIEGO, LAYLA, OGECHI, World, local_world
+from bot.invoice_data import invoice_of
 from bot.performers import NO_SMTP
 from forms import ids
 from storage.models import Effect
@@ -138,6 +139,9 @@ def test_articles_from_the_card_to_the_lines(world):
     apart = apart.split("Changes since revision 1")[0]
     assert "Router AX" in lines and "259.80" in lines
     assert "PSU <b>12 V</b>" in apart and "to order" in apart and "Router AX" not in apart
+    # the invoice data of these lines: the router (used) is invoiced, the PSU (to order) is not
+    invoice = invoice_of(wf.revision(order.id, 2), world.runtime.settings, None)
+    assert [x.name for x in invoice.lines] == ["Diagnosis", "Router AX"]
     # a second click (the card of a moment ago): nothing delivered, nothing changes
     forged_click(world, DIEGO, used, ids.USE_ARTICLES)
     assert wf.order(order.id).current_revision == 2

@@ -5,7 +5,10 @@ revision — once, whatever the clicks — and Ready for invoicing refused while
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from sqlmodel import Session, select
@@ -233,3 +236,53 @@ def test_articles_never_reach_the_invoice_revision_unless_used(wf: Workflow) -> 
     invoice = wf.revision(order.id, ready.invoice_revision)  # type: ignore[arg-type]
     assert [x.description for x in invoice.lines if x.kind == "material"] == ["Cable Cat6", "Router AX"]
     assert invoice.articles == []
+
+
+def race(*commands):  # type: ignore[no-untyped-def]
+    """Run commands at the same moment, one thread each; their results or Refused, in order."""
+    barrier = threading.Barrier(len(commands))
+
+    def run(command):  # type: ignore[no-untyped-def]
+        barrier.wait(timeout=30)
+        try:
+            return command()
+        except Refused as refused:
+            return refused
+
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        return list(pool.map(run, commands))
+
+
+def test_use_at_the_same_moment_as_another_click_or_a_status_change_loses_nothing(wf: Workflow) -> None:
+    order = in_progress(wf)
+    add(
+        wf,
+        WORKER,
+        order.id,
+        c.ArticleDraft("Router AX", Decimal(1), "pcs"),
+        c.ArticleDraft("PSU", Decimal(1), "pcs"),
+    )
+    set_status(wf, WORKER, order.id, "Router AX", "delivered")
+    set_status(wf, WORKER, order.id, "PSU", "delivered")
+    psu = next(a for a in wf.order(order.id).articles if a.description == "PSU")
+    outcomes = race(
+        partial(wf.execute, WORKER, c.UseArticles(order.id)),
+        partial(wf.execute, SUPERVISOR, c.UseArticles(order.id)),
+        partial(
+            wf.execute,
+            REQUESTER,
+            c.Articles(order.id, statuses=(c.ArticleStatus(psu.id, "delivered", "ordered"),)),
+        ),
+    )
+    uses = [o for o in outcomes[:2] if not isinstance(o, Refused)]
+    assert len(uses) == 1 and outcomes[:2].count(uses[0]) == 1  # one revision, the other click refused
+    final = wf.order(order.id)
+    assert final.current_revision == order.current_revision + 1
+    added = [x.description for x in final.lines[len(order.lines) :]]
+    used = sorted(a.description for a in final.articles if a.status == "used")
+    assert sorted(added) == used  # every used article is a line once; every other is not a line
+    status = {a.description: a.status for a in final.articles}
+    if isinstance(outcomes[2], Refused):  # the use came first: the PSU was used, not un-delivered
+        assert outcomes[2].code == "stale" and status["PSU"] == "used"
+    else:  # the change came first: the PSU is ordered, not used
+        assert status["PSU"] == "ordered" and added == ["Router AX"]
