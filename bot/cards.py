@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from forms import ids
 from forms.custom import colour_square
 from workflow.money import money_text, quantity_text, rate_text, tax_summary
-from workflow.rules import OUTCOME_TEXT, RULES, Action, Status, is_overdue
+from workflow.rules import OUTCOME_TEXT, RULES, Action, Outcome, Status, is_overdue
 from workflow.snapshots import ARTICLE_STATUS_TEXT, OrderView
 from workflow.timesheet import duration_text
 
@@ -194,7 +194,8 @@ def order_card(
     actions = order.actions
     if order.status in RULES[Action.CUSTOMER_COPY].from_states:  # the card only: not on Home rows
         actions = (*actions, Action.CUSTOMER_COPY)
-    if order.status in RULES[Action.ARTICLES].from_states:  # the card only, like Customer copy
+    if order.status in RULES[Action.ARTICLES].from_states and order.outcome != Outcome.NOT_PERFORMED:
+        # the card only, like Customer copy (work not performed: nothing to order for it)
         actions = (*actions, Action.ARTICLES)
         if any(a.status == "delivered" for a in order.articles):  # something to use
             actions = (*actions, Action.USE_ARTICLES)

@@ -54,7 +54,7 @@ def test_seed_use_case_end_to_end(world, tmp_path):
     assert len(fake.calls_to("chat.update")) >= 2
     # closed: the office's step and the copy for the client; without the company file's invoicing
     # section Ready for invoicing was refused, naming what the invoice lacks, and nothing changed
-    assert buttons(card(world, order)) == ["Ready for invoicing", "Customer copy"]
+    assert buttons(card(world, order)) == ["Ready for invoicing", "Customer copy", ":package: Articles"]
     assert any("VAT number" in t for t in ephemerals_to(world, LAYLA) if "not ready for invoicing" in t)
     pdfs = sorted((f for f in fake.files.values() if f["name"].endswith(".pdf")), key=lambda f: f["name"])
     assert [f["name"] for f in pdfs] == ["SO-0001-r1.pdf", "SO-0001-r2-customer.pdf", "SO-0001-r2.pdf"]
@@ -87,6 +87,7 @@ def test_card_buttons_follow_the_status(world):
         "Create confirmation",
         "Close order",
         "Customer copy",
+        ":package: Articles",
         ":stopwatch: Start work",  # Ogechi is a supervisor: she may work on it too
         "Log time",
     ]
