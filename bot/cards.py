@@ -44,6 +44,8 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.MARK_INVOICED: ("Mark as invoiced", ids.OPEN_MARK_INVOICED, None),
     Action.RESTORE: ("Restore", ids.OPEN_RESTORE, None),
     Action.REINSTATE: ("Reinstate", ids.REINSTATE, None),
+    Action.CREATE_BACKORDER: ("Create backorder", ids.OPEN_BACKORDER, None),
+    Action.CANCEL: ("Cancel order", ids.OPEN_CANCEL, "danger"),
     Action.START_WORK: (":stopwatch: Start work", ids.START_WORK, None),
     Action.STOP_WORK: ("Stop work", ids.STOP_WORK, None),
     Action.LOG_TIME: ("Log time", ids.OPEN_LOG_TIME, None),
@@ -199,6 +201,8 @@ def order_card(
         actions = (*actions, Action.ARTICLES)
         if any(a.status == "delivered" for a in order.articles):  # something to use
             actions = (*actions, Action.USE_ARTICLES)
+    if order.status in RULES[Action.CANCEL].from_states:  # the card only: a Home row is no place for it
+        actions = (*actions, Action.CANCEL)
     if not order.time.timers:  # nobody's timer runs: nothing to stop
         actions = tuple(a for a in actions if a is not Action.STOP_WORK)
     buttons = action_buttons(order.id, [a for a in actions if a not in TIME_ACTIONS])

@@ -98,6 +98,8 @@ def answer(wf: Workflow, tz: ZoneInfo, payload: dict) -> tuple[str, str]:
     kind = str(payload.get("command") or "")
     if payload.get("refusal"):
         return messages.not_done(kind), messages.refusal(Refused.from_dict(payload["refusal"]), tz)
+    if payload.get("deleted"):
+        return messages.deleted(str(payload["deleted"]))
     if payload.get("order") is None:
         return "", ""
     revision = payload.get("revision") if isinstance(payload.get("revision"), int) else None

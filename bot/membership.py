@@ -1,4 +1,5 @@
-"""Who sits in an order's channel: the KICK performer (a role taken away takes its seats away)."""
+"""Who sits in an order's channel: the KICK performer (a role taken away takes its seats away), and
+the channel of a deleted order (DELETED: its card says so, then it is archived)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot import messages
 from bot.slack_calls import SlackCalls
 from workflow.snapshots import EffectView, OrderView
 
@@ -31,3 +33,26 @@ def kick(slack: SlackCalls, effect: EffectView, order: OrderView | None) -> None
         if error not in GONE:
             raise
         log.warning("cannot remove %s from the channel of %s: %s", user, order.number, error)
+
+
+def deleted(slack: SlackCalls, effect: EffectView, order: OrderView | None) -> None:
+    """A deleted order's channel: its card says the order was deleted (the client's data goes from
+    it), then the channel is archived. Each step once: a retry finds it done (or gone) and goes on."""
+    p = effect.payload
+    channel, ts = str(p.get("channel") or ""), str(p.get("card_ts") or "")
+    if ts:
+        text = messages.deleted_card(str(p.get("order") or ""), str(p.get("actor") or ""))
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+        try:
+            slack.call(
+                ("chat.update",), slack.client.chat_update, channel=channel, ts=ts, text=text, blocks=[block]
+            )
+        except SlackApiError as e:
+            if e.response.get("error") not in GONE | {"message_not_found", "cant_update_message"}:
+                raise
+    try:
+        slack.call(("conversations.archive",), slack.client.conversations_archive, channel=channel)
+    except SlackApiError as e:
+        if e.response.get("error") not in GONE | {"already_archived"}:
+            raise
+        log.info("the channel of deleted %s: %s", p.get("order"), e.response.get("error"))

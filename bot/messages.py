@@ -26,7 +26,11 @@ them · `/so list delete NAME`
 • `/so export FILTERS` — the same orders with their lines, as a CSV file in a direct message
 • `/so show SO-0042` (or `/so show 42`, `/so *42`) — an order's summary and channel
 • `/so cancel SO-0042 REASON` — call off an order before its invoice data goes out: its channel \
-and card say why (its requester, coordinators, supervisors, admins); *Reinstate* on the card undoes it
+and card say why (its requester, coordinators, supervisors, admins; also *Cancel order* on the card); \
+*Reinstate* on the card undoes it
+• `/so delete SO-0042` — delete an order never approved, after typing its number (admins): its data \
+goes, its channel is archived, its number is not used again
+• `/so show 42-1` — a backorder (*Create backorder* on the card of an order ready for invoicing)
 • `/so time SO-0042 2h30 [YYYY-MM-DD] ["note"]` — log time you worked on an order (today unless \
 dated) · `/so time SO-0042` — its recorded time, with Edit (also *Start work*, *Stop work* and \
 *Log time* on the card)
@@ -94,6 +98,13 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
         return f":leftwards_arrow_with_hook: <@{actor}> reinstated *{n}*: it is *{status}* again."
     if event in (fx.ARTICLES_CHANGED, fx.ARTICLES_USED):
         return articles_announcement(n, str(event), actor, payload)
+    if event == fx.BACKORDER_CREATED:
+        lines = int(payload.get("lines") or 0)
+        carried = f"with {lines} line{'s' if lines != 1 else ''} from it" if lines else "with no lines yet"
+        return (
+            f":repeat: <@{actor}> created backorder *{mrkdwn_escape(str(payload.get('backorder', '')))}* "
+            f"of *{n}* {carried}. It waits for approval in its own channel."
+        )
     return office_announcement(n, event, actor, payload)
 
 
@@ -301,11 +312,29 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
             f":package: The delivered articles are in the lines of {number}: revision "
             f"{revision or order.current_revision}. Its PDF follows in {where}."
         )
+    if kind == Action.CREATE_BACKORDER:
+        return "Backorder created", (
+            f":repeat: Backorder {number} is created and waits for approval"
+            + (f" in {where}." if order.channel_id else ": its channel is on its way.")
+        )
     if kind == Action.MARK_INVOICED:
         return "Invoiced", f":moneybag: {number} is marked as invoiced. Everyone in {where} is told."
     if kind == Action.RESTORE:
         return "Order restored", f":leftwards_arrow_with_hook: {number} is closed again. {where} is told why."
     return "", ""
+
+
+def deleted(number: str) -> tuple[str, str]:
+    """(title, text) of the answer to a Delete carried out."""
+    return "Order deleted", (
+        f":wastebasket: {number} is deleted: its lines, history and time are removed, and its channel is "
+        f"archived. The number {number} will not be used again."
+    )
+
+
+def deleted_card(number: str, actor: str) -> str:
+    """What the card of a deleted order says instead of the order (no client data is left in it)."""
+    return f":wastebasket: {number} was deleted by <@{actor}>. Nothing of it is kept but its number."
 
 
 TIME_KINDS = frozenset({Action.START_WORK, Action.STOP_WORK, Action.LOG_TIME, Action.CORRECT_TIME})
@@ -379,7 +408,11 @@ def customer_copy(order: OrderView, queued: bool) -> str:
     return f"{what} was already posted in {channel_ref(order)}: look for it there."
 
 
-def order_summary(order: OrderView, currency: str, tz: ZoneInfo) -> str:
+def order_summary(
+    order: OrderView, currency: str, tz: ZoneInfo, family: tuple[str | None, Sequence] = (None, [])
+) -> str:
+    """/so show: the order in a few lines; family: the order it continues (a backorder) and its
+    backorders (number, status, channel id)."""
     icon = STATUS_ICON.get(order.status, "")
     planned = order.planned_date.isoformat() if order.planned_date else "not planned"
     parts = [
@@ -390,6 +423,16 @@ def order_summary(order: OrderView, currency: str, tz: ZoneInfo) -> str:
         f"*Total {currency} {money_text(order.total)}* · requested by <@{order.requester_id}> "
         f"{slack_date(order.created_at, tz)}",
     ]
+    parent, backorders = family
+    if parent:
+        parts.append(f":repeat: Backorder of *{parent}*")
+    if backorders:
+        shown = [
+            f"*{n}* {STATUS_ICON.get(st, '')} {STATUS_TEXT.get(st, st)}" + (f" <#{ch}>" if ch else "")
+            for n, st, ch in backorders[:20]
+        ]
+        more = f" and {len(backorders) - 20} more" if len(backorders) > 20 else ""
+        parts.append(":repeat: Backorders: " + " · ".join(shown) + more)
     return "\n".join(parts)
 
 

@@ -22,7 +22,7 @@ from bot.erp import send_invoice
 from bot.exports import send_export
 from bot.home import publish_home
 from bot.invoices import send_invoice_files
-from bot.membership import kick
+from bot.membership import deleted, kick
 from bot.slack_calls import ALREADY, CARD_EVENT, Retry, SlackCalls, event_payload
 from pdf import render
 from workflow import effects as fx
@@ -408,6 +408,7 @@ PERFORMERS: dict[str, Performer] = {
     fx.ARCHIVE: archive,
     fx.DIGEST: digest,
     fx.KICK: kick,
+    fx.DELETED: deleted,
     fx.SEND_INVOICE: send_invoice,
     fx.INVOICE_FILES: send_invoice_files,
     fx.EMAIL: email,

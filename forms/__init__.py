@@ -5,12 +5,14 @@ errors are keyed by input block_id, ready for `ack(response_action="errors", err
 """
 
 from forms.articles import ArticleRow, articles_modal, parse_articles
+from forms.backorder import backorder_modal, parse_backorder
 from forms.close import close_modal, parse_close
 from forms.confirmation import confirmation_modal, parse_confirmation
 from forms.editor import with_line_added, with_line_removed
 from forms.field_workers import field_workers_modal, parse_field_workers
 from forms.filters import FILTER_SYNTAX, OrderFilters, filters_from_fields, parse_filters
 from forms.invoicing import mark_invoiced_modal, parse_mark_invoiced, parse_restore, restore_modal
+from forms.lifecycle import cancel_modal, delete_modal, parse_cancel, parse_delete
 from forms.new_order import new_order_modal, parse_new_order
 from forms.reject import parse_reject, reject_modal
 from forms.result import FormResult
@@ -39,6 +41,12 @@ __all__ = [
     "parse_mark_invoiced",
     "parse_new_order",
     "parse_reject",
+    "cancel_modal",
+    "backorder_modal",
+    "parse_backorder",
+    "delete_modal",
+    "parse_cancel",
+    "parse_delete",
     "parse_restore",
     "reject_modal",
     "restore_modal",

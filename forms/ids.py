@@ -15,6 +15,9 @@ CONFIRMATION = "confirmation"
 CLOSE_ORDER = "close_order"
 MARK_INVOICED = "mark_invoiced"
 RESTORE_ORDER = "restore_order"
+CANCEL_ORDER = "cancel_order"
+DELETE_ORDER = "delete_order"
+CREATE_BACKORDER = "create_backorder"
 
 # Order card buttons (action ids); the button value carries the order id (never trusted)
 APPROVE = "order_approve"
@@ -26,6 +29,10 @@ OPEN_CLOSE = "order_close"
 READY_FOR_INVOICING = "order_ready_for_invoicing"
 OPEN_MARK_INVOICED = "order_mark_invoiced"
 OPEN_RESTORE = "order_restore"
+# Cancel order (a form: the reason) on a live or closed order
+OPEN_CANCEL = "order_cancel"
+# Create backorder (a form: the lines to carry over) on an order ready for invoicing or invoiced
+OPEN_BACKORDER = "order_backorder"
 
 # The order card's Customer copy button (value: the order id, never trusted): the current revision's
 # PDF without prices, posted in the order's channel
@@ -66,6 +73,12 @@ CLOSE_OUTCOME = "close_outcome"
 CLOSE_REASON = "close_reason"
 INVOICE_NUMBER = "invoice_number"
 RESTORE_REASON = "restore_reason"
+CANCEL_REASON = "cancel_reason"
+DELETE_CONFIRM = "delete_confirm"
+BACKORDER_TITLE = "backorder_title"
+BACKORDER_DATE = "backorder_date"
+BACKORDER_NOTE = "backorder_note"
+BACKORDER_LINES = "backorder_lines"  # block ids f"{BACKORDER_LINES}:{first index}", ten lines each
 
 # The company's own fields (forms.custom): block_id == action_id == f"{CUSTOM_PREFIX}{key}"
 CUSTOM_PREFIX = "cf:"

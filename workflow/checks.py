@@ -230,6 +230,57 @@ def check_reinstate(s: Session, policy: Policy, actor: str, cmd: c.Reinstate, lo
     return open_order(s, policy, cmd.order_id, actor, Action.REINSTATE, lock)
 
 
+def check_delete(s: Session, policy: Policy, actor: str, cmd: c.Delete, lock: bool) -> Order:
+    """An admin may delete an order never approved (waiting, rejected, or cancelled before its
+    approval), once the number they typed is the order's, and while none of its Slack updates is
+    being made this moment (it would land on an order that is gone)."""
+    order = q.order_row(s, cmd.order_id, lock=lock)
+    approved = order.current_revision > 0 or (
+        order.decided_at is not None and order.status != Status.REJECTED
+    )
+    if approved and verdict(s, policy, order, actor, Action.DELETE).reason != "role":
+        raise Refused(
+            "approved",
+            f"{order.number} was approved: its work and PDFs exist, so it can be cancelled, not deleted.",
+        )
+    authorize(s, policy, order, actor, Action.DELETE)
+    if cmd.number.strip().upper() != order.number.upper():
+        raise Refused("invalid", f"Type {order.number} to delete it.", field="number")
+    busy = (
+        select(Effect.id)
+        .where(Effect.order_id == order.id, Effect.status == "pending", col(Effect.claimed_by).is_not(None))
+        .limit(1)
+    )
+    if s.exec(busy).first() is not None:
+        raise Refused("busy", f"{order.number}'s channel is being updated right now: try again in a minute.")
+    return order
+
+
+BACKORDERS_MAX = 999  # SO-0042-999: a family's backorders
+
+
+def check_backorder(s: Session, policy: Policy, actor: str, cmd: c.CreateBackorder, lock: bool) -> Order:
+    """Coordinators and admins, on an order ready for invoicing or invoiced; the lines picked must be
+    the order's (by index in its current revision), the title at most what a title holds."""
+    order = open_order(s, policy, cmd.order_id, actor, Action.CREATE_BACKORDER, lock)
+    count = len(q.lines_of(s, order.id, order.current_revision))  # type: ignore[arg-type]
+    if any(i < 0 or i >= count for i in cmd.lines):
+        raise Refused(
+            "stale", f"The lines of {order.number} changed: open Create backorder again.", field="lines"
+        )
+    if len(cmd.title.strip()) > TITLE_MAX:
+        raise Refused("invalid", f"A title has at most {TITLE_MAX} characters.", field="title")
+    root = order if order.parent_id is None else s.get(Order, order.parent_id)
+    if root is not None and root.backorder_count >= BACKORDERS_MAX:
+        raise Refused(
+            "invalid", f"{root.number} has {BACKORDERS_MAX} backorders: submit a new order instead."
+        )
+    return order
+
+
+TITLE_MAX = 150
+
+
 def check_customer_copy(s: Session, policy: Policy, actor: str, cmd: c.CustomerCopy, lock: bool) -> Order:
     # With lock, the order's row is locked: two clicks at once queue the copy once.
     order = open_order(s, policy, cmd.order_id, actor, Action.CUSTOMER_COPY, lock)
@@ -291,6 +342,8 @@ CHECKS: dict[type, Callable[..., Order | None]] = {
     c.Close: check_close,
     c.Cancel: check_cancel,
     c.Reinstate: check_reinstate,
+    c.Delete: check_delete,
+    c.CreateBackorder: check_backorder,
     c.CustomerCopy: check_customer_copy,
     c.Note: check_note,
     c.ReadyForInvoicing: check_ready_for_invoicing,

@@ -126,6 +126,29 @@ class Reinstate:
 
 
 @dataclass(frozen=True)
+class CreateBackorder:
+    """A new order continuing order_id (SO-0042-1): lines are the indexes of the lines picked from
+    its current revision (none by default)."""
+
+    action: ClassVar[Action] = Action.CREATE_BACKORDER
+    order_id: int
+    lines: tuple[int, ...] = ()
+    title: str = ""
+    planned_date: date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Delete:
+    """The order and its data removed for good (admins; never approved); number: the one the admin
+    typed to confirm, checked against the order's."""
+
+    action: ClassVar[Action] = Action.DELETE
+    order_id: int
+    number: str
+
+
+@dataclass(frozen=True)
 class CustomerCopy:
     """The current revision's PDF without prices, in the order's channel (once per revision)."""
 
@@ -263,6 +286,8 @@ Command = (
     | Close
     | Cancel
     | Reinstate
+    | Delete
+    | CreateBackorder
     | CustomerCopy
     | Note
     | ReadyForInvoicing
@@ -286,6 +311,8 @@ COMMANDS: dict[str, type] = {
         Close,
         Cancel,
         Reinstate,
+        Delete,
+        CreateBackorder,
         CustomerCopy,
         Note,
         ReadyForInvoicing,

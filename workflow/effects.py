@@ -36,6 +36,7 @@ FIELD_WORKERS_ADDED = "field_workers_added"
 CONFIRMED = "confirmed"
 CLOSED = "closed"
 CANCELLED = "cancelled"  # {"reason": str}: the order was called off
+BACKORDER_CREATED = "backorder_created"  # {"backorder": number, "lines": int}: in the original's channel
 REINSTATED = "reinstated"  # {"status": str}: a cancelled order is back where it was
 READY_FOR_INVOICING = "ready_for_invoicing"  # {"revision": int, "correction_of": int | None}
 INVOICED = "invoiced"  # {"invoice_number": str}: by a person, or by the ERP (actor "erp")
@@ -54,6 +55,9 @@ APPROVAL_REMINDER = "approval_reminder"  # {"user": user id, "level": 1 | 2, "ho
 PLANNED_REMINDER = "planned_reminder"  # {"planned_date": ISO date}: in the channel, to the field workers
 SET_TOPIC = "set_topic"  # {"status": status}: the channel topic shows the order's status
 ARCHIVE = "archive"  # {"days": int}: the order's channel is archived
+# {"channel", "card_ts", "order": number, "actor"} (no order: it is gone): the deleted order's card
+# says so and its channel is archived
+DELETED = "deleted"
 KICK = "kick"  # {"user": user id}: removed from the order's channel (the role that put them there is gone)
 DIGEST = "digest"  # {"user", "date", "since", "moved", "waiting", ...} (no order): a coordinator's DM
 

@@ -14,74 +14,16 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Activity, Client, Effect, Member, Order, ProcessedEvent
-from workflow import articles, checks, timesheet
+from storage.models import Activity, Effect, Member, Order, ProcessedEvent
+from workflow import articles, checks, lifecycle, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
 from workflow import queries as q
-from workflow.changes import Tx, channel_name, next_number, next_seq
+from workflow.changes import Tx
 from workflow.errors import AlreadyCarriedOut, Refused
 from workflow.policy import Policy
-from workflow.rules import APPROVERS, RULES, STATUS_TEXT, Action, Outcome, Role, Status
-
-
-def submit(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Submit) -> Order:
-    """Store a new order SO-nnnn and queue its channel, card and DMs."""
-    draft = cmd.draft
-    client_id = draft.client_id
-    if client_id is not None and s.get(Client, client_id) is None:
-        client_id = None
-    number = f"SO-{next_number(s):04d}"
-    order = Order(
-        seq=next_seq(s),
-        number=number,
-        status=RULES[Action.SUBMIT].to_state,
-        client=draft.client,
-        site=draft.site,
-        contact=draft.contact,
-        title=draft.title,
-        description=draft.description,
-        planned_date=draft.planned_date,
-        priority=draft.priority,
-        requester_id=actor,
-        current_revision=0,
-        created_at=now,
-        updated_at=now,
-        client_id=client_id,
-        site_id=draft.site_id if client_id is not None else None,
-        contact_id=draft.contact_id if client_id is not None else None,
-        custom_fields=list(c.custom_dicts(draft.custom)),
-    )
-    s.add(order)
-    s.flush()
-    tx = Tx(s, order, now, policy)
-    tx.add_revision(0, "submitted", actor, draft.lines)
-    approvers = q.users_with(s, Role.SUPERVISOR) or q.users_with(s, Role.ADMIN)
-    s.add(Member(order_id=order.id, user_id=actor, role="requester", added_by=actor, added_at=now))
-    for uid in approvers:
-        s.add(Member(order_id=order.id, user_id=uid, role="supervisor", added_by=actor, added_at=now))
-    act = tx.log(actor, "submitted", f"{number} submitted")
-    name = channel_name(number, draft.client, draft.title)
-    tx.queue(fx.CREATE_CHANNEL, f"channel:{number}", {"name": name, "private": tx.policy.private_channels})
-    tx.queue(fx.INVITE, f"invite:{number}:submit", {"users": [actor] + [u for u in approvers if u != actor]})
-    tx.queue(fx.POST_CARD, f"card:{number}:post", {})
-    tx.queue(fx.PIN_CARD, f"card:{number}:pin", {})
-    tx.queue_topic()
-    tx.announce(act, fx.SUBMITTED, actor)
-    for uid in approvers:
-        if uid != actor or tx.policy.allow_self_approval:
-            event = {"user": uid, "event": fx.APPROVAL_REQUESTED, "actor": actor}
-            tx.queue(fx.DM, f"dm:{number}:{fx.APPROVAL_REQUESTED}:{uid}", event)
-    if client_id is None and draft.client.strip() and s.exec(select(Client.id).limit(1)).first():
-        # A client typed rather than picked, while the company keeps a client list: ask the admins
-        # to add it (one DM each per order)
-        for uid in q.users_with(s, Role.ADMIN):
-            event = {"user": uid, "event": fx.CLIENT_UNKNOWN, "actor": actor, "client": draft.client}
-            tx.queue(fx.DM, f"dm:{number}:{fx.CLIENT_UNKNOWN}:{uid}", event)
-    tx.flush()
-    order_home.queue_refresh(s, order, now, policy.home_refresh_seconds)
-    return order
+from workflow.rules import APPROVERS, RULES, STATUS_TEXT, Action, Outcome, Status
 
 
 def approve(tx: Tx, actor: str, cmd: c.Approve) -> None:
@@ -265,7 +207,7 @@ def restore(tx: Tx, actor: str, cmd: c.Restore) -> None:
     tx.touch()
 
 
-APPLY: dict[type, Callable[..., None]] = {
+APPLY: dict[type, Callable[..., Order | None]] = {
     c.Approve: approve,
     c.Reject: reject,
     c.AddFieldWorkers: add_field_workers,
@@ -273,6 +215,7 @@ APPLY: dict[type, Callable[..., None]] = {
     c.Close: close,
     c.Cancel: cancel,
     c.Reinstate: reinstate,
+    c.CreateBackorder: lifecycle.backorder,
     c.CustomerCopy: customer_copy,
     c.Note: note,
     c.ReadyForInvoicing: ready_for_invoicing,
@@ -291,9 +234,9 @@ def carry_out(s: Session, policy: Policy, now: datetime, actor: str, cmd: c.Comm
     """Check cmd (Refused) and apply it in s, the caller's transaction; the order it changed."""
     order = checks.check(s, policy, actor, cmd, lock=True)
     if order is None:  # a new order
-        return submit(s, policy, now, actor, cmd)  # type: ignore[arg-type]
-    APPLY[type(cmd)](Tx(s, order, now, policy), actor, cmd)
-    return order
+        return lifecycle.submit(s, policy, now, actor, cmd)  # type: ignore[arg-type]
+    # what a command makes of the order: the order itself, or a new one (a backorder)
+    return APPLY[type(cmd)](Tx(s, order, now, policy), actor, cmd) or order
 
 
 ERP = "erp"  # the actor of what the accounting system does (no Slack user)

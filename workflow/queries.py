@@ -290,6 +290,19 @@ def find(s: Session, ref: str) -> OrderView | None:
     return None if found is None else view(s, found)
 
 
+def family(s: Session, order_id: int) -> tuple[str | None, list[tuple[str, Status, str | None]]]:
+    """(the number of the order a backorder continues, or None; the backorders of the order —
+    number, status, channel — in number order)."""
+    row = s.exec(select(Order.parent_id).where(Order.id == order_id)).first()
+    parent = s.exec(select(Order.number).where(Order.id == row)).first() if row is not None else None
+    children = s.exec(
+        select(Order.number, Order.status, Order.channel_id)
+        .where(Order.parent_id == order_id)
+        .order_by(col(Order.id))
+    ).all()
+    return parent, [(n, Status(st), ch) for n, st, ch in children]
+
+
 def find_by_channel(s: Session, channel_id: str) -> OrderView | None:
     found = s.exec(select(Order).where(Order.channel_id == channel_id)).first()
     return None if found is None else view(s, found)

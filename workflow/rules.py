@@ -93,6 +93,8 @@ class Action(StrEnum):
     CLOSE = "close"
     CANCEL = "cancel"
     REINSTATE = "reinstate"
+    DELETE = "delete"
+    CREATE_BACKORDER = "create_backorder"
     NOTE = "note"
     CUSTOMER_COPY = "customer_copy"
     READY_FOR_INVOICING = "ready_for_invoicing"
@@ -115,6 +117,8 @@ ACTION_TEXT = {
     Action.CLOSE: "close orders",
     Action.CANCEL: "cancel orders",
     Action.REINSTATE: "reinstate cancelled orders",
+    Action.DELETE: "delete orders",
+    Action.CREATE_BACKORDER: "create backorders",
     Action.NOTE: "add notes",
     Action.CUSTOMER_COPY: "get customer copies",
     Action.READY_FOR_INVOICING: "mark orders ready for invoicing",
@@ -160,6 +164,12 @@ RULES: dict[Action, Rule] = {
         (X.REQUESTER,),
     ),
     Action.REINSTATE: _r((S.CANCELLED,), None, (R.COORDINATOR, R.ADMIN)),
+    # Gone for good: an order typed by mistake, never approved (workflow.checks refuses one that was
+    # approved and then cancelled: its work and PDFs exist); its number is never used again.
+    Action.DELETE: _r((S.PENDING_APPROVAL, S.REJECTED, S.CANCELLED), None, (R.ADMIN,)),
+    # What is still to do once an order went to the accounting: a new order (SO-0042-1) with the
+    # lines picked from it, waiting for approval like any other
+    Action.CREATE_BACKORDER: _r((S.READY_FOR_INVOICING, S.INVOICED), None, (R.COORDINATOR, R.ADMIN)),
     # Notes and photos are recorded whatever the status: they are history, not a transition. They
     # come from the people who take part in the order: its requester and field workers, and the
     # supervisors and admins who decide on it. Anyone else in the channel is heard, not recorded.
@@ -252,8 +262,8 @@ CARD_ACTIONS: dict[Status, tuple[Action, ...]] = {
         Action.LOG_TIME,
     ),
     S.CLOSED: (Action.READY_FOR_INVOICING,),
-    S.READY_FOR_INVOICING: (Action.MARK_INVOICED, Action.RESTORE),
-    S.INVOICED: (Action.RESTORE,),
+    S.READY_FOR_INVOICING: (Action.MARK_INVOICED, Action.CREATE_BACKORDER, Action.RESTORE),
+    S.INVOICED: (Action.CREATE_BACKORDER, Action.RESTORE),
     S.CANCELLED: (Action.REINSTATE,),
 }
 

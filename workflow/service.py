@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction
 from storage.models import Effect, Order, TimeEntry, utcnow
-from workflow import changes, checks, inbox, orders, queries, timesheet
+from workflow import changes, checks, inbox, lifecycle, orders, queries, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import export as order_export
@@ -109,6 +109,12 @@ class Workflow:
         now = self.clock()
         with transaction(self.engine) as s:
             done = inbox.mark(s, key, now) if key is not None else None
+            if isinstance(cmd, c.Delete):  # the order is gone: the answer names its number
+                was = lifecycle.delete(s, self.policy, now, actor, cmd)
+                if done is not None:
+                    told = {**reply, "deleted": was.number} if reply is not None else None
+                    inbox.carried_out(s, done, None, told, now)
+                return was
             order = orders.carry_out(s, self.policy, now, actor, cmd)
             if done is not None:
                 inbox.carried_out(s, done, order.id, reply, now, order.current_revision)
@@ -256,6 +262,11 @@ class Workflow:
         """An order by 'SO-0042', 'so-42', '42' or '*42'."""
         with self._read() as s:
             return queries.find(s, ref)
+
+    def family(self, order_id: int) -> tuple[str | None, list[tuple[str, Any, str | None]]]:
+        """(the order a backorder continues; the order's backorders: number, status, channel)."""
+        with self._read() as s:
+            return queries.family(s, order_id)
 
     def find_by_channel(self, channel_id: str) -> OrderView | None:
         with self._read() as s:

@@ -31,6 +31,7 @@ from forms.custom import stored_values
 from forms.types import LineDraft
 from workflow import commands as c
 from workflow.articles import article_text
+from workflow.money import quantity_text
 from workflow.rules import Action
 from workflow.service import Refused
 
@@ -48,6 +49,8 @@ def register(app: App) -> None:
     app.action(ids.OPEN_MARK_INVOICED)(open_mark_invoiced)
     app.action(ids.OPEN_RESTORE)(open_restore)
     app.action(ids.REINSTATE)(reinstate)
+    app.action(ids.OPEN_CANCEL)(open_cancel)
+    app.action(ids.OPEN_BACKORDER)(open_backorder)
     app.action(ids.START_WORK)(start_work)
     app.action(ids.STOP_WORK)(stop_work)
     app.action(ids.OPEN_LOG_TIME)(open_log_time)
@@ -172,6 +175,20 @@ def open_mark_invoiced(ack: Ack, body: dict, client: WebClient, context: BoltCon
 
 def open_restore(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     _open_modal(ack, body, client, context, Action.RESTORE, lambda o: forms.restore_modal(o.id, o.number))
+
+
+def open_cancel(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    _open_modal(ack, body, client, context, Action.CANCEL, lambda o: forms.cancel_modal(o.id, o.number))
+
+
+def open_backorder(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Create backorder: a form with the order's lines to pick (none picked), a title and a date."""
+
+    def build(o):  # type: ignore[no-untyped-def]
+        lines = [f"{quantity_text(x.quantity)} {x.unit} {x.description}" for x in o.lines]
+        return forms.backorder_modal(o.id, o.number, o.title, lines)
+
+    _open_modal(ack, body, client, context, Action.CREATE_BACKORDER, build)
 
 
 def _open_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext, action: Action, build) -> None:  # type: ignore[no-untyped-def]

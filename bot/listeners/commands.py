@@ -1,4 +1,4 @@
-"""/so: new, list, export, show, cancel, copy, time, invoice, help, role, catalog, clients."""
+"""/so: new, list, export, show, cancel, delete, copy, time, invoice, help, role, catalog, clients."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.listeners.master import open_catalog, open_clients
 from forms import ids
 from workflow import commands as c
 from workflow import saved_filters as saved_rules
-from workflow.rules import Action, Power, decide, who_has
+from workflow.rules import Action, Power, Role, decide, who_has
 from workflow.saved_filters import SavedFilterView
 from workflow.service import Refused, Workflow
 from workflow.snapshots import OrderView
@@ -51,6 +51,8 @@ def handle_so(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
         customer_copy(ack, body, context, user, rest)
     elif verb == "cancel":
         cancel_order(ack, body, context, user, rest)
+    elif verb == "delete":
+        delete_order(ack, body, client, context, user, rest)
     elif verb == "time":
         record_time(ack, body, context, user, rest)
     elif verb == "invoice":
@@ -222,7 +224,8 @@ def show_order(ack: Ack, context: BoltContext, user: str, ref: str) -> None:
     settings = context["settings"]
     order = _visible_order(ack, context, user, ref, "`/so show SO-0042` or `/so show 42`")
     if order is not None:
-        ack(text=messages.order_summary(order, settings.currency, settings.tz))
+        family = context["workflow"].family(order.id)
+        ack(text=messages.order_summary(order, settings.currency, settings.tz, family))
 
 
 def cancel_order(ack: Ack, body: dict, context: BoltContext, user: str, rest: str) -> None:
@@ -236,6 +239,26 @@ def cancel_order(ack: Ack, body: dict, context: BoltContext, user: str, rest: st
     _store_slash(
         ack, body, context, user, c.Cancel(order.id, reason.strip()), f"Cancelling *{order.number}*…"
     )
+
+
+def delete_order(ack: Ack, body: dict, client: WebClient, context: BoltContext, user: str, ref: str) -> None:
+    """/so delete SO-0042: an admin deletes an order never approved, after typing its number in a
+    confirmation form (the DELETE row of the rules table, and workflow.checks.check_delete)."""
+    wf = context["workflow"]
+    if Role.ADMIN not in wf.roles_of(user):
+        ack(text="Only an admin can delete orders. Nothing was changed.")
+        return
+    order = _visible_order(ack, context, user, ref, "`/so delete SO-0042` or `/so delete 42`")
+    if order is None:
+        return
+    try:
+        wf.precheck(user, c.Delete(order.id, order.number))
+    except Refused as r:
+        ack(text=messages.refusal(r, context["settings"].tz))
+        return
+    view = forms.delete_modal(order.id, order.number, order.title, order.client, order.status_text)
+    ack()
+    open_form(context, client, body, view, "Please run `/so delete` again.")
 
 
 TIME_EXAMPLE = '`/so time SO-0042 2h30 "cabling"`'

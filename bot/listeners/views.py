@@ -31,6 +31,9 @@ def register(app: App) -> None:
     app.view(ids.MARK_INVOICED)(submit_mark_invoiced)
     app.view(ids.RESTORE_ORDER)(submit_restore)
     app.view(ids.LOG_TIME)(submit_log_time)
+    app.view(ids.CANCEL_ORDER)(submit_cancel)
+    app.view(ids.DELETE_ORDER)(submit_delete)
+    app.view(ids.CREATE_BACKORDER)(submit_backorder)
     app.view(ids.ARTICLES)(submit_articles)
 
 
@@ -187,6 +190,42 @@ def submit_restore(ack: Ack, body: dict, context: BoltContext) -> None:
         forms.parse_restore,
         lambda d: c.Restore(d.order_id, d.reason),
         lambda r: field_block(body.get("view"), r, {"reason": ids.RESTORE_REASON}, ids.RESTORE_REASON),
+    )
+
+
+def submit_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_cancel,
+        lambda d: c.Cancel(d.order_id, d.reason),
+        lambda r: field_block(body.get("view"), r, {"reason": ids.CANCEL_REASON}, ids.CANCEL_REASON),
+    )
+
+
+def submit_delete(ack: Ack, body: dict, context: BoltContext) -> None:
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_delete,
+        lambda d: c.Delete(d.order_id, d.number),
+        lambda r: ids.DELETE_CONFIRM,
+    )
+
+
+BACKORDER_BLOCKS = {"title": ids.BACKORDER_TITLE, "lines": ids.BACKORDER_TITLE}
+
+
+def submit_backorder(ack: Ack, body: dict, context: BoltContext) -> None:
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_backorder,
+        lambda d: c.CreateBackorder(d.order_id, d.lines, d.title, d.planned_date, d.note),
+        lambda r: field_block(body.get("view"), r, BACKORDER_BLOCKS, ids.BACKORDER_TITLE),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.demo import DIEGO, LAYLA, OGECHI
 from forms import ids
-from tests.bot.helpers import buttons, card, channel_texts, click, ephemerals_to, submit_order
+from tests.bot.helpers import buttons, card, channel_texts, click, ephemerals_to, opened_view, submit_order
 from tests.conftest import PEDRO
 
 
@@ -70,3 +70,27 @@ def test_reinstate_puts_a_cancelled_order_back_where_it_was(world):
     assert not wf.effects("failed")
     topics = [c.params.get("topic") for c in fake.calls_to("conversations.setTopic")]
     assert sum(1 for t in topics if t and "Cancelled" in t) == 2
+
+
+def test_cancel_order_on_the_card_asks_why(world):
+    fake, wf = world.fake, world.runtime.workflow
+    order = submit_order(world)
+    click(world, OGECHI, order, ids.APPROVE)
+    assert "Cancel order" in buttons(card(world, order))
+    world.runtime.workflow.add_field_workers(order.id, OGECHI, [DIEGO])
+    world.settle()  # Diego is invited to the channel
+    click(world, DIEGO, order, ids.OPEN_CANCEL)  # the order's field worker may not call it off
+    assert any("Only" in t and "requester" in t for t in ephemerals_to(world, DIEGO))
+
+    click(world, LAYLA, order, ids.OPEN_CANCEL)
+    view = opened_view(world)
+    fake.fill(view, ids.CANCEL_REASON, ids.CANCEL_REASON, "   ")  # spaces are no reason: the form says so
+    assert fake.submit(LAYLA, view).status == 200
+    assert "reason" in fake.view_errors[view][ids.CANCEL_REASON].lower()
+    fake.fill(view, ids.CANCEL_REASON, ids.CANCEL_REASON, "The client <!here> moved the visit to 2027")
+    assert fake.submit(LAYLA, view).status == 200
+    world.settle()
+    assert wf.order(order.id).status == "cancelled"
+    said = [t for t in channel_texts(world, order) if "cancelled" in t]
+    assert len(said) == 1 and "moved the visit" in said[0] and "<!here>" not in said[0]
+    assert buttons(card(world, order)) == ["Reinstate"]

@@ -65,7 +65,7 @@ def button_texts(blocks: list[dict]) -> list[str]:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (Status.PENDING_APPROVAL, ["Approve", "Reject"]),
+        (Status.PENDING_APPROVAL, ["Approve", "Reject", "Cancel order"]),
         (
             Status.IN_PROGRESS,
             [
@@ -74,15 +74,16 @@ def button_texts(blocks: list[dict]) -> list[str]:
                 "Close order",
                 "Customer copy",
                 ":package: Articles",
+                "Cancel order",
                 ":stopwatch: Start work",
                 "Log time",
             ],
         ),
         (Status.REJECTED, []),
-        (Status.CLOSED, ["Ready for invoicing", "Customer copy", ":package: Articles"]),
+        (Status.CLOSED, ["Ready for invoicing", "Customer copy", ":package: Articles", "Cancel order"]),
         (Status.CANCELLED, ["Reinstate"]),
-        (Status.READY_FOR_INVOICING, ["Mark as invoiced", "Restore"]),
-        (Status.INVOICED, ["Restore"]),
+        (Status.READY_FOR_INVOICING, ["Mark as invoiced", "Create backorder", "Restore"]),
+        (Status.INVOICED, ["Create backorder", "Restore"]),
     ],
 )
 def test_card_buttons_are_what_can_be_done_now(status, expected):

@@ -54,7 +54,12 @@ def test_seed_use_case_end_to_end(world, tmp_path):
     assert len(fake.calls_to("chat.update")) >= 2
     # closed: the office's step and the copy for the client; without the company file's invoicing
     # section Ready for invoicing was refused, naming what the invoice lacks, and nothing changed
-    assert buttons(card(world, order)) == ["Ready for invoicing", "Customer copy", ":package: Articles"]
+    assert buttons(card(world, order)) == [
+        "Ready for invoicing",
+        "Customer copy",
+        ":package: Articles",
+        "Cancel order",
+    ]
     assert any("VAT number" in t for t in ephemerals_to(world, LAYLA) if "not ready for invoicing" in t)
     pdfs = sorted((f for f in fake.files.values() if f["name"].endswith(".pdf")), key=lambda f: f["name"])
     assert [f["name"] for f in pdfs] == ["SO-0001-r1.pdf", "SO-0001-r2-customer.pdf", "SO-0001-r2.pdf"]
@@ -80,7 +85,7 @@ def test_seed_use_case_end_to_end(world, tmp_path):
 
 def test_card_buttons_follow_the_status(world):
     order = submit_order(world)
-    assert buttons(card(world, order)) == ["Approve", "Reject"]
+    assert buttons(card(world, order)) == ["Approve", "Reject", "Cancel order"]
     click(world, OGECHI, order, ids.APPROVE)
     assert buttons(card(world, order)) == [
         "Add field workers",
@@ -88,6 +93,7 @@ def test_card_buttons_follow_the_status(world):
         "Close order",
         "Customer copy",
         ":package: Articles",
+        "Cancel order",
         ":stopwatch: Start work",  # Ogechi is a supervisor: she may work on it too
         "Log time",
     ]
@@ -145,8 +151,8 @@ def test_close_not_performed_needs_a_reason(world):
     after = world.runtime.workflow.order(order.id)
     assert (after.status, after.outcome) == ("closed", "not_performed")
     assert any("Not performed" in t and "open the door" in t for t in channel_texts(world, order))
-    # not performed: nothing to invoice, only the copy for the client
-    assert buttons(card(world, order)) == ["Customer copy"]
+    # not performed: nothing to invoice, only the copy for the client (or calling it off)
+    assert buttons(card(world, order)) == ["Customer copy", "Cancel order"]
 
 
 def test_refusals_name_the_role_and_change_nothing(world):

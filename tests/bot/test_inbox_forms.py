@@ -85,7 +85,10 @@ def test_a_close_posted_twice_is_carried_out_once(world):
     assert activities(world, "closed") == 1
     assert len([t for t in channel_texts(world, order) if "open the door" in t]) == 1
     assert "SO-0001 is closed." in view_text(world, view)
-    assert buttons(card(world, order)) == ["Customer copy"]  # not performed: nothing to invoice
+    assert buttons(card(world, order)) == [
+        "Customer copy",
+        "Cancel order",
+    ]  # not performed: nothing to invoice
 
 
 def test_a_refusal_that_arises_after_the_ack_reaches_the_person_in_the_form(world):

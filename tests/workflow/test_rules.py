@@ -26,6 +26,8 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
         {S.PENDING_APPROVAL, S.IN_PROGRESS, S.CLOSED},
     ),
     A.REINSTATE: ({R.COORDINATOR, R.ADMIN}, set(), {S.CANCELLED}),
+    A.DELETE: ({R.ADMIN}, set(), {S.PENDING_APPROVAL, S.REJECTED, S.CANCELLED}),
+    A.CREATE_BACKORDER: ({R.COORDINATOR, R.ADMIN}, set(), {S.READY_FOR_INVOICING, S.INVOICED}),
     A.NOTE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, set(Status)),
     A.CUSTOMER_COPY: (
         {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
@@ -60,6 +62,8 @@ WHO_MAY = {
     A.CLOSE: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CANCEL: "a coordinator, a supervisor, an admin or the order's requester",
     A.REINSTATE: "a coordinator or an admin",
+    A.DELETE: "an admin",
+    A.CREATE_BACKORDER: "a coordinator or an admin",
     A.NOTE: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CUSTOMER_COPY: (
         "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
@@ -88,6 +92,8 @@ TO_STATE = {
     A.CLOSE: S.CLOSED,
     A.CANCEL: S.CANCELLED,
     A.REINSTATE: None,  # back to the state it was cancelled from
+    A.DELETE: None,  # gone
+    A.CREATE_BACKORDER: None,  # the original stays; the backorder waits for approval
     A.NOTE: None,
     A.CUSTOMER_COPY: None,
     A.READY_FOR_INVOICING: S.READY_FOR_INVOICING,
