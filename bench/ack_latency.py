@@ -65,7 +65,7 @@ class Config:
 
     @classmethod
     def of(cls, smoke: bool) -> Config:
-        return cls(20, (1, 8), 10) if smoke else cls(300, (1, 8, 32), 60)
+        return cls(8, (1, 4), 4) if smoke else cls(300, (1, 8, 32), 60)
 
 
 @dataclass
@@ -401,7 +401,7 @@ def run(smoke: bool, log=print) -> Result:  # type: ignore[no-untyped-def]
             submission, click = world.capture_templates()
 
             need = cfg.warmup + cfg.requests * len(cfg.concurrencies)
-            direct = 20 if smoke else 100  # approved in-process, to time workflow.approve alone
+            direct = 4 if smoke else 100  # approved in-process, to time workflow.approve alone
             log(f"  pre-creating {need + direct} pending orders with channels and cards...")
             pending, result.precreate_seconds = world.precreate(need + direct, submission)
             result.precreated = need

@@ -18,11 +18,23 @@ ADMIN = "U0ADMIN01"
 EVERYONE = {**PEOPLE, PEDRO: "Pedro Sánchez", ADMIN: "Ana Admin"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+# The bot's own tests run on SQLite: the bot layer is the same over either database, and everything
+# it calls below (tests/workflow, tests/storage) runs on both. The modules whose outcome depends on
+# the database — concurrent clicks and row locks, replays, database errors, the cascade of a delete,
+# the whole story end to end — run on PostgreSQL too (pytestmark = pytest.mark.both_databases).
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    defs = metafunc._arg2fixturedefs.get("world") if "world" in metafunc.fixturenames else None
+    chosen = any(m.args and m.args[0] == "world" for m in metafunc.definition.iter_markers("parametrize"))
+    if defs and defs[-1].func.__module__ == __name__ and not chosen:  # this file's world, not chosen
+        both = metafunc.definition.get_closest_marker("both_databases") is not None
+        metafunc.parametrize("world", ["sqlite", "postgres"] if both else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
 def world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:  # type: ignore[no-untyped-def]
     """Layla coordinator, Ogechi supervisor, Diego field worker, Pedro nobody, Ana admin — the real
-    bot over a SQLite file or a wiped PostgreSQL database."""
-    if request.param == "sqlite":
+    bot over a SQLite file or (modules marked both_databases) a wiped PostgreSQL database too."""
+    if getattr(request, "param", "sqlite") == "sqlite":
         url = f"sqlite:///{tmp_path / 'so.db'}"
     else:
         url = _postgres_url()
@@ -117,7 +129,57 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # typ
         eng.dispose()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that spawn processes first (they are the longest): the workers start them at once
-    and share out the short ones meanwhile, instead of one worker ending the run with a long tail."""
-    items.sort(key=lambda item: item.get_closest_marker("processes") is None)
+# The longest tests, longest first (seconds on the 2-core CI machine, in a full run): each worker
+# starts with its share of them, so none ends the run with a long tail of its own.
+LONGEST = (
+    "tests/test_bench_smoke.py",  # ~80 s alone: every benchmark with tiny counts
+    "tests/bot/test_replicas.py::test_three_replicas_fifty_orders_nothing_twice",
+    "tests/workflow/test_export.py::test_ten_thousand_orders",
+    "tests/bot/test_crash.py",
+    "tests/hostile/test_pdf_properties.py::test_any_document",
+    "tests/bot/test_replicas.py",
+    "tests/bot/test_faults.py::test_a_burst_of_orders",
+    "tests/pdf/test_print_render.py::test_long_and_hostile",
+    "tests/bot/test_effects_crash.py",
+    "tests/hostile/test_http_properties.py",
+    "tests/hostile/test_workflow_properties.py",
+    "tests/hostile/test_pdf_properties.py",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    for rank, prefix in enumerate(LONGEST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(LONGEST) if item.get_closest_marker("processes") else len(LONGEST) + 1
+
+
+def _workers(config: pytest.Config) -> int:
+    """How many xdist workers share the run (each worker is told; the controller reads -n)."""
+    told = os.environ.get("PYTEST_XDIST_WORKER_COUNT") or str(
+        getattr(config.option, "numprocesses", "") or ""
+    )
+    return int(told) if told.isdigit() and int(told) > 0 else 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long tests first, shared out among the workers. pytest-xdist's worksteal gives each of
+    its n workers a contiguous part of this list (as below) and lets idle ones steal from the end of
+    another's: each part starts with its share of the long tests, longest first, and the short ones
+    fill in around them, instead of one worker running every long test in turn."""
+    ranked = sorted(items, key=_rank)  # stable: the rest keep their order
+    long = [i for i in ranked if _rank(i) <= len(LONGEST)]
+    short = [i for i in ranked if _rank(i) > len(LONGEST)]
+    workers = _workers(config)
+    sizes, remaining = [], len(items)
+    for k in range(workers):  # xdist's split: each idle worker gets len(pending) // workers left
+        sizes.append(remaining // (workers - k))
+        remaining -= sizes[-1]
+    out: list[pytest.Item] = []
+    for k, size in enumerate(sizes):
+        mine = long[k::workers][:size]
+        take = size - len(mine)
+        out += mine + short[:take]
+        del short[:take]
+    out += [i for i in long if i not in out] + short  # more long tests than room: at the end
+    items[:] = out

@@ -3,12 +3,15 @@ archived, its number never used again, one audit line left (who, when, which num
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from bot.demo import LAYLA, OGECHI
 from forms import ids
 from tests.bot.helpers import click, ephemerals_to, opened_view, submit_order
 from tests.conftest import ADMIN
+
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
 
 ORDER_TABLES = ("revisions", "members", "activities", "effects", "time_entries")
 

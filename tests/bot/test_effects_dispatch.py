@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import closing
 from datetime import UTC
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +19,8 @@ from tests.bot.helpers import card, fill_new_order, submit_order
 from tests.bot.processes import wait_until
 from tests.conftest import ADMIN
 from workflow import effects as fx
+
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
 
 
 def submit_new_order(world, title: str) -> None:  # type: ignore[no-untyped-def]

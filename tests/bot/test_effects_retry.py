@@ -7,10 +7,14 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import bot.effects
 from tests.bot.helpers import submit_order
 from tests.conftest import ADMIN
 from workflow import effects as fx
+
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SO_", "DATABASE_URL"))}
 

@@ -9,6 +9,7 @@ import time
 import urllib.parse
 import urllib.request
 
+import pytest
 from pypdf import PdfReader
 
 from bot.demo import DIEGO, LAYLA, OGECHI, Transcript, play
@@ -24,6 +25,8 @@ from tests.bot.helpers import (
     submit_order,
 )
 from tests.conftest import ADMIN, PEDRO, count_notes
+
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
 
 
 def pdf_text(content: bytes) -> str:

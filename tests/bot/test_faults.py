@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from bot.demo import DIEGO, LAYLA, OGECHI, World
 from forms import ids
 from tests.bot.helpers import card, click, ephemerals_to, opened_view, submit_order
 from tests.conftest import ADMIN, PEDRO, count_notes
+
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
 
 
 def pdfs(world: World) -> list[str]:

@@ -20,6 +20,8 @@ from forms import ids
 from tests.bot.helpers import click, ephemerals_to, fill_new_order, opened_view, submit_order
 from tests.conftest import count_notes
 
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
+
 NOTHING_SAVED = "nothing was saved"
 
 

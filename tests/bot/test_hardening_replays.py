@@ -11,6 +11,7 @@ import json
 import time
 import urllib.parse
 
+import pytest
 from sqlalchemy import text
 
 from bot.demo import LAYLA, OGECHI, World
@@ -19,6 +20,8 @@ from sandbox import HttpResult
 from sandbox.slack import APP_ID
 from tests.bot.helpers import ephemerals_to, fill_new_order, submit_order
 from tests.bot.test_inbox import run_a_worker
+
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
 
 
 def replay(world: World, payload: dict, timestamp: int) -> HttpResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from sqlalchemy import text
 
 from bot.demo import DIEGO, LAYLA, OGECHI, World
@@ -17,6 +18,8 @@ from tests.bot.helpers import buttons, card, channel_texts, click, fill_new_orde
 from tests.bot.test_hardening_replays import replay
 from tests.bot.test_inbox import run_a_worker
 from tests.conftest import PEDRO
+
+pytestmark = pytest.mark.both_databases  # row locks, replays, errors and cascades differ per database
 
 
 def view_text(world: World, view_id: str) -> str:
