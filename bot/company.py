@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from bot.company_email import EmailSettings, read_email
 from bot.company_invoicing import InvoicingSettings, read_invoicing
 from forms import close, confirmation, new_order
 from forms.custom import (
@@ -59,6 +60,8 @@ class CompanyConfig:
     labour_item: str = ""
     # articles: the address emailed "Articles to order on SO-0042" when articles are added ("": none)
     articles_email: str = ""
+    # email: reply-to, signature, which emails go out by themselves (bot.company_email)
+    email: EmailSettings = field(default_factory=EmailSettings)
 
     def fields(self, form: str) -> tuple[FieldSpec, ...]:
         """The company's own fields of one form, in the file's order (none when it adds none)."""
@@ -98,7 +101,7 @@ RESERVED_KEYS = frozenset(
     "order_id custom custom_fields".split()
 )
 
-TOP_KEYS = ("print", "forms", "invoicing", "time", "articles")
+TOP_KEYS = ("print", "forms", "invoicing", "time", "articles", "email")
 TIME_KEYS = ("labour_item",)
 ARTICLES_KEYS = ("email",)
 EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]+")
@@ -558,4 +561,5 @@ def load_company(path: str, defaults: PrintSettings | None = None) -> CompanyCon
         articles_email=checker.email(
             checker.mapping(top.get("articles") or {}, "articles", ARTICLES_KEYS), "email", "articles"
         ),
+        email=read_email(checker, top.get("email")),
     )

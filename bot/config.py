@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.company import CompanyConfig, CompanyFileError, PrintSettings, load_company
+from bot.mail import MailConfigError, SmtpSettings, smtp_settings
 from workflow.working_hours import DAY_MINUTES, WEEKDAYS
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -64,6 +65,8 @@ class Settings:
     # Where Ready for invoicing posts the invoice data (bot.erp), and the secret that signs it
     erp_webhook_url: str = ""
     erp_webhook_secret: str = field(default="", repr=False)
+    # The SMTP server the bot's emails go through (SO_SMTP_URL, SO_MAIL_FROM); None: no email
+    smtp: SmtpSettings | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # The company file's invoicing.vat_rate and vat_exemption win over SO_VAT_RATE (however the
@@ -116,6 +119,12 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
     company = _company(env, currency)
     vat_rate = _vat_rate(env.get("SO_VAT_RATE", "").strip())  # the company file's wins (__post_init__)
     erp_url, erp_secret = _erp(env)
+    try:
+        smtp = smtp_settings(
+            env.get("SO_SMTP_URL", ""), env.get("SO_MAIL_FROM", ""), company.print.company_name
+        )
+    except MailConfigError as e:
+        raise ConfigError(str(e)) from None
     return Settings(
         bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
         signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
@@ -144,6 +153,7 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         vat_rate=vat_rate,
         erp_webhook_url=erp_url,
         erp_webhook_secret=erp_secret,
+        smtp=smtp,
     )
 
 

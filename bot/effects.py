@@ -21,7 +21,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import inbox
 from bot.config import Settings
-from bot.performers import PERFORMERS, WAITING_FOR_A_SENDER
+from bot.emails import waiting_for_a_sender
+from bot.performers import PERFORMERS
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.slack_calls import ALREADY, Failed, Retry, SlackCalls
 from workflow import effects as fx
@@ -154,9 +155,8 @@ class Dispatcher:
         while time.monotonic() < deadline:
             if all(lane.idle.is_set() for lane in self.lanes):
                 later = self.wf.clock() + timedelta(days=1)
-                pending = [
-                    e for e in self.wf.outbox.pending_effects(now=later) if e.kind not in WAITING_FOR_A_SENDER
-                ]
+                waiting = waiting_for_a_sender(self.slack.settings)
+                pending = [e for e in self.wf.outbox.pending_effects(now=later) if e.kind not in waiting]
                 if not self.wf.has_pending_commands() and not pending:
                     return True
                 self.wake()  # something came in that no lane was woken for, or is due soon

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import inbox, messages, replies
 from bot.documents import order_document
+from bot.emails import email
 from bot.erp import send_invoice
 from bot.exports import send_export
 from bot.home import publish_home
@@ -372,18 +373,6 @@ def alert(slack: SlackCalls, effect: EffectView, order: OrderView | None) -> Non
         channel=p["to"],
         text=messages.effect_failed(p),
     )
-
-
-# Emails (the articles to order, to the company's purchasing address) need an SMTP sender, which a
-# later version brings (SO_SMTP_URL). Until then an email is not failed — nothing is wrong with it —
-# but postponed, hour after hour, so it goes out once a sender exists.
-NO_SMTP = "no SMTP sender configured (SO_SMTP_URL)"
-NO_SMTP_RETRY_SECONDS = 3600.0
-WAITING_FOR_A_SENDER = frozenset({fx.EMAIL})  # not work the bot can finish now (wait_idle skips it)
-
-
-def email(slack: SlackCalls, effect: EffectView, order: OrderView | None) -> None:
-    raise Retry(NO_SMTP, NO_SMTP_RETRY_SECONDS, attempted=False)
 
 
 # Every effect kind (workflow.effects) and the function that performs it.

@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 
 from bot.company import CompanyConfig, CompanyFileError, load_company
 from bot.demo import DIEGO, LAYLA, OGECHI, World, local_world
+from bot.emails import NO_SMTP
 from bot.invoice_data import invoice_of
-from bot.performers import NO_SMTP
 from forms import ids
 from storage.models import Effect
 from tests.bot.helpers import buttons, card, click, ephemerals_to, forged_click, opened_view, submit_order
