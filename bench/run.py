@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "$SO_TEST_POSTGRES_URL; none: PostgreSQL is skipped); they work in schemas of their own, dropped "
         "at the end",
     )
+    parser.add_argument("--only", default="", help="the sections to run, e.g. 1,3 (default: all seven)")
     args = parser.parse_args(argv)
     # the bot's own warnings (a 429 it honours, ...) are expected under load; errors still show
     logging.basicConfig(level=logging.ERROR, format="    %(levelname)s %(name)s: %(message)s")
@@ -81,41 +82,47 @@ def main(argv: list[str] | None = None) -> int:
     sections: list[tuple[str, list[Table]]] = []
     targets: list[Target] = []
 
-    print("1. ack latency", flush=True)
-    acks = ack_latency.run(args.smoke, log=lambda s: print(s, flush=True))
-    sections.append(("1. Ack latency", ack_latency.tables(acks)))
-    targets += ack_latency.targets(acks)
-
-    print("2. PDF rendering", flush=True)
-    pdfs = pdf_render.run(args.smoke, log=lambda s: print(s, flush=True))
-    sections.append(("2. PDF rendering", pdf_render.tables(pdfs, args.smoke)))
-    targets += pdf_render.targets(pdfs)
-
-    print("3. listing, Home tab and CSV export", flush=True)
-    lists = listing.run(args.smoke, log=lambda s: print(s, flush=True), postgres=args.postgres)
-    sections.append(("3. Listing, Home tab and CSV export", listing.tables(lists)))
-    targets += listing.targets(lists)
-
-    print("4. burst against the rate limit", flush=True)
-    bursts = burst.run(args.smoke, log=lambda s: print(s, flush=True))
-    sections.append(("4. Burst against a rate-limited conversations.create", burst.tables(bursts)))
-    targets += burst.targets(bursts)
-
-    print("5. typeahead (options load) with a large catalog", flush=True)
+    chosen = {n.strip() for n in args.only.split(",")} if args.only else set("1234567")
     pg_url, _ = listing.postgres_url(args.postgres)
-    typeahead = options_load.run(args.smoke, log=lambda s: print(s, flush=True), postgres=pg_url)
-    sections.append(("5. Typeahead: options load with a large catalog", options_load.tables(typeahead)))
-    targets += options_load.targets(typeahead)
 
-    print("6. invoice data", flush=True)
-    invoices = invoice_build.run(args.smoke, log=lambda s: print(s, flush=True))
-    sections.append(("6. Invoice data", invoice_build.tables(invoices, args.smoke)))
-    targets += invoice_build.targets(invoices)
+    def say(s: str) -> None:
+        print(s, flush=True)
 
-    print("7. ERP webhook throughput", flush=True)
-    webhooks = webhook_throughput.run(args.smoke, log=lambda s: print(s, flush=True), postgres=pg_url)
-    sections.append(("7. ERP webhook throughput", webhook_throughput.tables(webhooks)))
-    targets += webhook_throughput.targets(webhooks)
+    if "1" in chosen:
+        print("1. ack latency", flush=True)
+        acks = ack_latency.run(args.smoke, log=say)
+        sections.append(("1. Ack latency", ack_latency.tables(acks)))
+        targets += ack_latency.targets(acks)
+    if "2" in chosen:
+        print("2. PDF rendering", flush=True)
+        pdfs = pdf_render.run(args.smoke, log=say)
+        sections.append(("2. PDF rendering", pdf_render.tables(pdfs, args.smoke)))
+        targets += pdf_render.targets(pdfs)
+    if "3" in chosen:
+        print("3. listing, Home tab and CSV export", flush=True)
+        lists = listing.run(args.smoke, log=say, postgres=args.postgres)
+        sections.append(("3. Listing, Home tab and CSV export", listing.tables(lists)))
+        targets += listing.targets(lists)
+    if "4" in chosen:
+        print("4. burst against the rate limit", flush=True)
+        bursts = burst.run(args.smoke, log=say)
+        sections.append(("4. Burst against a rate-limited conversations.create", burst.tables(bursts)))
+        targets += burst.targets(bursts)
+    if "5" in chosen:
+        print("5. typeahead (options load) with a large catalog", flush=True)
+        typeahead = options_load.run(args.smoke, log=say, postgres=pg_url)
+        sections.append(("5. Typeahead: options load with a large catalog", options_load.tables(typeahead)))
+        targets += options_load.targets(typeahead)
+    if "6" in chosen:
+        print("6. invoice data", flush=True)
+        invoices = invoice_build.run(args.smoke, log=say)
+        sections.append(("6. Invoice data", invoice_build.tables(invoices, args.smoke)))
+        targets += invoice_build.targets(invoices)
+    if "7" in chosen:
+        print("7. ERP webhook throughput", flush=True)
+        webhooks = webhook_throughput.run(args.smoke, log=say, postgres=pg_url)
+        sections.append(("7. ERP webhook throughput", webhook_throughput.tables(webhooks)))
+        targets += webhook_throughput.targets(webhooks)
 
     took = time.perf_counter() - started
     print()

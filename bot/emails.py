@@ -12,6 +12,8 @@ once fixed); a 4xx, a refused connection or a timeout is an OSError: retried wit
 
 from __future__ import annotations
 
+import re
+
 from bot import mail
 from bot.config import Settings
 from bot.documents import order_document
@@ -41,11 +43,40 @@ def attachment(slack: SlackCalls, payload: dict) -> mail.Attachment | None:
     return mail.Attachment(f"{rev.order.number}-r{number}{suffix}.pdf", data)
 
 
+def contact_name(contact: str) -> str:
+    """'Marta Ruiz' from 'Marta Ruiz, +34 600 000 000, marta@clinica.example'."""
+    text = re.sub(r"\S+@\S+", "", contact)
+    return " ".join(re.split(r"[,;+(\d]", text, maxsplit=1)[0].split())[:60]
+
+
+def occasion_text(slack: SlackCalls, p: dict) -> dict:
+    """{"subject", "text"} of the customer's email of an occasion (approved, closed)."""
+    order = slack.wf.order(int(p["order_id"]))
+    company, tz = slack.settings.company_name, slack.settings.tz
+    name = contact_name(order.contact)
+    hello = f"Hello {name}," if name else "Hello,"
+    what = f"{order.title} ({order.site})"
+    attached = "The order is attached as a PDF." if p.get("revision") else ""
+    if p["occasion"] == "approved":
+        planned = f", planned for {order.planned_date:%d %B %Y}" if order.planned_date else ""
+        subject = f"{company}: your order {order.number} is confirmed — {order.title}"
+        text = f"{hello}\n\nyour service order {order.number}, {what}, is confirmed{planned}. {attached}"
+    else:
+        when = order.closed_at.astimezone(tz) if order.closed_at else None
+        done = f" on {when:%d %B %Y}" if when else ""
+        subject = f"{company}: the work on {order.number} is done — {order.title}"
+        text = f"{hello}\n\nthe work on your service order {order.number}, {what}, was completed{done}."
+        text += f" {attached}"
+    return {"subject": subject, "text": f"{text.rstrip()}\n\nKind regards,\n{company}"}
+
+
 def email(slack: SlackCalls, effect: EffectView, order: OrderView | None) -> None:
     smtp = slack.settings.smtp
     if smtp is None:
         raise Retry(NO_SMTP, NO_SMTP_RETRY_SECONDS, attempted=False)
     p = effect.payload
+    if p.get("occasion"):  # the customer's email of an occasion: its words from the order as it is
+        p = {**p, **occasion_text(slack, p)}
     to = str(p.get("to") or "")
     if not mail.valid_address(to):
         raise Failed(f"email_bad_address: {to[:100]!r} is not an email address")

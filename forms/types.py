@@ -77,6 +77,7 @@ class OrderDraft:
     site_id: int | None = None
     contact_id: int | None = None
     custom: list[FieldValue] = field(default_factory=list)
+    contact_email: str = ""  # where the customer's emails go ("": none)
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,8 @@ class Order(SQLModel, table=True):
     client: str = Field(max_length=200)
     site: str = Field(max_length=500)
     contact: str = Field(default="", max_length=200)
+    # where the customer's emails go (the order confirmation, the final order); "" when none
+    contact_email: str = Field(default="", max_length=254, sa_column_kwargs={"server_default": ""})
     title: str = Field(max_length=150)
     description: str = Field(default="", max_length=3000)
     planned_date: date | None = None

@@ -52,6 +52,7 @@ class OrderDraft:
     site_id: int | None = None
     contact_id: int | None = None
     custom: tuple[dict, ...] = ()
+    contact_email: str = ""  # where the customer's emails go ("": none; the picked contact's)
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,7 @@ def order_draft(x: Any) -> OrderDraft:
         getattr(x, "site_id", None),
         getattr(x, "contact_id", None),
         custom_dicts(getattr(x, "custom", ())),
+        str(getattr(x, "contact_email", "") or ""),
     )
 
 

@@ -17,7 +17,17 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.models import Client, DeletedOrder, Effect, Line, Member, Order, ProcessedCommand, Revision
+from storage.models import (
+    Client,
+    Contact,
+    DeletedOrder,
+    Effect,
+    Line,
+    Member,
+    Order,
+    ProcessedCommand,
+    Revision,
+)
 from workflow import checks
 from workflow import commands as c
 from workflow import effects as fx
@@ -55,6 +65,7 @@ def _new_order(
         client=draft.client,
         site=draft.site,
         contact=draft.contact,
+        contact_email=draft.contact_email or _contact_email(s, draft.contact_id if client_id else None),
         title=draft.title,
         description=draft.description,
         planned_date=draft.planned_date,
@@ -104,6 +115,13 @@ def _new_order(
     return order
 
 
+def _contact_email(s: Session, contact_id: int | None) -> str:
+    """The email of the master-data contact picked (the form leaves it to the list): "" when none."""
+    if contact_id is None:
+        return ""
+    return s.exec(select(Contact.email).where(Contact.id == contact_id)).first() or ""
+
+
 def backorder(tx: Tx, actor: str, cmd: c.CreateBackorder) -> Order:
     """A new order continuing tx.order (ready for invoicing or invoiced): SO-0042-n, n from the
     family's first order, whose row is locked so two at once never take the same n. It has the
@@ -128,6 +146,7 @@ def backorder(tx: Tx, actor: str, cmd: c.CreateBackorder) -> Order:
         client_id=original.client_id,
         site_id=original.site_id,
         contact_id=original.contact_id,
+        contact_email=original.contact_email,
         custom=tuple(f for f in original.custom_fields if f.get("form") == "new_order"),
     )
     workers = q.members(s, original.id, "field_worker")

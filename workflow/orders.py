@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import insert_new
 from storage.models import Activity, Effect, Member, Order, ProcessedEvent
 from workflow import articles, checks, lifecycle, timesheet
 from workflow import commands as c
@@ -34,6 +35,8 @@ def approve(tx: Tx, actor: str, cmd: c.Approve) -> None:
     tx.add_revision(1, "approved", actor, q.lines_of(tx.session, order.id, 0))
     tx.announce(tx.log(actor, "approved", f"{order.number} approved"), fx.APPROVED, actor)
     tx.queue(fx.UPLOAD_PDF, f"pdf:{order.number}:r1", {"revision": 1})
+    if tx.policy.email_on_approval:
+        email_customer(tx, "approved", 1)
     tx.touch()
 
 
@@ -76,6 +79,8 @@ def confirm(tx: Tx, actor: str, cmd: c.Confirm) -> None:
     act = tx.log(actor, "confirmation", note, {"revision": number, "final": cmd.final})
     tx.announce(act, fx.CONFIRMED, actor, revision=number, final=cmd.final)
     tx.queue(fx.UPLOAD_PDF, f"pdf:{order.number}:r{number}", {"revision": number})
+    if cmd.final and tx.policy.email_on_close:
+        email_customer(tx, "closed", number)
     if cmd.final:
         tx.queue(
             fx.ANNOUNCE,
@@ -95,7 +100,31 @@ def close(tx: Tx, actor: str, cmd: c.Close) -> None:
         order.custom_fields = [*order.custom_fields, *c.custom_dicts(cmd.custom)]
     act = tx.log(actor, "closed", reason, {"outcome": outcome.value})
     tx.announce(act, fx.CLOSED, actor, outcome=outcome.value, reason=reason)
+    if tx.policy.email_on_close and outcome is not Outcome.NOT_PERFORMED:
+        email_customer(tx, "closed", order.current_revision)
     tx.touch()
+
+
+EFFECTS = Effect.__table__  # type: ignore[attr-defined]
+
+
+def email_customer(tx: Tx, occasion: str, revision: int) -> None:
+    """Queue the customer's email of an occasion (approved, closed) with the revision's PDF, to the
+    order's contact email (none: nothing). In no order's queue: a mail server that is down holds up
+    no card update. Its key names the occasion and revision: queued once, sent once."""
+    order = tx.order
+    if not order.contact_email:
+        return
+    payload = {
+        "to": order.contact_email,
+        "occasion": occasion,
+        "order": order.number,
+        "order_id": order.id,
+        "revision": revision,
+        "customer_copy": not tx.policy.customer_sees_prices,
+    }
+    key = f"email:{order.number}:{occasion}:r{revision}"
+    insert_new(tx.session, EFFECTS, [fx.row(key, fx.EMAIL, payload, tx.now)])
 
 
 def cancel(tx: Tx, actor: str, cmd: c.Cancel) -> None:

@@ -44,3 +44,9 @@ class Policy:
     # Articles to be ordered: who is emailed when articles are added (the company file's
     # articles.email; "": nobody)
     articles_email: str = ""
+    # The customer's emails (an SMTP server configured, the company file's email section): the order
+    # confirmation on approval and the final order on closing, to the order's contact email, with
+    # the PDF — without prices unless the customer sees them
+    email_on_approval: bool = False
+    email_on_close: bool = False
+    customer_sees_prices: bool = False

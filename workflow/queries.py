@@ -181,6 +181,7 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             client_id=o.client_id,
             site_id=o.site_id,
             contact_id=o.contact_id,
+            contact_email=o.contact_email or "",
             custom_fields=list(o.custom_fields or []),
             ready_by=o.ready_by,
             ready_at=o.ready_at,

@@ -106,6 +106,7 @@ class OrderView:
     client_id: int | None = None
     site_id: int | None = None
     contact_id: int | None = None
+    contact_email: str = ""  # where the customer's emails go ("": none)
     # The company's own fields of the new-order and close forms, as stored (see forms.types.FieldValue)
     custom_fields: list[dict] = field(default_factory=list)
     # The office's half: ready for invoicing (by, at, the invoice revision), then invoiced

@@ -14,7 +14,7 @@ from bot.config import ConfigError, load_settings
 from bot.demo import DIEGO, LAYLA, OGECHI, local_world
 from bot.mail import smtp_settings
 from forms import ids
-from tests.bot.helpers import click, submit_order
+from tests.bot.helpers import click, opened_view, submit_order
 from tests.bot.smtp_server import smtp_server
 from tests.conftest import ADMIN, EVERYONE
 from workflow import commands as c
@@ -88,3 +88,46 @@ def test_the_company_file_and_the_settings_name_a_mistake(tmp_path):
     with pytest.raises(ConfigError, match="SO_MAIL_FROM"):
         load_settings({"SO_SMTP_URL": "smtp://127.0.0.1:1025"})
     assert load_settings({}).smtp is None  # no server: no email, nothing fails
+
+
+def test_the_customer_gets_the_confirmation_and_the_final_order_once_each_with_the_pdf(tmp_path):
+    with smtp_server() as box, office(tmp_path, box.port) as world:
+        fake, wf = world.fake, world.runtime.workflow
+        wf.grant("test", LAYLA, "coordinator", check=False)
+        wf.grant("test", OGECHI, "supervisor", check=False)
+        assert fake.slash_command(LAYLA, "/so", "new").status == 200
+        view = opened_view(world)
+        fake.fill(view, ids.CLIENT, ids.CLIENT, "Clínica Dental Norte")
+        fake.fill(view, ids.SITE, ids.SITE, "Calle de Alcalá 120, Madrid")
+        fake.fill(view, ids.CONTACT, ids.CONTACT, "Marta Ruiz, +34 600 000 000, marta@clinica.example")
+        fake.fill(view, ids.TITLE, ids.TITLE, "Fix the router")
+        fake.fill(view, ids.line_block(0, ids.LINE_DESC), ids.LINE_DESC, "Diagnosis")
+        fake.fill(view, ids.line_block(0, ids.LINE_AMOUNT), ids.LINE_AMOUNT, "2 h × 85")
+        assert fake.submit(LAYLA, view).status == 200
+        world.settle()
+        [order] = wf.list_for(LAYLA)[0]
+        assert order.contact_email == "marta@clinica.example" and box.messages() == []  # not before approval
+
+        click(world, OGECHI, order, ids.APPROVE)
+        [confirmed] = box.messages()
+        assert confirmed.recipients == ["marta@clinica.example"]
+        m = confirmed.message
+        assert "SO-0001 is confirmed" in m["Subject"] and "Fix the router" in m["Subject"]
+        assert m.get_body(preferencelist=("plain",)).get_content().startswith("Hello Marta Ruiz,")
+        [pdf] = list(m.iter_attachments())
+        assert pdf.get_filename() == "SO-0001-r1-customer.pdf"
+        # the customer copy without prices: the same bytes as the copy posted in the channel
+        assert fake.slash_command(LAYLA, "/so", "copy 1").status == 200
+        world.settle()
+        [posted] = [f for f in fake.files.values() if f["name"] == "SO-0001-r1-customer.pdf"]
+        assert pdf.get_content() == posted["content"]
+
+        click(world, OGECHI, order, ids.OPEN_CLOSE)
+        close_view = opened_view(world)
+        fake.fill(close_view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
+        assert fake.submit(OGECHI, close_view).status == 200
+        world.settle()
+        world.settle()
+        subjects = [r.message["Subject"] for r in box.messages()]
+        assert len(subjects) == 2 and "the work on SO-0001 is done" in subjects[1]
+        assert len({r.message["Message-ID"] for r in box.messages()}) == 2
