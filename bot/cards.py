@@ -40,6 +40,7 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.CONFIRM: ("Create confirmation", ids.OPEN_CONFIRMATION, "primary"),
     Action.CLOSE: ("Close order", ids.OPEN_CLOSE, None),
     Action.CUSTOMER_COPY: ("Customer copy", ids.CUSTOMER_COPY, None),
+    Action.EMAIL_CUSTOMER: ("Email customer", ids.OPEN_EMAIL_CUSTOMER, None),
     Action.READY_FOR_INVOICING: ("Ready for invoicing", ids.READY_FOR_INVOICING, "primary"),
     Action.MARK_INVOICED: ("Mark as invoiced", ids.OPEN_MARK_INVOICED, None),
     Action.RESTORE: ("Restore", ids.OPEN_RESTORE, None),
@@ -116,6 +117,7 @@ def order_card(
     today: date | None = None,
     vat_rate: Decimal = Decimal(0),
     vat_exemption: str = "",
+    email: bool = False,
 ) -> list[dict]:
     """The order card: where the order stands and, as buttons, what can be done now.
 
@@ -196,6 +198,8 @@ def order_card(
     actions = order.actions
     if order.status in RULES[Action.CUSTOMER_COPY].from_states:  # the card only: not on Home rows
         actions = (*actions, Action.CUSTOMER_COPY)
+    if email and order.status in RULES[Action.EMAIL_CUSTOMER].from_states:  # a server to send with
+        actions = (*actions, Action.EMAIL_CUSTOMER)
     if order.status in RULES[Action.ARTICLES].from_states and order.outcome != Outcome.NOT_PERFORMED:
         # the card only, like Customer copy (work not performed: nothing to order for it)
         actions = (*actions, Action.ARTICLES)

@@ -12,8 +12,6 @@ once fixed); a 4xx, a refused connection or a timeout is an OSError: retried wit
 
 from __future__ import annotations
 
-import re
-
 from bot import mail
 from bot.config import Settings
 from bot.documents import order_document
@@ -43,17 +41,11 @@ def attachment(slack: SlackCalls, payload: dict) -> mail.Attachment | None:
     return mail.Attachment(f"{rev.order.number}-r{number}{suffix}.pdf", data)
 
 
-def contact_name(contact: str) -> str:
-    """'Marta Ruiz' from 'Marta Ruiz, +34 600 000 000, marta@clinica.example'."""
-    text = re.sub(r"\S+@\S+", "", contact)
-    return " ".join(re.split(r"[,;+(\d]", text, maxsplit=1)[0].split())[:60]
-
-
 def occasion_text(slack: SlackCalls, p: dict) -> dict:
     """{"subject", "text"} of the customer's email of an occasion (approved, closed)."""
     order = slack.wf.order(int(p["order_id"]))
     company, tz = slack.settings.company_name, slack.settings.tz
-    name = contact_name(order.contact)
+    name = mail.contact_name(order.contact)
     hello = f"Hello {name}," if name else "Hello,"
     what = f"{order.title} ({order.site})"
     attached = "The order is attached as a PDF." if p.get("revision") else ""

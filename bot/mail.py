@@ -15,6 +15,7 @@ the Home lists it); a 4xx, a refused connection or a timeout is retried with bac
 from __future__ import annotations
 
 import hashlib
+import re
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -184,3 +185,9 @@ def address_of(text: str) -> str:
     """The address in 'Marta Ruiz <marta@clinica.example>' or a bare address; '' when none."""
     _, address = parseaddr(text)
     return address if valid_address(address) else ""
+
+
+def contact_name(contact: str) -> str:
+    """'Marta Ruiz' from 'Marta Ruiz, +34 600 000 000, marta@clinica.example'."""
+    text = re.sub(r"\S+@\S+", "", contact)
+    return " ".join(re.split(r"[,;+(\d]", text, maxsplit=1)[0].split())[:60]

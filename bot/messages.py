@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.cards import STATUS_ICON, escape_keeping_mentions, lines_summary, mrkdwn_escape, slack_date
+from bot.config import Settings
+from bot.mail import contact_name
 from forms import ids
 from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
@@ -98,6 +100,9 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
         return f":leftwards_arrow_with_hook: <@{actor}> reinstated *{n}*: it is *{status}* again."
     if event in (fx.ARTICLES_CHANGED, fx.ARTICLES_USED):
         return articles_announcement(n, str(event), actor, payload)
+    if event == fx.EMAILED:
+        to = mrkdwn_escape(str(payload.get("to", "")))
+        return f":email: <@{actor}> emailed *{n}* (revision {payload.get('revision')}) to {to}."
     if event == fx.BACKORDER_CREATED:
         lines = int(payload.get("lines") or 0)
         carried = f"with {lines} line{'s' if lines != 1 else ''} from it" if lines else "with no lines yet"
@@ -312,6 +317,8 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
             f":package: The delivered articles are in the lines of {number}: revision "
             f"{revision or order.current_revision}. Its PDF follows in {where}."
         )
+    if kind == Action.EMAIL_CUSTOMER:
+        return "Email on its way", f":email: {number} is on its way to the customer. {where} is told."
     if kind == Action.CREATE_BACKORDER:
         return "Backorder created", (
             f":repeat: Backorder {number} is created and waits for approval"
@@ -322,6 +329,23 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
     if kind == Action.RESTORE:
         return "Order restored", f":leftwards_arrow_with_hook: {number} is closed again. {where} is told why."
     return "", ""
+
+
+NO_EMAIL = "Email is not set up here: an admin sets SO_SMTP_URL and SO_MAIL_FROM. Nothing was sent."
+
+
+def customer_email(order: OrderView, settings: Settings) -> tuple[str, str, str]:
+    """(subject, text, what is attached) an Email customer form opens with."""
+    company = settings.company_name
+    name = contact_name(order.contact)
+    subject = f"{company}: your order {order.number} — {order.title}"
+    text = f"Hello {name},\n\n" if name else "Hello,\n\n"
+    text += f"please find attached your service order {order.number}, {order.title}."
+    text += f"\n\nKind regards,\n{company}"
+    customer = "" if settings.company.email.customer_sees_prices else "-customer"
+    prices = "with prices" if not customer else "without prices"
+    attached = f"{order.number}-r{order.current_revision}{customer}.pdf ({prices})"
+    return subject, text, attached
 
 
 def deleted(number: str) -> tuple[str, str]:

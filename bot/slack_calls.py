@@ -133,6 +133,7 @@ class SlackCalls:
                 today=today,
                 vat_rate=self.settings.vat_rate,
                 vat_exemption=self.settings.vat_exemption,
+                email=self.settings.smtp is not None,
             ),
             "text": card_text(order),
         }

@@ -50,6 +50,7 @@ def open_settings_workflow(settings: Settings) -> Workflow:
             labour_item=settings.company.labour_item,
             articles_email=settings.company.articles_email,
             timezone=settings.timezone,
+            email_enabled=settings.smtp is not None,
             email_on_approval=settings.smtp is not None and settings.company.email.on_approval,
             email_on_close=settings.smtp is not None and settings.company.email.on_close,
             customer_sees_prices=settings.company.email.customer_sees_prices,

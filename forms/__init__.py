@@ -9,6 +9,7 @@ from forms.backorder import backorder_modal, parse_backorder
 from forms.close import close_modal, parse_close
 from forms.confirmation import confirmation_modal, parse_confirmation
 from forms.editor import with_line_added, with_line_removed
+from forms.email_customer import email_customer_modal, parse_email_customer
 from forms.field_workers import field_workers_modal, parse_field_workers
 from forms.filters import FILTER_SYNTAX, OrderFilters, filters_from_fields, parse_filters
 from forms.invoicing import mark_invoiced_modal, parse_mark_invoiced, parse_restore, restore_modal
@@ -42,6 +43,8 @@ __all__ = [
     "parse_new_order",
     "parse_reject",
     "cancel_modal",
+    "email_customer_modal",
+    "parse_email_customer",
     "backorder_modal",
     "parse_backorder",
     "delete_modal",

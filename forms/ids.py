@@ -17,6 +17,7 @@ MARK_INVOICED = "mark_invoiced"
 RESTORE_ORDER = "restore_order"
 CANCEL_ORDER = "cancel_order"
 DELETE_ORDER = "delete_order"
+EMAIL_CUSTOMER = "email_customer"
 CREATE_BACKORDER = "create_backorder"
 
 # Order card buttons (action ids); the button value carries the order id (never trusted)
@@ -37,6 +38,8 @@ OPEN_BACKORDER = "order_backorder"
 # The order card's Customer copy button (value: the order id, never trusted): the current revision's
 # PDF without prices, posted in the order's channel
 CUSTOMER_COPY = "order_customer_copy"
+# Email customer (a form: to, subject, text) on an order with a PDF, when an SMTP server is configured
+OPEN_EMAIL_CUSTOMER = "order_email_customer"
 
 # Paging buttons under a /so list result; the value carries the filters and the cursor (never trusted)
 LIST_PAGING_BLOCK = "orders_list_paging"
@@ -75,6 +78,9 @@ INVOICE_NUMBER = "invoice_number"
 RESTORE_REASON = "restore_reason"
 CANCEL_REASON = "cancel_reason"
 DELETE_CONFIRM = "delete_confirm"
+EMAIL_TO = "email_to"
+EMAIL_SUBJECT = "email_subject"
+EMAIL_TEXT = "email_text"
 BACKORDER_TITLE = "backorder_title"
 BACKORDER_DATE = "backorder_date"
 BACKORDER_NOTE = "backorder_note"

@@ -7,6 +7,7 @@ locked), so a form shows exactly the refusal the command would give, and a rule 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, select
@@ -281,6 +282,23 @@ def check_backorder(s: Session, policy: Policy, actor: str, cmd: c.CreateBackord
 TITLE_MAX = 150
 
 
+EMAIL = re.compile(r"[^@\s<>,;\"'()]+@[^@\s<>,;\"'()]+\.[^@\s<>,;\"'().]+")
+NO_EMAIL = "Email is not set up here: an admin sets SO_SMTP_URL and SO_MAIL_FROM. Nothing was sent."
+
+
+def check_email_customer(s: Session, policy: Policy, actor: str, cmd: c.EmailCustomer, lock: bool) -> Order:
+    order = open_order(s, policy, cmd.order_id, actor, Action.EMAIL_CUSTOMER, lock)
+    if not policy.email_enabled:
+        raise Refused("no_email", NO_EMAIL)
+    if not EMAIL.fullmatch(cmd.to.strip()) or len(cmd.to.strip()) > 254:
+        raise Refused("invalid", f"Not an email address: {cmd.to.strip()[:60]!r}.", field="to")
+    if not cmd.subject.strip() or len(cmd.subject) > 250:
+        raise Refused("invalid", "A subject is required (at most 250 characters).", field="subject")
+    if len(cmd.text) > 3000:
+        raise Refused("invalid", "The text has at most 3,000 characters.", field="text")
+    return order
+
+
 def check_customer_copy(s: Session, policy: Policy, actor: str, cmd: c.CustomerCopy, lock: bool) -> Order:
     # With lock, the order's row is locked: two clicks at once queue the copy once.
     order = open_order(s, policy, cmd.order_id, actor, Action.CUSTOMER_COPY, lock)
@@ -345,6 +363,7 @@ CHECKS: dict[type, Callable[..., Order | None]] = {
     c.Delete: check_delete,
     c.CreateBackorder: check_backorder,
     c.CustomerCopy: check_customer_copy,
+    c.EmailCustomer: check_email_customer,
     c.Note: check_note,
     c.ReadyForInvoicing: check_ready_for_invoicing,
     c.MarkInvoiced: check_mark_invoiced,

@@ -158,6 +158,17 @@ class CustomerCopy:
 
 
 @dataclass(frozen=True)
+class EmailCustomer:
+    """The order's current PDF emailed to the customer, with the words the person wrote."""
+
+    action: ClassVar[Action] = Action.EMAIL_CUSTOMER
+    order_id: int
+    to: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Note:
     """A reply in an order channel's thread, or a shared file: recorded as a note or a photo and
     acknowledged with a reaction. event_id is Slack's, so a redelivered event is recorded once."""
@@ -290,6 +301,7 @@ Command = (
     | Delete
     | CreateBackorder
     | CustomerCopy
+    | EmailCustomer
     | Note
     | ReadyForInvoicing
     | MarkInvoiced
@@ -315,6 +327,7 @@ COMMANDS: dict[str, type] = {
         Delete,
         CreateBackorder,
         CustomerCopy,
+        EmailCustomer,
         Note,
         ReadyForInvoicing,
         MarkInvoiced,

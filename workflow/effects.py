@@ -37,6 +37,7 @@ CONFIRMED = "confirmed"
 CLOSED = "closed"
 CANCELLED = "cancelled"  # {"reason": str}: the order was called off
 BACKORDER_CREATED = "backorder_created"  # {"backorder": number, "lines": int}: in the original's channel
+EMAILED = "emailed"  # {"to": address, "revision": int}: the order was emailed to the customer
 REINSTATED = "reinstated"  # {"status": str}: a cancelled order is back where it was
 READY_FOR_INVOICING = "ready_for_invoicing"  # {"revision": int, "correction_of": int | None}
 INVOICED = "invoiced"  # {"invoice_number": str}: by a person, or by the ERP (actor "erp")

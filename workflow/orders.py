@@ -127,6 +127,27 @@ def email_customer(tx: Tx, occasion: str, revision: int) -> None:
     insert_new(tx.session, EFFECTS, [fx.row(key, fx.EMAIL, payload, tx.now)])
 
 
+def email_sent(tx: Tx, actor: str, cmd: c.EmailCustomer) -> None:
+    """The order's current PDF to the address the person gave, with their words; the channel is told."""
+    order, to, revision = tx.order, cmd.to.strip(), tx.order.current_revision
+    act = tx.log(actor, "emailed", to, {"to": to, "revision": revision})
+    payload = {
+        "to": to,
+        "subject": cmd.subject.strip(),
+        "text": cmd.text,
+        "order": order.number,
+        "order_id": order.id,
+        "revision": revision,
+        "customer_copy": not tx.policy.customer_sees_prices,
+    }
+    insert_new(
+        tx.session, EFFECTS, [fx.row(f"email:{order.number}:sent:{act.id}", fx.EMAIL, payload, tx.now)]
+    )
+    tx.announce(act, fx.EMAILED, actor, to=to, revision=revision)
+    tx.move(Action.EMAIL_CUSTOMER)
+    tx.flush()
+
+
 def cancel(tx: Tx, actor: str, cmd: c.Cancel) -> None:
     """Called off before it was done: the order ends, its channel and card say why."""
     reason = cmd.reason.strip()
@@ -246,6 +267,7 @@ APPLY: dict[type, Callable[..., Order | None]] = {
     c.Reinstate: reinstate,
     c.CreateBackorder: lifecycle.backorder,
     c.CustomerCopy: customer_copy,
+    c.EmailCustomer: email_sent,
     c.Note: note,
     c.ReadyForInvoicing: ready_for_invoicing,
     c.MarkInvoiced: mark_invoiced,

@@ -47,6 +47,7 @@ class Policy:
     # The customer's emails (an SMTP server configured, the company file's email section): the order
     # confirmation on approval and the final order on closing, to the order's contact email, with
     # the PDF — without prices unless the customer sees them
+    email_enabled: bool = False  # an SMTP server is configured: Email customer can send
     email_on_approval: bool = False
     email_on_close: bool = False
     customer_sees_prices: bool = False

@@ -97,6 +97,7 @@ class Action(StrEnum):
     CREATE_BACKORDER = "create_backorder"
     NOTE = "note"
     CUSTOMER_COPY = "customer_copy"
+    EMAIL_CUSTOMER = "email_customer"
     READY_FOR_INVOICING = "ready_for_invoicing"
     MARK_INVOICED = "mark_invoiced"
     RESTORE = "restore"
@@ -121,6 +122,7 @@ ACTION_TEXT = {
     Action.CREATE_BACKORDER: "create backorders",
     Action.NOTE: "add notes",
     Action.CUSTOMER_COPY: "get customer copies",
+    Action.EMAIL_CUSTOMER: "email the customer",
     Action.READY_FOR_INVOICING: "mark orders ready for invoicing",
     Action.MARK_INVOICED: "mark orders invoiced",
     Action.RESTORE: "restore orders sent for invoicing",
@@ -178,6 +180,14 @@ RULES: dict[Action, Rule] = {
     # live or done (a cancelled order's work is not handed over).
     Action.CUSTOMER_COPY: _r(
         (S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
+    ),
+    # The order emailed to the customer (its current PDF), once it has one: by its requester and the
+    # office (coordinators, supervisors, admins), from the order's card
+    Action.EMAIL_CUSTOMER: _r(
+        (S.IN_PROGRESS, S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED),
+        None,
+        (R.COORDINATOR, R.SUPERVISOR, R.ADMIN),
+        (X.REQUESTER,),
     ),
     # The office's half: a closed order's invoice data goes out once the company's rules are met
     # (workflow.invoicing); then the accounting marks it invoiced. Restore reopens the invoice

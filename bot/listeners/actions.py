@@ -50,6 +50,7 @@ def register(app: App) -> None:
     app.action(ids.OPEN_RESTORE)(open_restore)
     app.action(ids.REINSTATE)(reinstate)
     app.action(ids.OPEN_CANCEL)(open_cancel)
+    app.action(ids.OPEN_EMAIL_CUSTOMER)(open_email_customer)
     app.action(ids.OPEN_BACKORDER)(open_backorder)
     app.action(ids.START_WORK)(start_work)
     app.action(ids.STOP_WORK)(stop_work)
@@ -179,6 +180,21 @@ def open_restore(ack: Ack, body: dict, client: WebClient, context: BoltContext) 
 
 def open_cancel(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     _open_modal(ack, body, client, context, Action.CANCEL, lambda o: forms.cancel_modal(o.id, o.number))
+
+
+def open_email_customer(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Email customer: the form prefilled; without an SMTP server the person is told why instead."""
+    settings = context["settings"]
+    if settings.smtp is None:
+        ack()
+        answer(context, client, body, messages.NO_EMAIL)
+        return
+
+    def build(o):  # type: ignore[no-untyped-def]
+        subject, text, attached = messages.customer_email(o, settings)
+        return forms.email_customer_modal(o.id, o.number, o.contact_email, subject, text, attached)
+
+    _open_modal(ack, body, client, context, Action.EMAIL_CUSTOMER, build)
 
 
 def open_backorder(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

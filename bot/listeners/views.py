@@ -32,6 +32,7 @@ def register(app: App) -> None:
     app.view(ids.RESTORE_ORDER)(submit_restore)
     app.view(ids.LOG_TIME)(submit_log_time)
     app.view(ids.CANCEL_ORDER)(submit_cancel)
+    app.view(ids.EMAIL_CUSTOMER)(submit_email_customer)
     app.view(ids.DELETE_ORDER)(submit_delete)
     app.view(ids.CREATE_BACKORDER)(submit_backorder)
     app.view(ids.ARTICLES)(submit_articles)
@@ -201,6 +202,20 @@ def submit_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
         forms.parse_cancel,
         lambda d: c.Cancel(d.order_id, d.reason),
         lambda r: field_block(body.get("view"), r, {"reason": ids.CANCEL_REASON}, ids.CANCEL_REASON),
+    )
+
+
+EMAIL_BLOCKS = {"to": ids.EMAIL_TO, "subject": ids.EMAIL_SUBJECT, "text": ids.EMAIL_TEXT}
+
+
+def submit_email_customer(ack: Ack, body: dict, context: BoltContext) -> None:
+    _handle(
+        ack,
+        body,
+        context,
+        forms.parse_email_customer,
+        lambda d: c.EmailCustomer(d.order_id, d.to, d.subject, d.text),
+        lambda r: field_block(body.get("view"), r, EMAIL_BLOCKS, ids.EMAIL_TO),
     )
 
 

@@ -14,10 +14,11 @@ from bot.config import ConfigError, load_settings
 from bot.demo import DIEGO, LAYLA, OGECHI, local_world
 from bot.mail import smtp_settings
 from forms import ids
-from tests.bot.helpers import click, opened_view, submit_order
+from tests.bot.helpers import buttons, card, channel_texts, click, ephemerals_to, opened_view, submit_order
 from tests.bot.smtp_server import smtp_server
 from tests.conftest import ADMIN, EVERYONE
 from workflow import commands as c
+from workflow.service import Refused
 
 PURCHASING = "purchasing@andes.example"
 
@@ -131,3 +132,43 @@ def test_the_customer_gets_the_confirmation_and_the_final_order_once_each_with_t
         subjects = [r.message["Subject"] for r in box.messages()]
         assert len(subjects) == 2 and "the work on SO-0001 is done" in subjects[1]
         assert len({r.message["Message-ID"] for r in box.messages()}) == 2
+
+
+def test_email_customer_sends_the_current_pdf_with_the_words_written_and_tells_the_channel(tmp_path):
+    with smtp_server() as box, office(tmp_path, box.port) as world:
+        fake, wf = world.fake, world.runtime.workflow
+        order = in_progress(world)
+        box.received.clear()  # no contact email on this order: nothing was sent on approval anyway
+        assert "Email customer" in buttons(card(world, order))
+        wf.add_field_workers(order.id, OGECHI, [DIEGO])
+        world.settle()
+        click(world, DIEGO, order, ids.OPEN_EMAIL_CUSTOMER)  # a field worker is not the office
+        assert any("Only" in t for t in ephemerals_to(world, DIEGO))
+
+        click(world, LAYLA, order, ids.OPEN_EMAIL_CUSTOMER)
+        view = opened_view(world)
+        shown = str(fake.views[view]["blocks"])
+        assert "SO-0001-r1-customer.pdf (without prices)" in shown and "SO-0001" in shown
+        fake.fill(view, ids.EMAIL_TO, ids.EMAIL_TO, "not an address")
+        assert fake.submit(LAYLA, view).status == 200
+        assert "Not an email address" in fake.view_errors[view][ids.EMAIL_TO]
+        fake.fill(view, ids.EMAIL_TO, ids.EMAIL_TO, "marta@clinica.example")
+        fake.fill(view, ids.EMAIL_TEXT, ids.EMAIL_TEXT, "Hola Marta,\n\nthe order <!channel> as agreed.")
+        assert fake.submit(LAYLA, view).status == 200
+        world.settle()
+        [sent] = box.messages()
+        assert sent.recipients == ["marta@clinica.example"]
+        assert "as agreed" in sent.message.get_body(preferencelist=("plain",)).get_content()
+        [pdf] = list(sent.message.iter_attachments())
+        assert pdf.get_filename() == "SO-0001-r1-customer.pdf"
+        told = [t for t in channel_texts(world, order) if "emailed" in t]
+        assert len(told) == 1 and "marta@clinica.example" in told[0]
+        assert not wf.effects("failed")
+
+
+def test_without_a_mail_server_the_button_is_not_there_and_the_workflow_refuses(world):
+    order = submit_order(world)
+    click(world, OGECHI, order, ids.APPROVE)
+    assert "Email customer" not in buttons(card(world, order))
+    with pytest.raises(Refused, match="SO_SMTP_URL"):
+        world.runtime.workflow.execute(LAYLA, c.EmailCustomer(order.id, "m@c.example", "Order", "Hi"))

@@ -42,6 +42,7 @@ EVERY_COMMAND = [
     c.Cancel(3, "The client withdrew"),
     c.Reinstate(3),
     c.Delete(3, "SO-0003"),
+    c.EmailCustomer(3, "marta@clinica.example", "Your order SO-0003", "Hello Marta,\n\nattached."),
     c.CreateBackorder(3),
     c.CreateBackorder(3, (0, 2), "The second router", date(2025, 3, 10), "Bring the long cable"),
     c.CustomerCopy(3),

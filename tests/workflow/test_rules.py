@@ -27,6 +27,11 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
     ),
     A.REINSTATE: ({R.COORDINATOR, R.ADMIN}, set(), {S.CANCELLED}),
     A.DELETE: ({R.ADMIN}, set(), {S.PENDING_APPROVAL, S.REJECTED, S.CANCELLED}),
+    A.EMAIL_CUSTOMER: (
+        {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
+        {X.REQUESTER},
+        {S.IN_PROGRESS, S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED},
+    ),
     A.CREATE_BACKORDER: ({R.COORDINATOR, R.ADMIN}, set(), {S.READY_FOR_INVOICING, S.INVOICED}),
     A.NOTE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, set(Status)),
     A.CUSTOMER_COPY: (
@@ -63,6 +68,7 @@ WHO_MAY = {
     A.CANCEL: "a coordinator, a supervisor, an admin or the order's requester",
     A.REINSTATE: "a coordinator or an admin",
     A.DELETE: "an admin",
+    A.EMAIL_CUSTOMER: "a coordinator, a supervisor, an admin or the order's requester",
     A.CREATE_BACKORDER: "a coordinator or an admin",
     A.NOTE: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CUSTOMER_COPY: (
@@ -93,6 +99,7 @@ TO_STATE = {
     A.CANCEL: S.CANCELLED,
     A.REINSTATE: None,  # back to the state it was cancelled from
     A.DELETE: None,  # gone
+    A.EMAIL_CUSTOMER: None,
     A.CREATE_BACKORDER: None,  # the original stays; the backorder waits for approval
     A.NOTE: None,
     A.CUSTOMER_COPY: None,

@@ -42,7 +42,9 @@ OFFICE = "U_OFFICE"  # a coordinator who takes closed orders to the invoice
 def wf(tmp_path_factory: pytest.TempPathFactory) -> Workflow:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('walk') / 'walk.db'}")
     create_schema(engine)
-    w = Workflow(engine, Policy(vat_rate=Decimal(21)), clock=Clock())  # a rate: the gate lets orders by
+    w = Workflow(
+        engine, Policy(vat_rate=Decimal(21), email_enabled=True), clock=Clock()
+    )  # a rate: the gate lets orders by
     for user, (roles, _) in ACTORS.items():
         for role in roles:
             w.grant("test", user, role, check=False)
@@ -104,6 +106,7 @@ def command_for(wf: Workflow, action: Action, order_id: int) -> c.Command:
         A.CANCEL: lambda: c.Cancel(order_id, "Duplicate of another order."),
         A.REINSTATE: lambda: c.Reinstate(order_id),
         A.DELETE: lambda: c.Delete(order_id, order.number),
+        A.EMAIL_CUSTOMER: lambda: c.EmailCustomer(order_id, "marta@clinica.example", "Your order", "Hello"),
         A.CREATE_BACKORDER: lambda: c.CreateBackorder(order_id, (0,)),
         A.CUSTOMER_COPY: lambda: c.CustomerCopy(order_id),
         A.NOTE: lambda: c.Note(order.channel_id or "", f"Ev{next(numbers)}", "1.000100", "On my way."),
