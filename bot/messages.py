@@ -11,6 +11,7 @@ from bot.mail import contact_name
 from forms import ids
 from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
+from workflow.articles import article_text
 from workflow.money import money_text
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Action, Status
 from workflow.service import Refused
@@ -447,6 +448,13 @@ def order_summary(
         f"*Total {currency} {money_text(order.total)}* · requested by <@{order.requester_id}> "
         f"{slack_date(order.created_at, tz)}",
     ]
+    if order.open_articles:
+        shown = " · ".join(
+            mrkdwn_escape(article_text(a.description, a.quantity, a.unit, a.status))
+            for a in order.open_articles[:10]
+        )
+        more = f" and {len(order.open_articles) - 10} more" if len(order.open_articles) > 10 else ""
+        parts.append(f":package: Articles to order: {shown}{more}")
     parent, backorders = family
     if parent:
         parts.append(f":repeat: Backorder of *{parent}*")

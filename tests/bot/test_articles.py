@@ -99,6 +99,7 @@ def test_articles_from_the_card_to_the_lines(world):
     assert fake.submit(DIEGO, view).status == 200 and not fake.view_errors.get(view)
     world.settle()
     assert "Articles to order" in shown(world, order) and "2 pcs Router AX (to order)" in shown(world, order)
+    assert "2 pcs Router AX (to order)" in fake.slash_command(DIEGO, "/so", f"show {order.number}").body_text
     after = wf.order(order.id)
     assert after.lines == order.lines and after.current_revision == 1  # apart from the lines
     [mail] = emails(world)

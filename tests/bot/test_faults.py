@@ -169,6 +169,7 @@ def test_parallel_approve_and_reject_record_one_decision(world):
     assert len(pdfs(world)) == (1 if final.status == "in_progress" else 0)
 
 
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # Slack's limit, not the database's
 def test_a_burst_of_orders_under_the_channel_create_limit(world):
     """Provoke: 40 submissions at once; conversations.create allows 10 calls a second (Tier 2,
     scaled), so the channels take four windows of 429s."""
