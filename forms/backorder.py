@@ -13,6 +13,7 @@ from forms import blocks, ids
 from forms.result import FormResult, failed, never_raises
 from forms.state import (
     TextField,
+    form_order_id,
     iso_date,
     metadata_int,
     read_metadata,
@@ -22,7 +23,6 @@ from forms.state import (
     write_metadata,
 )
 
-STALE_FORM = "This form could not be matched to an order. Close it and open it again from the order card."
 PER_BLOCK = 10  # Slack's most options in one checkboxes element
 LINES_MAX = 90  # a modal holds 100 blocks: the rest of the order's lines are not offered
 OPTION_TEXT_MAX = 75
@@ -100,16 +100,13 @@ def parse_backorder(view: Any) -> FormResult[BackorderDraft]:
     planned = iso_date(raw_date)
     if raw_date and planned is None:
         errors[ids.BACKORDER_DATE] = "Pick a date from the calendar"
-    meta = read_metadata(view)
-    order_id = metadata_int(meta, "order_id", 1)
-    offered = metadata_int(meta, "lines", 0) or 0
+    order_id = form_order_id(view, errors, ids.BACKORDER_TITLE)
+    offered = metadata_int(read_metadata(view), "lines", 0) or 0
     picked: set[int] = set()
     for start in range(0, offered, PER_BLOCK):
         for value in selected_values(values, f"{ids.BACKORDER_LINES}:{start}", ids.BACKORDER_LINES):
             if value.isdigit() and int(value) < offered:
                 picked.add(int(value))
-    if order_id is None:
-        errors.setdefault(ids.BACKORDER_TITLE, STALE_FORM)
     if errors or order_id is None:
         return failed(errors)
     return FormResult(BackorderDraft(order_id, tuple(sorted(picked)), title, planned, note))

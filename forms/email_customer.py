@@ -8,9 +8,7 @@ from typing import Any
 
 from forms import blocks, ids
 from forms.result import FormResult, failed, never_raises
-from forms.state import TextField, metadata_int, read_metadata, state_values, write_metadata
-
-STALE_FORM = "This form could not be matched to an order. Close it and open it again from the order card."
+from forms.state import TextField, form_order_id, state_values, write_metadata
 
 TO = TextField(ids.EMAIL_TO, "To", 254, required=True, placeholder="marta@clinica.example")
 SUBJECT = TextField(ids.EMAIL_SUBJECT, "Subject", 250, required=True)
@@ -44,9 +42,7 @@ def parse_email_customer(view: Any) -> FormResult[EmailDraft]:
     errors: dict[str, str] = {}
     values = state_values(view)
     to, subject, text = TO.read(values, errors), SUBJECT.read(values, errors), TEXT.read(values, errors)
-    order_id = metadata_int(read_metadata(view), "order_id", 1)
-    if order_id is None:
-        errors.setdefault(ids.EMAIL_TO, STALE_FORM)
+    order_id = form_order_id(view, errors, ids.EMAIL_TO)
     if errors or order_id is None:
         return failed(errors)
     return FormResult(EmailDraft(order_id, to, subject, text))

@@ -8,9 +8,7 @@ from typing import Any
 
 from forms import blocks, ids
 from forms.result import FormResult, failed, never_raises
-from forms.state import TextField, metadata_int, read_metadata, state_values, write_metadata
-
-STALE_FORM = "This form could not be matched to an order. Close it and open it again from the order card."
+from forms.state import TextField, form_order_id, state_values, write_metadata
 
 INVOICE_NUMBER = TextField(
     ids.INVOICE_NUMBER,
@@ -65,18 +63,11 @@ def restore_modal(order_id: int, number: str) -> dict[str, Any]:
     return blocks.modal(ids.RESTORE_ORDER, "Restore order", "Restore", view_blocks, meta)
 
 
-def _order_id(view: Any, errors: dict[str, str], block: str) -> int | None:
-    order_id = metadata_int(read_metadata(view), "order_id", 1)
-    if order_id is None:
-        errors.setdefault(block, STALE_FORM)
-    return order_id
-
-
 @never_raises(ids.INVOICE_NUMBER)
 def parse_mark_invoiced(view: Any) -> FormResult[InvoicedDraft]:
     errors: dict[str, str] = {}
     number = INVOICE_NUMBER.read(state_values(view), errors)
-    order_id = _order_id(view, errors, ids.INVOICE_NUMBER)
+    order_id = form_order_id(view, errors, ids.INVOICE_NUMBER)
     if errors or order_id is None:
         return failed(errors)
     return FormResult(InvoicedDraft(order_id, number))
@@ -86,7 +77,7 @@ def parse_mark_invoiced(view: Any) -> FormResult[InvoicedDraft]:
 def parse_restore(view: Any) -> FormResult[RestoreDraft]:
     errors: dict[str, str] = {}
     reason = RESTORE_REASON.read(state_values(view), errors)
-    order_id = _order_id(view, errors, ids.RESTORE_REASON)
+    order_id = form_order_id(view, errors, ids.RESTORE_REASON)
     if errors or order_id is None:
         return failed(errors)
     return FormResult(RestoreDraft(order_id, reason))

@@ -8,9 +8,7 @@ from typing import Any
 
 from forms import blocks, ids
 from forms.result import FormResult, failed, never_raises
-from forms.state import TextField, metadata_int, read_metadata, state_values, write_metadata
-
-STALE_FORM = "This form could not be matched to an order. Close it and open it again."
+from forms.state import TextField, form_order_id, read_metadata, state_values, write_metadata
 
 CANCEL_REASON = TextField(
     ids.CANCEL_REASON,
@@ -73,18 +71,11 @@ def delete_modal(order_id: int, number: str, title: str, client: str, status: st
     return blocks.modal(ids.DELETE_ORDER, "Delete order", "Delete", view_blocks, meta)
 
 
-def _order_id(view: Any, errors: dict[str, str], block: str) -> int | None:
-    order_id = metadata_int(read_metadata(view), "order_id", 1)
-    if order_id is None:
-        errors.setdefault(block, STALE_FORM)
-    return order_id
-
-
 @never_raises(ids.CANCEL_REASON)
 def parse_cancel(view: Any) -> FormResult[CancelDraft]:
     errors: dict[str, str] = {}
     reason = CANCEL_REASON.read(state_values(view), errors)
-    order_id = _order_id(view, errors, ids.CANCEL_REASON)
+    order_id = form_order_id(view, errors, ids.CANCEL_REASON)
     if errors or order_id is None:
         return failed(errors)
     return FormResult(CancelDraft(order_id, reason))
@@ -95,7 +86,7 @@ def parse_delete(view: Any) -> FormResult[DeleteDraft]:
     """The order to delete, when the number typed is the order's (any case, spaces around)."""
     errors: dict[str, str] = {}
     typed = DELETE_CONFIRM.read(state_values(view), errors)
-    order_id = _order_id(view, errors, ids.DELETE_CONFIRM)
+    order_id = form_order_id(view, errors, ids.DELETE_CONFIRM)
     number = str(read_metadata(view).get("number") or "")
     if not errors and typed.strip().upper() != number.upper():
         errors[ids.DELETE_CONFIRM] = (

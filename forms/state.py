@@ -172,3 +172,15 @@ def iso_date(raw: str | None) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         return None
+
+
+STALE_FORM = "This form could not be matched to an order. Close it and open it again from the order card."
+
+
+def form_order_id(view: Any, errors: dict[str, str], block: str) -> int | None:
+    """The order id a form's private_metadata carries (to be re-checked); when it has none, the
+    form is stale: errors gets it under block."""
+    order_id = metadata_int(read_metadata(view), "order_id", 1)
+    if order_id is None:
+        errors.setdefault(block, STALE_FORM)
+    return order_id
