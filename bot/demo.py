@@ -438,9 +438,9 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
         ids.CONFIRMATION_NOTE,
         "Router replaced and configured; diagnosis took 3 h instead of 2. Network stable for 30 min.",
     )
-    fake.fill(cf_view, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL, ["final"])
+    fake.fill(cf_view, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL, ["final", "attest"])
     t.say(f"Diego keeps his labour line, changes the diagnosis to 3 h, adds {router} (1 pcs × 340.00),")
-    t.say("types the new router's serial, writes a note and ticks Final confirmation.")
+    t.say("types the new router's serial, writes a note, ticks Final confirmation and the attestation.")
     fake.submit(DIEGO, cf_view)
     settle()
     t.say("The form now says: " + _form_text(t, fake, cf_view))

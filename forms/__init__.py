@@ -6,6 +6,7 @@ errors are keyed by input block_id, ready for `ack(response_action="errors", err
 
 from forms.articles import ArticleRow, articles_modal, parse_articles
 from forms.backorder import backorder_modal, parse_backorder
+from forms.checklists import FormChecklist, FormItem, checklist_modal, parse_self_check, picker_modal
 from forms.close import close_modal, parse_close
 from forms.confirmation import confirmation_modal, parse_confirmation
 from forms.editor import with_line_added, with_line_removed
@@ -20,6 +21,11 @@ from forms.result import FormResult
 from forms.timesheet import log_time_modal, parse_hours, parse_log_time
 
 __all__ = [
+    "FormChecklist",
+    "FormItem",
+    "checklist_modal",
+    "parse_self_check",
+    "picker_modal",
     "ArticleRow",
     "articles_modal",
     "parse_articles",

@@ -8,7 +8,15 @@ from typing import Any
 from forms import blocks, ids
 from forms.custom import FieldSpec, field_blocks, parse_fields
 from forms.result import FormResult, failed, never_raises
-from forms.state import TextField, metadata_int, read_metadata, selected_value, state_values, write_metadata
+from forms.state import (
+    TextField,
+    metadata_int,
+    read_metadata,
+    selected_value,
+    selected_values,
+    state_values,
+    write_metadata,
+)
 from forms.types import OUTCOMES, CloseDraft
 
 TITLE = "Close order"
@@ -21,6 +29,20 @@ OUTCOME_LABELS = {
 }
 
 REASON = TextField(ids.CLOSE_REASON, "Reason (required if not performed)", 3000, multiline=True)
+ATTEST_VALUE = "attested"
+ATTEST_TEXT = "I confirm the work was carried out as recorded"
+ATTEST_ERROR = "Tick to confirm the work was carried out as recorded (needed unless not performed)"
+
+
+def attest_block() -> dict[str, Any]:
+    """The technician attestation: ticked by the person closing (required unless not performed)."""
+    element = {
+        "type": "checkboxes",
+        "action_id": ids.CLOSE_ATTEST,
+        "options": [blocks.option(ATTEST_TEXT, ATTEST_VALUE)],
+    }
+    hint = "Printed on the PDF with your name and the time. Not needed when the work was not performed."
+    return blocks.input_block(ids.CLOSE_ATTEST, "Technician attestation", element, optional=True, hint=hint)
 
 
 def close_modal(
@@ -38,6 +60,7 @@ def close_modal(
         blocks.section(None, f"Close *{blocks.escape_mrkdwn(number)}*. A closed order cannot be changed."),
         blocks.input_block(ids.CLOSE_OUTCOME, "Outcome", element, optional=False),
         REASON.block(),
+        attest_block(),
         *field_blocks(fields),
     ]
     return blocks.modal(
@@ -66,10 +89,13 @@ def parse_close(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResult[Close
     reason = REASON.read(values, errors)
     if outcome == "not_performed" and not reason and ids.CLOSE_REASON not in errors:
         errors[ids.CLOSE_REASON] = "Say why the order was not performed"
+    attested = ATTEST_VALUE in selected_values(values, ids.CLOSE_ATTEST, ids.CLOSE_ATTEST)
+    if outcome in ("completed", "completed_with_changes") and not attested:
+        errors[ids.CLOSE_ATTEST] = ATTEST_ERROR
     custom = parse_fields(fields, values, errors, "close")
     order_id = metadata_int(read_metadata(view), "order_id", 1)
     if order_id is None:
         errors.setdefault(ids.CLOSE_OUTCOME, STALE_FORM)
     if errors or order_id is None or outcome is None:
         return failed(errors)
-    return FormResult(CloseDraft(order_id, outcome, reason, custom))
+    return FormResult(CloseDraft(order_id, outcome, reason, custom, attested))

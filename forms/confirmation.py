@@ -27,6 +27,11 @@ TITLE = "Confirmation"
 SUBMIT = "Save confirmation"
 FINAL_VALUE = "final"
 FINAL_TEXT = "Final confirmation — closes the order as completed with adjustments"
+# A final confirmation closes the order: the person attests the work in the same checkbox group
+# (no block of its own: the lines keep their room)
+ATTEST_VALUE = "attest"
+ATTEST_TEXT = "I confirm the work was carried out as recorded (needed to close)"
+ATTEST_ERROR = "A final confirmation closes the order: tick 'I confirm the work was carried out as recorded'"
 NUMBER_MAX = 50
 
 NOTE = TextField(
@@ -48,6 +53,10 @@ STALE_FORM = "This form could not be matched to an order. Close it and open it a
 
 def _final_option() -> dict[str, Any]:
     return blocks.option(FINAL_TEXT, FINAL_VALUE)
+
+
+def _attest_option() -> dict[str, Any]:
+    return blocks.option(ATTEST_TEXT, ATTEST_VALUE)
 
 
 def _view(
@@ -75,10 +84,12 @@ def _view(
     final_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": ids.CONFIRMATION_FINAL,
-        "options": [_final_option()],
+        "options": [_final_option(), _attest_option()],
     }
-    if FINAL_VALUE in selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL):
-        final_element["initial_options"] = [_final_option()]
+    ticked = selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL)
+    initial = [o for o in (_final_option(), _attest_option()) if o["value"] in ticked]
+    if initial:
+        final_element["initial_options"] = initial
     intro = heading + "\nAdjust the lines to the job as done: change, add or remove them."
     if time_changes:
         shown = [blocks.escape_mrkdwn(x) for x in time_changes[:TIME_CHANGES_SHOWN]]
@@ -168,7 +179,10 @@ def parse_confirmation(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResul
     meta = read_metadata(view)
     errors: dict[str, str] = {}
     note = NOTE.read(values, errors)
-    final = FINAL_VALUE in selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL)
+    ticked = selected_values(values, ids.CONFIRMATION_FINAL, ids.CONFIRMATION_FINAL)
+    final, attested = FINAL_VALUE in ticked, ATTEST_VALUE in ticked
+    if final and not attested:
+        errors[ids.CONFIRMATION_FINAL] = ATTEST_ERROR
     custom = parse_fields(fields, values, errors, "confirmation")
     keys, _ = row_keys(view, meta)
     lines = parse_rows(values, keys, line_limit(len(fields)), errors, row_items(meta))
@@ -181,7 +195,10 @@ def parse_confirmation(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResul
         errors[ids.CONFIRMATION_NOTE] = STALE_FORM
     if errors or order_id is None or revision is None:
         return failed(errors)
-    return FormResult(ConfirmationDraft(order_id, revision, lines, note, final, custom, time_of(meta)))
+    draft = ConfirmationDraft(
+        order_id, revision, lines, note, final, custom, time_of(meta), attested and final
+    )
+    return FormResult(draft)
 
 
 TIME_CHANGES_SHOWN = 10

@@ -74,6 +74,7 @@ CONFIRMATION_NOTE = "confirmation_note"
 CONFIRMATION_FINAL = "confirmation_final"
 CLOSE_OUTCOME = "close_outcome"
 CLOSE_REASON = "close_reason"
+CLOSE_ATTEST = "close_attest"  # the technician attestation's checkbox (block_id == action_id)
 INVOICE_NUMBER = "invoice_number"
 RESTORE_REASON = "restore_reason"
 CANCEL_REASON = "cancel_reason"
@@ -202,3 +203,18 @@ ARTICLE_UNIT = "article_unit"
 def article_status_block(article_id: int) -> str:
     """Block id of the status select of one article in the Articles form."""
     return f"{ARTICLE_STATUS}:{article_id}"
+
+
+# Self-checks (forms.checklists): the card's button (value: the order's id), the picker's buttons
+# when the order has several checklists (value: "order id:checklist id"), the form (callback id)
+# and one input per item (block id f"{SELF_CHECK_ITEM}:{item key}")
+OPEN_SELF_CHECKS = "order_self_checks"
+OPEN_CHECKLIST = "open_checklist"
+SELF_CHECK = "self_check"
+SELF_CHECK_PICKER = "self_check_picker"
+SELF_CHECK_ITEM = "self_check_item"
+
+
+def self_check_block(key: str) -> str:
+    """Block id of one item's input in a self-check form."""
+    return f"{SELF_CHECK_ITEM}:{key}"

@@ -89,6 +89,7 @@ class ConfirmationDraft:
     final: bool
     custom: list[FieldValue] = field(default_factory=list)
     time: tuple[tuple[int, int], ...] = ()  # the recorded time its lines hold: (entry id, minutes)
+    attested: bool = False  # the technician attestation ticked (a final one needs it)
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,4 @@ class CloseDraft:
     outcome: str  # one of OUTCOMES
     reason: str
     custom: list[FieldValue] = field(default_factory=list)
+    attested: bool = False  # "I confirm the work was carried out as recorded" ticked

@@ -262,6 +262,10 @@ class Order(SQLModel, table=True):
     # backorder_count numbers the family's backorders (taken under the parent's row lock)
     parent_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
     backorder_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The close form's technician attestation ("I confirm the work was carried out as recorded"):
+    # who ticked it and when (workflow.checklists)
+    attested_by: str | None = Field(default=None, max_length=32)
+    attested_at: datetime | None = _ts_opt()
 
 
 class DeletedOrder(SQLModel, table=True):
@@ -303,6 +307,11 @@ class Revision(SQLModel, table=True):
     # prints them: [{"description", "quantity", "unit", "status"}] (workflow.articles)
     articles: list[dict] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # What its PDF prints of the self-checks and the technician attestation when it was made:
+    # {"checklists": [snapshot with answers], "attestation": {"by", "at"} | absent} (workflow.checklists)
+    self_checks: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
 
 
@@ -377,6 +386,24 @@ class Article(SQLModel, table=True):
     unit_price: Decimal = Field(sa_column=Column(ExactDecimal(18, 2), nullable=False))
     status: str = Field(default="to_order", max_length=20)  # to_order | ordered | delivered | used
     added_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    updated_by: str = Field(default="", max_length=32)
+
+
+class Checklist(SQLModel, table=True):
+    """A self-check attached to an order when it was approved (workflow.checklists): a copy of the
+    company file's template (items), so a later edit of the file never changes it, and the answers
+    given so far: {item key: {"value", "by", "at"}} (a photo's value: [{"id", "name"}])."""
+
+    __tablename__ = "checklists"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    position: int
+    name: str = Field(max_length=100)
+    required: bool = False
+    items: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    answers: dict = _json()
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     updated_by: str = Field(default="", max_length=32)

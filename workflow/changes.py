@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Activity, CatalogItem, Counter, Effect, Line, Order, Revision
+from workflow import checklists
 from workflow import effects as fx
 from workflow import home as order_home
 from workflow.money import exact_price, exact_quantity, order_total
@@ -160,6 +161,7 @@ class Tx:
                 for a in (articles_of(s, [order.id])[order.id] if order.id and number > 0 else [])
                 if a.status != "used"
             ],
+            self_checks=checklists.snapshot(s, order),  # and of the self-checks, the attestation
         )
         s.add(rev)
         s.flush()

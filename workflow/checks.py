@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from sqlmodel import Session, col, select
 
 from storage.models import CatalogItem, Effect, Order
-from workflow import articles, invoice_gate, timesheet
+from workflow import articles, checklists, invoice_gate, self_checks, timesheet
 from workflow import commands as c
 from workflow import queries as q
 from workflow.errors import Refused
@@ -190,6 +190,7 @@ def check_confirm(s: Session, policy: Policy, actor: str, cmd: c.Confirm, lock: 
     order = open_order(s, policy, cmd.order_id, actor, Action.CONFIRM, lock)
     if cmd.final:  # a final confirmation closes the order: a close too, by the table
         authorize(s, policy, order, actor, Action.CLOSE)
+        closing_needs(s, order, cmd.attested, "final")
     catalog_prices(s, policy, actor, cmd.lines, q.lines_of(s, order.id, order.current_revision))
     timesheet.check_billed(s, order, cmd.time)
     if cmd.base_revision != order.current_revision:
@@ -219,7 +220,27 @@ def check_close(s: Session, policy: Policy, actor: str, cmd: c.Close, lock: bool
             "'Completed with adjustments' needs a confirmation first: use Create confirmation.",
             field="outcome",
         )
+    if outcome is not Outcome.NOT_PERFORMED:  # work not done: nothing to attest nor to check
+        closing_needs(s, order, cmd.attested, "attest")
     return order
+
+
+ATTEST_FIRST = "Tick 'I confirm the work was carried out as recorded' to close the order."
+
+
+def closing_needs(s: Session, order: Order, attested: bool, field: str) -> None:
+    """Closing as completed needs the technician's attestation (shown under field) and the order's
+    required self-checks done (workflow.checklists.missing, all of them told at once)."""
+    if not attested:
+        raise Refused("invalid", ATTEST_FIRST, field=field)
+    lacking = checklists.missing(s, order.id)  # type: ignore[arg-type]
+    if lacking:
+        raise Refused(
+            "invalid",
+            f"{order.number} cannot be closed yet. {checklists.refusal_text(lacking)}. "
+            "Fill them in from Self-checks on the card.",
+            field="checklists",
+        )
 
 
 def check_cancel(s: Session, policy: Policy, actor: str, cmd: c.Cancel, lock: bool) -> Order:
@@ -374,6 +395,7 @@ CHECKS: dict[type, Callable[..., Order | None]] = {
     c.CorrectTime: lambda s, p, a, cmd, lock: timesheet.check_correct(s, p, a, cmd, lock, open_order),
     c.Articles: lambda s, p, a, cmd, lock: articles.check_articles(s, p, a, cmd, lock, open_order),
     c.UseArticles: lambda s, p, a, cmd, lock: articles.check_use(s, p, a, cmd, lock, open_order),
+    c.SelfCheck: lambda s, p, a, cmd, lock: self_checks.check_self_check(s, p, a, cmd, lock, open_order),
 }
 
 

@@ -102,6 +102,7 @@ class Confirm:
     final: bool = False
     custom: tuple[dict, ...] = ()
     time: tuple[Billed, ...] = ()  # the recorded time the form turned into labour lines
+    attested: bool = False  # a final one closes: the person attests the work (see Close)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,9 @@ class Close:
     outcome: str  # workflow.rules.Outcome's value
     reason: str = ""
     custom: tuple[dict, ...] = ()
+    # "I confirm the work was carried out as recorded", ticked by the person closing (required
+    # unless the work was not performed)
+    attested: bool = False
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,29 @@ class UseArticles:
     order_id: int
 
 
+@dataclass(frozen=True)
+class CheckAnswer:
+    """One item of a self-check as the person left it: text (a text or number item), checked (a
+    checkbox), files (a photo item's files, [{"id", "name"}]); was: when the answer the form showed
+    was given ("" when none), so an answer someone gave since is not overwritten unseen."""
+
+    key: str
+    was: str = ""
+    text: str = ""
+    checked: bool = False
+    files: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """Answers to one of the order's checklists (workflow.self_checks): only the items changed."""
+
+    action: ClassVar[Action] = Action.SELF_CHECKS
+    order_id: int
+    checklist_id: int
+    answers: tuple[CheckAnswer, ...] = ()
+
+
 Command = (
     Submit
     | Approve
@@ -312,6 +339,7 @@ Command = (
     | CorrectTime
     | Articles
     | UseArticles
+    | SelfCheck
 )
 COMMANDS: dict[str, type] = {
     c.action.value: c
@@ -338,6 +366,7 @@ COMMANDS: dict[str, type] = {
         CorrectTime,
         Articles,
         UseArticles,
+        SelfCheck,
     )
 }
 

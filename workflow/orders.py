@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import insert_new
 from storage.models import Activity, Effect, Member, Order, ProcessedEvent
-from workflow import articles, checks, lifecycle, timesheet
+from workflow import articles, checklists, checks, lifecycle, self_checks, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
@@ -32,6 +32,8 @@ def approve(tx: Tx, actor: str, cmd: c.Approve) -> None:
     order = tx.order
     tx.move(Action.APPROVE)
     order.decided_by, order.decided_at = actor, tx.now
+    # the self-checks that apply, before revision 1: its PDF lists them
+    checklists.attach(tx.session, order, tx.policy.checklists, tx.now)
     tx.add_revision(1, "approved", actor, q.lines_of(tx.session, order.id, 0))
     tx.announce(tx.log(actor, "approved", f"{order.number} approved"), fx.APPROVED, actor)
     tx.queue(fx.UPLOAD_PDF, f"pdf:{order.number}:r1", {"revision": 1})
@@ -72,6 +74,7 @@ def confirm(tx: Tx, actor: str, cmd: c.Confirm) -> None:
         tx.move(Action.CLOSE)
         order.outcome = Outcome.COMPLETED_WITH_CHANGES
         order.closed_by, order.closed_at = actor, tx.now
+        checklists.attest(order, actor, tx.now)  # checked: a final one needs the attestation
         timesheet.stop_timers(tx, actor)
     rev = tx.add_revision(number, "confirmation", actor, cmd.lines, note=note, final=cmd.final)
     timesheet.bill(tx.session, order.id, cmd.time, number)  # type: ignore[arg-type]
@@ -96,6 +99,8 @@ def close(tx: Tx, actor: str, cmd: c.Close) -> None:
     timesheet.stop_timers(tx, actor)
     order.outcome, order.outcome_reason = outcome, reason
     order.closed_by, order.closed_at = actor, tx.now
+    if cmd.attested:
+        checklists.attest(order, actor, tx.now)
     if cmd.custom:
         order.custom_fields = [*order.custom_fields, *c.custom_dicts(cmd.custom)]
     act = tx.log(actor, "closed", reason, {"outcome": outcome.value})
@@ -278,6 +283,7 @@ APPLY: dict[type, Callable[..., Order | None]] = {
     c.CorrectTime: timesheet.correct_time,
     c.Articles: articles.change_articles,
     c.UseArticles: articles.use_articles,
+    c.SelfCheck: self_checks.save_self_check,
 }
 
 

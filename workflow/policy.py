@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from workflow.checklists import ChecklistTemplate
 from workflow.home import REFRESH_SECONDS
 
 
@@ -51,3 +52,5 @@ class Policy:
     email_on_approval: bool = False
     email_on_close: bool = False
     customer_sees_prices: bool = False
+    # Self-checks: the company file's checklists, attached to the orders they apply to on approval
+    checklists: tuple[ChecklistTemplate, ...] = ()

@@ -107,6 +107,7 @@ class Action(StrEnum):
     CORRECT_TIME = "correct_time"
     ARTICLES = "articles"
     USE_ARTICLES = "use_articles"
+    SELF_CHECKS = "self_checks"
 
 
 ACTION_TEXT = {
@@ -132,6 +133,7 @@ ACTION_TEXT = {
     Action.CORRECT_TIME: "correct this time",
     Action.ARTICLES: "change the articles to be ordered",
     Action.USE_ARTICLES: "move delivered articles into the lines",
+    Action.SELF_CHECKS: "fill in self-checks",
 }
 
 
@@ -211,6 +213,9 @@ RULES: dict[Action, Rule] = {
     Action.USE_ARTICLES: _r(
         (S.IN_PROGRESS, S.CLOSED), None, (R.COORDINATOR, R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)
     ),
+    # Self-checks (workflow.checklists): the people who may confirm fill them in while the work goes
+    # on; required ones block closing. Closed, they are what the order was closed with.
+    Action.SELF_CHECKS: _r((S.IN_PROGRESS,), None, (R.SUPERVISOR, R.ADMIN), (X.REQUESTER, X.FIELD_WORKER)),
 }
 
 # Who decides on new orders: asked to approve, shown what waits for approval, made members of new

@@ -168,14 +168,26 @@ class Workflow:
         note: str = "",
         final: bool = False,
         custom: Sequence[Any] = (),
+        attested: bool = False,
     ) -> OrderView:
-        cmd = c.Confirm(order_id, base_revision, c.line_drafts(lines), note, final, c.custom_dicts(custom))
+        lines_ = c.line_drafts(lines)
+        cmd = c.Confirm(
+            order_id, base_revision, lines_, note, final, c.custom_dicts(custom), attested=attested
+        )
         return self.execute(actor, cmd)
 
     def close(
-        self, order_id: int, actor: str, outcome: str, reason: str = "", custom: Sequence[Any] = ()
+        self,
+        order_id: int,
+        actor: str,
+        outcome: str,
+        reason: str = "",
+        custom: Sequence[Any] = (),
+        attested: bool = False,
     ) -> OrderView:
-        return self.execute(actor, c.Close(order_id, outcome, reason, c.custom_dicts(custom)))
+        """attested: the person ticked "I confirm the work was carried out as recorded" (needed to
+        close as completed)."""
+        return self.execute(actor, c.Close(order_id, outcome, reason, c.custom_dicts(custom), attested))
 
     def cancel(self, order_id: int, actor: str, reason: str) -> OrderView:
         return self.execute(actor, c.Cancel(order_id, reason))

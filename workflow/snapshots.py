@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from workflow.money import LineChange
 from workflow.rules import ENDED, Action, Status, card_actions, status_text
@@ -119,6 +120,11 @@ class OrderView:
     time: TimeView = field(default_factory=TimeView)
     # Articles to be ordered, in their order (used ones too: they are in the lines now)
     articles: tuple[ArticleView, ...] = ()
+    # Self-checks attached on approval (workflow.checklists.ChecklistView), and who attested the
+    # work on closing, and when
+    checklists: tuple[Any, ...] = ()
+    attested_by: str | None = None
+    attested_at: datetime | None = None
 
     @property
     def open_articles(self) -> tuple[ArticleView, ...]:
@@ -163,6 +169,8 @@ class RevisionView:
     # the articles to be ordered (not used yet) when the revision was made: (description, quantity,
     # unit, status) as its PDF prints them
     articles: list[dict] = field(default_factory=list)
+    # the self-checks and the attestation when the revision was made (workflow.checklists.snapshot)
+    self_checks: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -151,12 +151,22 @@ def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
             d.final,
             c.custom_dicts(d.custom),
             tuple(c.Billed(entry_id, minutes) for entry_id, minutes in d.time),
+            d.attested,
         ),
-        lambda r: _line_or(body.get("view") or {}, r, ids.CONFIRMATION_NOTE),
+        lambda r: _line_or(
+            body.get("view") or {}, r, field_block(body.get("view"), r, FINAL_BLOCKS, ids.CONFIRMATION_NOTE)
+        ),
     )
 
 
-CLOSE_BLOCKS = {"reason": ids.CLOSE_REASON, "outcome": ids.CLOSE_OUTCOME}
+# a final confirmation's attestation and self-checks: under the Final checkboxes
+FINAL_BLOCKS = {"final": ids.CONFIRMATION_FINAL, "checklists": ids.CONFIRMATION_FINAL}
+CLOSE_BLOCKS = {
+    "reason": ids.CLOSE_REASON,
+    "outcome": ids.CLOSE_OUTCOME,
+    "attest": ids.CLOSE_ATTEST,
+    "checklists": ids.CLOSE_OUTCOME,
+}
 
 
 def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -165,7 +175,7 @@ def submit_close(ack: Ack, body: dict, context: BoltContext) -> None:
         body,
         context,
         lambda view: forms.parse_close(view, context["settings"].company.fields("close")),
-        lambda d: c.Close(d.order_id, d.outcome, d.reason, c.custom_dicts(d.custom)),
+        lambda d: c.Close(d.order_id, d.outcome, d.reason, c.custom_dicts(d.custom), d.attested),
         lambda r: field_block(body.get("view"), r, CLOSE_BLOCKS, ids.CLOSE_OUTCOME),
     )
 

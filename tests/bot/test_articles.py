@@ -149,7 +149,7 @@ def test_articles_from_the_card_to_the_lines(world):
     assert any("no delivered articles" in t for t in ephemerals_to(world, DIEGO))
 
     # closed with the PSU still to order: Ready for invoicing refuses, naming it
-    wf.close(order.id, DIEGO, "completed")
+    wf.close(order.id, DIEGO, "completed", attested=True)
     world.settle()
     click(world, LAYLA, order, ids.READY_FOR_INVOICING)
     said = " ".join(ephemerals_to(world, LAYLA))

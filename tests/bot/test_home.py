@@ -147,7 +147,7 @@ def test_opening_the_home_tab_shows_each_section(world):
     wf.add_field_workers(working.id, LAYLA, [DIEGO])
     ended = submit_order(world, title="Old ticket")
     click(world, OGECHI, ended, ids.APPROVE)
-    wf.close(ended.id, LAYLA, "completed")
+    wf.close(ended.id, LAYLA, "completed", attested=True)
     world.settle()
     working, waiting = wf.order(working.id), wf.order(waiting.id)
 

@@ -67,7 +67,7 @@ def test_invoices_export_writes_valid_ubl_json_and_csv_for_two_rates_and_an_exem
     )
     order = wf.submit("U_COORD", draft)
     wf.approve(order.id, "U_SUP")
-    wf.close(order.id, "U_SUP", "completed")
+    wf.close(order.id, "U_SUP", "completed", attested=True)
     wf.execute("U_COORD", c.ReadyForInvoicing(order.id))
     wf.engine.dispose()
     (tmp_path / "company.yml").write_text(COMPANY, encoding="utf-8")

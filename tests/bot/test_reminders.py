@@ -155,7 +155,7 @@ def test_order_channels_are_archived_days_after_closing(world):
     fake, wf = world.fake, world.runtime.workflow
     order = submit_order(world)
     click(world, OGECHI, order, ids.APPROVE)
-    wf.close(order.id, OGECHI, "completed")
+    wf.close(order.id, OGECHI, "completed", attested=True)
     world.settle()
     closed_at = wf.order(order.id).updated_at
     assert run(world, archive_channels, closed_at + timedelta(days=30), always(world)) == 0  # default: never

@@ -279,11 +279,14 @@ def test_close_fields_come_after_the_reason_and_parse() -> None:
     view = close_modal(42, "SO-0042", True, (signed,))
     View(**view).validate_json()
     assert block_ids(view)[-1] == "cf:customer_signed"
-    done = parse_close(fill(view, {ids.CLOSE_OUTCOME: "completed", "cf:customer_signed": ["yes"]}), (signed,))
+    answers = {ids.CLOSE_OUTCOME: "completed", ids.CLOSE_ATTEST: ["attested"], "cf:customer_signed": ["yes"]}
+    done = parse_close(fill(view, answers), (signed,))
     assert done.ok and done.value.custom == [
         FieldValue("close", "customer_signed", "Customer signed", "checkbox", True, "Yes")
     ]
-    missing = parse_close(fill(view, {ids.CLOSE_OUTCOME: "completed"}), (signed,))
+    missing = parse_close(
+        fill(view, {ids.CLOSE_OUTCOME: "completed", ids.CLOSE_ATTEST: ["attested"]}), (signed,)
+    )
     assert missing.errors == {"cf:customer_signed": "Tick Customer signed to go on"}
 
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.views import View
 
+from forms import close as close_form
 from forms import (
     close_modal,
     confirmation_modal,
@@ -345,7 +346,7 @@ def test_confirmation_with_changes_note_and_final() -> None:
             ],
         ),
         ids.CONFIRMATION_NOTE: "Took longer: rack had to be moved.",
-        ids.CONFIRMATION_FINAL: ["final"],
+        ids.CONFIRMATION_FINAL: ["final", "attest"],
     }
     result = parse_confirmation(fill(view, answers))
     assert result.ok, result.errors
@@ -356,7 +357,14 @@ def test_confirmation_with_changes_note_and_final() -> None:
         LineDraft("material", "Patch panel", Decimal(1), "pcs", Decimal("89.00")),
     ]
     assert result.value.note == "Took longer: rack had to be moved."
-    assert result.value.final is True
+    assert result.value.final is True and result.value.attested is True
+    # final without the attestation: an error under the Final checkboxes, nothing closes
+    answers[ids.CONFIRMATION_FINAL] = ["final"]
+    unattested = parse_confirmation(fill(view, answers))
+    assert (
+        not unattested.ok
+        and "I confirm the work was carried out" in unattested.errors[ids.CONFIRMATION_FINAL]
+    )
 
 
 def test_reject_field_workers_close_round_trips() -> None:
@@ -376,9 +384,12 @@ def test_reject_field_workers_close_round_trips() -> None:
     assert (workers.value.order_id, workers.value.user_ids) == (42, ["U0AAA111", "W0BBB222"])
 
     closed = parse_close(
-        fill(close_modal(42, "SO-0042", True), {ids.CLOSE_OUTCOME: "completed_with_changes"})
+        fill(
+            close_modal(42, "SO-0042", True),
+            {ids.CLOSE_OUTCOME: "completed_with_changes", ids.CLOSE_ATTEST: ["attested"]},
+        )
     )
-    assert closed.value is not None
+    assert closed.value is not None and closed.value.attested
     assert (closed.value.order_id, closed.value.outcome, closed.value.reason) == (
         42,
         "completed_with_changes",
@@ -395,6 +406,7 @@ def test_reject_field_workers_close_round_trips() -> None:
         "not_performed",
         "Site closed",
     )
+    assert not not_done.value.attested  # work not performed: nothing to attest
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,7 +632,10 @@ def test_close_errors() -> None:
         ids.CLOSE_REASON: "Say why the order was not performed"
     }
     assert set(parse_close(fill(view)).errors) == {ids.CLOSE_OUTCOME}
-    forged = fill(view, {ids.CLOSE_OUTCOME: "completed"})
+    # completed without the technician attestation: an error under it, nothing closes
+    unattested = parse_close(fill(view, {ids.CLOSE_OUTCOME: "completed"}))
+    assert unattested.errors == {ids.CLOSE_ATTEST: close_form.ATTEST_ERROR}
+    forged = fill(view, {ids.CLOSE_OUTCOME: "completed", ids.CLOSE_ATTEST: ["attested"]})
     forged["state"]["values"][ids.CLOSE_OUTCOME][ids.CLOSE_OUTCOME]["selected_option"]["value"] = "paid"
     assert set(parse_close(forged).errors) == {ids.CLOSE_OUTCOME}
 

@@ -266,7 +266,7 @@ def test_hostile_order_is_a_form_error_or_a_correct_order_and_pdf(
     cview = confirmation_modal(approved.id, approved.number, approved.current_revision, lines_now)
     cview = view_with_rows(cview, len(lines_now) + len(confirm_rows))
     ckeys = _keys(cview)[len(lines_now) :]
-    canswers = {ids.CONFIRMATION_NOTE: note, ids.CONFIRMATION_FINAL: ["final"] if final else []}
+    canswers = {ids.CONFIRMATION_NOTE: note, ids.CONFIRMATION_FINAL: ["final", "attest"] if final else []}
     for key, (desc, amount, kind) in zip(ckeys, confirm_rows, strict=False):
         canswers[ids.line_block(key, ids.LINE_DESC)] = desc
         canswers[ids.line_block(key, ids.LINE_AMOUNT)] = amount

@@ -23,7 +23,7 @@ def ready(wf: Workflow):  # type: ignore[no-untyped-def]
     order = wf.submit(REQUESTER, draft(lines=[line("Router", "1", "120.00"), line("Cable", "3", "4.50")]))
     wf.approve(order.id, SUPERVISOR)
     wf.add_field_workers(order.id, REQUESTER, [WORKER])
-    wf.execute(WORKER, c.Close(order.id, "completed"))
+    wf.execute(WORKER, c.Close(order.id, "completed", attested=True))
     return wf.execute(REQUESTER, c.ReadyForInvoicing(order.id))
 
 
@@ -49,7 +49,7 @@ def test_backorders_created_at_once_each_take_their_own_number(wf: Workflow) -> 
     first = wf.find("1-1")
     assert first is not None and [x.description for x in first.lines] == ["Cable"]
     wf.approve(first.id, SUPERVISOR)
-    wf.execute(WORKER, c.Close(first.id, "completed"))
+    wf.execute(WORKER, c.Close(first.id, "completed", attested=True))
     wf.execute(REQUESTER, c.ReadyForInvoicing(first.id))
     assert wf.execute(ADMIN, c.CreateBackorder(first.id)).number == "SO-0001-9"
     assert wf.submit(REQUESTER, draft()).number == "SO-0002"

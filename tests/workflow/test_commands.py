@@ -64,6 +64,17 @@ EVERY_COMMAND = [
         "Diego Ruiz",
     ),
     c.UseArticles(3),
+    c.Close(3, "completed", attested=True),
+    c.Confirm(3, 2, (LINE,), final=True, attested=True),
+    c.SelfCheck(
+        3,
+        9,
+        (
+            c.CheckAnswer("i1", "", checked=True),
+            c.CheckAnswer("i2", "2026-12-06T08:00:00+00:00", text="2.5"),
+            c.CheckAnswer("i3", files=({"id": "F0METER1", "name": "meter.jpg"},)),
+        ),
+    ),
 ]
 
 

@@ -56,6 +56,7 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
         {X.REQUESTER, X.FIELD_WORKER},
         {S.IN_PROGRESS, S.CLOSED},
     ),
+    A.SELF_CHECKS: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, {S.IN_PROGRESS}),
 }
 
 WHO_MAY = {
@@ -87,6 +88,7 @@ WHO_MAY = {
     A.USE_ARTICLES: (
         "a coordinator, a supervisor, an admin, the order's requester or one of the order's field workers"
     ),
+    A.SELF_CHECKS: "a supervisor, an admin, the order's requester or one of the order's field workers",
 }
 
 TO_STATE = {
@@ -112,6 +114,7 @@ TO_STATE = {
     A.CORRECT_TIME: None,
     A.ARTICLES: None,
     A.USE_ARTICLES: None,
+    A.SELF_CHECKS: None,
 }
 
 

@@ -17,6 +17,7 @@ from wf_helpers import Clock, draft
 
 from storage.db import create_schema, make_engine
 from workflow import commands as c
+from workflow.checklists import ChecklistTemplate, ItemTemplate
 from workflow.policy import Policy
 from workflow.rules import RULES, Action, Relation, Role, Status
 from workflow.service import Refused, Workflow
@@ -36,6 +37,7 @@ ACTORS: dict[str, tuple[frozenset[Role], frozenset[Relation]]] = {
 
 CAN_REACH_WITH_A_FIELD_WORKER = {S.IN_PROGRESS, S.CLOSED, S.CANCELLED, S.READY_FOR_INVOICING, S.INVOICED}
 OFFICE = "U_OFFICE"  # a coordinator who takes closed orders to the invoice
+WALK_CHECK = ChecklistTemplate("Walk", (ItemTemplate("Walked", "checkbox"),))
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,8 @@ def wf(tmp_path_factory: pytest.TempPathFactory) -> Workflow:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('walk') / 'walk.db'}")
     create_schema(engine)
     w = Workflow(
-        engine, Policy(vat_rate=Decimal(21), email_enabled=True), clock=Clock()
-    )  # a rate: the gate lets orders by
+        engine, Policy(vat_rate=Decimal(21), email_enabled=True, checklists=(WALK_CHECK,)), clock=Clock()
+    )  # a rate: the gate lets orders by; a self-check on every order (not required: closing walks)
     for user, (roles, _) in ACTORS.items():
         for role in roles:
             w.grant("test", user, role, check=False)
@@ -81,7 +83,7 @@ def order_in(wf: Workflow, status: Status, relation: Relation | None) -> int:
             wf.add_field_workers(order.id, "U_SUP", [WORKER_ONLY])
             wf.revoke("test", WORKER_ONLY, "field_worker", check=False)
         if status in (S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED):
-            wf.close(order.id, "U_SUP", "completed")
+            wf.close(order.id, "U_SUP", "completed", attested=True)
         if status in (S.READY_FOR_INVOICING, S.INVOICED):
             wf.execute(OFFICE, c.ReadyForInvoicing(order.id))
         if status is S.INVOICED:
@@ -118,6 +120,11 @@ def command_for(wf: Workflow, action: Action, order_id: int) -> c.Command:
         A.LOG_TIME: lambda: c.LogTime(order_id, wf.clock().date(), 30, "Walked"),
         A.ARTICLES: lambda: c.Articles(order_id, (c.ArticleDraft("Router AX", Decimal(1), "pcs"),)),
         A.USE_ARTICLES: lambda: c.UseArticles(order_id),
+        A.SELF_CHECKS: lambda: c.SelfCheck(
+            order_id,
+            order.checklists[0].id if order.checklists else 0,
+            (c.CheckAnswer("i1", "", checked=True),),
+        ),
     }
     return made[action]()
 

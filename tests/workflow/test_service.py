@@ -286,7 +286,7 @@ def test_rejected_order_ends_there(wf, clock):
     before = snapshot(wf)
     for attempt in (
         lambda: wf.confirm(order.id, SUPERVISOR, 0, [line()]),
-        lambda: wf.close(order.id, SUPERVISOR, "completed"),
+        lambda: wf.close(order.id, SUPERVISOR, "completed", attested=True),
         lambda: wf.add_field_workers(order.id, SUPERVISOR, [WORKER]),
     ):
         with pytest.raises(Refused) as refused:
@@ -404,7 +404,9 @@ def test_stale_confirmation_is_refused_and_nothing_written(wf):
 def test_final_confirmation_closes_with_changes(wf, clock):
     order = in_progress(wf)
     at = clock.advance(3600)
-    closed = wf.confirm(order.id, WORKER, 1, [line("Router swap", "3")], note="done", final=True)
+    closed = wf.confirm(
+        order.id, WORKER, 1, [line("Router swap", "3")], note="done", final=True, attested=True
+    )
     assert (closed.status, closed.outcome) == (Status.CLOSED, "completed_with_changes")
     assert (closed.closed_by, closed.closed_at) == (WORKER, at)
     assert closed.status_text == "Closed — Completed with adjustments"
@@ -423,7 +425,7 @@ def test_final_confirmation_closes_with_changes(wf, clock):
 def test_close_completed_by_field_worker(wf, clock):
     order = in_progress(wf)
     at = clock.advance(60)
-    closed = wf.close(order.id, WORKER, "completed")
+    closed = wf.close(order.id, WORKER, "completed", attested=True)
     assert (closed.status, closed.outcome, closed.closed_by, closed.closed_at) == (
         Status.CLOSED,
         "completed",
@@ -449,11 +451,11 @@ def test_completed_with_changes_needs_a_confirmation_first(wf):
     order = in_progress(wf)
     before = snapshot(wf)
     with pytest.raises(Refused) as refused:
-        wf.close(order.id, SUPERVISOR, "completed_with_changes")
+        wf.close(order.id, SUPERVISOR, "completed_with_changes", attested=True)
     assert refused.value.code == "invalid"
     assert snapshot(wf) == before
     wf.confirm(order.id, WORKER, 1, [line("Router swap", "3")])
-    closed = wf.close(order.id, SUPERVISOR, "completed_with_changes")
+    closed = wf.close(order.id, SUPERVISOR, "completed_with_changes", attested=True)
     assert closed.outcome == "completed_with_changes"
 
 
@@ -466,10 +468,10 @@ def test_unknown_outcome_is_invalid(wf):
 
 def test_nothing_is_possible_after_close(wf):
     order = in_progress(wf)
-    wf.close(order.id, SUPERVISOR, "completed")
+    wf.close(order.id, SUPERVISOR, "completed", attested=True)
     before = snapshot(wf)
     for attempt in (
-        lambda: wf.close(order.id, SUPERVISOR, "completed"),
+        lambda: wf.close(order.id, SUPERVISOR, "completed", attested=True),
         lambda: wf.confirm(order.id, WORKER, 1, [line()]),
         lambda: wf.add_field_workers(order.id, SUPERVISOR, [OTHER_WORKER]),
     ):
@@ -483,7 +485,7 @@ def test_nothing_is_possible_after_close(wf):
 def test_cannot_close_before_approval(wf):
     order = submitted(wf)
     with pytest.raises(Refused) as refused:
-        wf.close(order.id, SUPERVISOR, "completed")
+        wf.close(order.id, SUPERVISOR, "completed", attested=True)
     assert refused.value.code == "state"
 
 
@@ -575,7 +577,7 @@ def test_list_for(wf):
     wf.reject(o3.id, SUPERVISOR, "duplicate")
     assert numbers(wf.list_for(SUPERVISOR)[1]) == ["SO-0002"]
     assert numbers(wf.list_for(WORKER)[0]) == ["SO-0001"]
-    wf.close(o1.id, WORKER, "completed")
+    wf.close(o1.id, WORKER, "completed", attested=True)
     assert wf.list_for(WORKER) == ([], [])
     assert numbers(wf.list_for(REQUESTER)[0]) == [o2.number]
     assert wf.list_for(ADMIN)[0] == []

@@ -90,7 +90,7 @@ def test_time_recorded_after_the_last_confirmation_goes_into_the_invoice_revisio
     labour_item(wf)
     order = in_progress(wf)
     wf.execute(WORKER, c.LogTime(order.id, DAY, 60, "", "Diego"))
-    wf.execute(WORKER, c.Close(order.id, "completed"))
+    wf.execute(WORKER, c.Close(order.id, "completed", attested=True))
     entry = wf.time_entries(order.id)[0]
     wf.execute(WORKER, c.CorrectTime(order.id, entry.id, DAY, 75, "forgot the drive"))
     ready = wf.execute(REQUESTER, c.ReadyForInvoicing(order.id))
@@ -114,7 +114,7 @@ def test_one_running_timer_per_person_and_closing_stops_the_timers(wf: Workflow,
     with pytest.raises(Refused, match="no timer running"):
         wf.execute(OTHER_WORKER, c.StopWork(order.id))
     clock.advance(600)
-    wf.execute(SUPERVISOR, c.Close(order.id, "completed"))
+    wf.execute(SUPERVISOR, c.Close(order.id, "completed", attested=True))
     entries = wf.time_entries(order.id)
     assert [(e.user_id, e.minutes, e.running) for e in entries] == [(WORKER, 10, False)]
     assert wf.running_timer(WORKER) is None

@@ -154,7 +154,7 @@ def test_who_may_and_when(wf: Workflow) -> None:
     with pytest.raises(Refused) as refused:
         wf.execute(NOBODY, c.UseArticles(order.id))
     assert refused.value.code == "role"
-    wf.close(order.id, WORKER, "completed")
+    wf.close(order.id, WORKER, "completed", attested=True)
     add(wf, WORKER, order.id, c.ArticleDraft("Router", Decimal(1), "pcs"))  # closed: still theirs to add
     assert len(wf.order(order.id).articles) == 1
 
@@ -204,7 +204,7 @@ def test_ready_for_invoicing_refuses_articles_still_to_order_or_not_used(wf: Wor
         c.ArticleDraft("PSU", Decimal(1), "pcs"),
     )
     set_status(wf, WORKER, order.id, "Router AX", "ordered")
-    wf.close(order.id, WORKER, "completed")
+    wf.close(order.id, WORKER, "completed", attested=True)
     with pytest.raises(Refused) as refused:
         wf.execute(REQUESTER, c.ReadyForInvoicing(order.id))
     assert "Articles still to order: Router AX (ordered), PSU (to order)." in refused.value.message
@@ -231,7 +231,7 @@ def test_articles_never_reach_the_invoice_revision_unless_used(wf: Workflow) -> 
     add(wf, WORKER, order.id, c.ArticleDraft("", Decimal(1), "", item))
     set_status(wf, WORKER, order.id, "Router AX", "delivered")
     wf.execute(WORKER, c.UseArticles(order.id))
-    wf.close(order.id, WORKER, "completed")
+    wf.close(order.id, WORKER, "completed", attested=True)
     ready = wf.execute(REQUESTER, c.ReadyForInvoicing(order.id))
     invoice = wf.revision(order.id, ready.invoice_revision)  # type: ignore[arg-type]
     assert [x.description for x in invoice.lines if x.kind == "material"] == ["Cable Cat6", "Router AX"]

@@ -186,7 +186,7 @@ def test_an_order_past_its_planned_date_gets_its_card_marked_once(wf, clock):
         order.id,
     )
     assert effect.payload["overdue"] is True
-    wf.close(order.id, SUPERVISOR, "completed")
+    wf.close(order.id, SUPERVISOR, "completed", attested=True)
     assert mark_overdue(wf, at(tuesday, 12), SETTINGS) == 0
 
 
@@ -210,7 +210,7 @@ def test_every_status_change_sets_the_channel_topic_once(wf, clock):
     order = submit(wf, clock, at(MONDAY, 9))
     wf.approve(order.id, SUPERVISOR)
     wf.add_field_workers(order.id, REQUESTER, [WORKER])  # not a status change
-    wf.close(order.id, WORKER, "completed")
+    wf.close(order.id, WORKER, "completed", attested=True)
     topics = [(e.key, e.payload) for e in wf.effects() if e.kind == fx.SET_TOPIC]
     assert topics == [
         ("topic:SO-0001:pending_approval", {"status": "pending_approval"}),
@@ -231,7 +231,7 @@ def test_channels_are_archived_days_after_the_order_ended(wf, clock):
     for o in (closed, rejected, open_one):
         wf.record_channel(o.id, f"C{o.id}", f"so-{o.id}")
     clock.now = at(MONDAY, 10)
-    wf.close(closed.id, SUPERVISOR, "completed")
+    wf.close(closed.id, SUPERVISOR, "completed", attested=True)
     wf.reject(rejected.id, SUPERVISOR, "No budget")
     wf.reject(no_channel.id, SUPERVISOR, "Duplicate")
     assert archive_channels(wf, at(MONDAY, 10) + timedelta(days=30), SETTINGS) == 0  # off by default
