@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.self_checks import checks_text
 from forms import ids
 from forms.custom import colour_square
 from workflow.money import money_text, quantity_text, rate_text, tax_summary
@@ -52,6 +53,7 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.LOG_TIME: ("Log time", ids.OPEN_LOG_TIME, None),
     Action.ARTICLES: (":package: Articles", ids.OPEN_ARTICLES, None),
     Action.USE_ARTICLES: ("Use delivered articles", ids.USE_ARTICLES, None),
+    Action.SELF_CHECKS: (":clipboard: Self-checks", ids.OPEN_SELF_CHECKS, None),
 }
 # The time buttons have an actions block of their own under the others (easier to hit on a phone)
 TIME_ACTIONS = (Action.START_WORK, Action.STOP_WORK, Action.LOG_TIME)
@@ -165,6 +167,9 @@ def order_card(
     articles = articles_text(order)
     if articles:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(articles, SECTION_MAX)}})
+    checks = checks_text(order, lambda moment: slack_date(moment, tz))  # self-checks, attestation
+    if checks:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(checks, 2000)}]})
     timing = time_text(order, tz)
     if timing:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(timing, 2000)}]})
@@ -205,6 +210,8 @@ def order_card(
         actions = (*actions, Action.ARTICLES)
         if any(a.status == "delivered" for a in order.articles):  # something to use
             actions = (*actions, Action.USE_ARTICLES)
+    if order.checklists and order.status in RULES[Action.SELF_CHECKS].from_states:  # the card only
+        actions = (*actions, Action.SELF_CHECKS)
     if order.status in RULES[Action.CANCEL].from_states:  # the card only: a Home row is no place for it
         actions = (*actions, Action.CANCEL)
     if not order.time.timers:  # nobody's timer runs: nothing to stop

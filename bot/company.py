@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from bot.company_checklists import read_checklists
 from bot.company_email import EmailSettings, read_email
 from bot.company_invoicing import InvoicingSettings, read_invoicing
 from forms import close, confirmation, new_order
@@ -47,6 +48,7 @@ class PrintSettings:
     logo_name: str = ""  # the file's name, for messages
     currency: str = "EUR"
     locale: str = "en"  # e.g. "de_DE": 1.234,56 and 24.11.2026
+    self_checks: bool = True  # the self-checks printed in full (who, when, answers)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class CompanyConfig:
     articles_email: str = ""
     # email: reply-to, signature, which emails go out by themselves (bot.company_email)
     email: EmailSettings = field(default_factory=EmailSettings)
+    checklists: tuple[Any, ...] = ()  # the self-checks (bot.company_checklists)
 
     def fields(self, form: str) -> tuple[FieldSpec, ...]:
         """The company's own fields of one form, in the file's order (none when it adds none)."""
@@ -101,11 +104,11 @@ RESERVED_KEYS = frozenset(
     "order_id custom custom_fields".split()
 )
 
-TOP_KEYS = ("print", "forms", "invoicing", "time", "articles", "email")
+TOP_KEYS = ("print", "forms", "invoicing", "time", "articles", "email", "checklists")
 TIME_KEYS = ("labour_item",)
 ARTICLES_KEYS = ("email",)
 EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]+")
-PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale")
+PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale", "self_checks")
 FIELD_KEYS = (
     "key",
     "label",
@@ -269,6 +272,7 @@ class _Checker:
             logo_name=logo_name,
             currency=currency,
             locale=locale,
+            self_checks=self.flag(d, "self_checks", "print", defaults.self_checks),
         )
 
     def logo(self, d: _Mapping) -> tuple[bytes | None, str]:
@@ -562,4 +566,5 @@ def load_company(path: str, defaults: PrintSettings | None = None) -> CompanyCon
             checker.mapping(top.get("articles") or {}, "articles", ARTICLES_KEYS), "email", "articles"
         ),
         email=read_email(checker, top.get("email")),
+        checklists=read_checklists(checker, top.get("checklists"), forms.get("new_order", ())),
     )

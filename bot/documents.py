@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
+from bot.self_checks import document_checks
 from pdf.document import DocArticle, DocChange, DocField, DocLine, DocNote, DocVat, OrderDocument
 from workflow.money import tax_summary
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Status
@@ -26,6 +27,7 @@ def order_document(
     printing = settings.company.print
     tax = tax_summary(rev.lines, settings.vat_rate, settings.vat_exemption)
     approved = order.decided_by if order.status is not Status.REJECTED else None
+    checklists, attestation = document_checks(rev, name_of, printing.self_checks)
     return OrderDocument(
         # the same as printing's (load_settings copies them), and what the cards and messages use
         company=settings.company_name,
@@ -68,6 +70,8 @@ def order_document(
         vat=[DocVat(v.rate, v.taxable, v.tax, v.exemption_reason) for v in tax.subtotals],
         gross=tax.gross,
         articles=list(document_articles(rev)),
+        self_checks=checklists,
+        attestation=attestation,
     )
 
 

@@ -111,6 +111,9 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
             f":repeat: <@{actor}> created backorder *{mrkdwn_escape(str(payload.get('backorder', '')))}* "
             f"of *{n}* {carried}. It waits for approval in its own channel."
         )
+    if event == fx.SELF_CHECK_DONE:
+        name = mrkdwn_escape(str(payload.get("checklist", ""))[:100])
+        return f":clipboard: <@{actor}> completed the self-check *{name}* on *{n}*."
     return office_announcement(n, event, actor, payload)
 
 
@@ -318,6 +321,10 @@ def done(kind: str, order: OrderView, revision: int | None) -> tuple[str, str]:
             f":package: The delivered articles are in the lines of {number}: revision "
             f"{revision or order.current_revision}. Its PDF follows in {where}."
         )
+    if kind == Action.SELF_CHECKS:
+        todo = sum(len(cl.missing) for cl in order.checklists if cl.required)
+        left = f"{todo} required item{'s' if todo != 1 else ''} still to do" if todo else "all required done"
+        return "Self-check saved", f":clipboard: Self-check of {number} saved ({left}). The card shows it."
     if kind == Action.EMAIL_CUSTOMER:
         return "Email on its way", f":email: {number} is on its way to the customer. {where} is told."
     if kind == Action.CREATE_BACKORDER:

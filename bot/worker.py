@@ -54,6 +54,7 @@ def open_settings_workflow(settings: Settings) -> Workflow:
             email_on_approval=settings.smtp is not None and settings.company.email.on_approval,
             email_on_close=settings.smtp is not None and settings.company.email.on_close,
             customer_sees_prices=settings.company.email.customer_sees_prices,
+            checklists=settings.company.checklists,
         ),
         auto_upgrade=settings.auto_upgrade,
     )

@@ -90,7 +90,9 @@ def picker_modal(order_id: int, number: str, checklists: list[FormChecklist]) ->
     ]
     for cl in checklists[:40]:
         need = " · _required before closing_" if cl.required else ""
-        block = blocks.section(None, f"*{blocks.escape_mrkdwn(cl.name)}* — {cl.progress}{need}")
+        block = blocks.section(
+            f"{ids.OPEN_CHECKLIST}:{cl.id}", f"*{blocks.escape_mrkdwn(cl.name)}* — {cl.progress}{need}"
+        )
         block["accessory"] = {
             "type": "button",
             "action_id": ids.OPEN_CHECKLIST,

@@ -68,6 +68,33 @@ class DocArticle:
 
 
 @dataclass(frozen=True)
+class DocCheckItem:
+    """One item of a self-check as answered: its answer in words ("" not answered), who and when."""
+
+    label: str
+    kind: str  # checkbox | text | number | photo
+    answer: str
+    by: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DocChecklist:
+    name: str
+    required: bool
+    items: list[DocCheckItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DocAttestation:
+    """The technician attestation of the close form: who ticked it, and when."""
+
+    by: str
+    at: datetime
+    text: str = "I confirm the work was carried out as recorded"
+
+
+@dataclass(frozen=True)
 class OrderDocument:
     company: str
     currency: str  # e.g. "EUR"
@@ -109,3 +136,5 @@ class OrderDocument:
     vat: list[DocVat] = field(default_factory=list)
     gross: Decimal | None = None
     articles: list[DocArticle] = field(default_factory=list)  # to be ordered; not in the customer copy
+    self_checks: list[DocChecklist] = field(default_factory=list)  # printed by pdf.checks
+    attestation: DocAttestation | None = None

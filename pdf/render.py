@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fpdf import FPDF
 from fpdf.image_parsing import preload_image
 
+from pdf.checks import draw_checks
 from pdf.document import DocField, OrderDocument
 from pdf.formats import formats_for
 from pdf.text import (
@@ -530,6 +531,8 @@ def render(doc: OrderDocument) -> bytes:
             pdf.paragraph(clean(f"By {doc.revision_author}"), size=8.5, grey=True)
         if doc.revision_note.strip():
             pdf.paragraph(clean(doc.revision_note))
+
+    draw_checks(pdf, doc)  # the self-checks and the attestation (pdf.checks)
 
     # The customer copy leaves out what is the team's own: the price changes and the thread's notes.
     if doc.customer_copy:

@@ -1878,6 +1878,8 @@ class FakeSlack:
             if isinstance(value, float | int) and not isinstance(value, bool):
                 return str(value)
             return str(value)
+        if kind == "file_input":  # files the person uploaded: [{"id": "F…", "name": …}], as Slack gives them
+            return [dict(f) for f in (value if isinstance(value, list | tuple) else [value])]
         return value if kind == "rich_text_input" else str(value)
 
     def view_action(

@@ -9,7 +9,17 @@ from typing import cast
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, master, options, paging, pickers, roles, views
+from bot.listeners import (
+    actions,
+    commands,
+    events,
+    master,
+    options,
+    paging,
+    pickers,
+    roles,
+    views,
+)
 from bot.listeners.guard import GuardedApp
 
 

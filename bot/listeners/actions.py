@@ -26,6 +26,7 @@ from bot.listeners.common import (
     user_name_of,
     user_of,
 )
+from bot.self_checks import self_check_modal
 from forms import ids
 from forms.custom import stored_values
 from forms.types import LineDraft
@@ -58,6 +59,8 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{ids.EDIT_TIME}:\d+$"))(edit_time)  # one per entry: ids unique in a message
     app.action(ids.OPEN_ARTICLES)(open_articles)
     app.action(ids.USE_ARTICLES)(use_articles)
+    app.action(ids.OPEN_SELF_CHECKS)(open_self_checks)
+    app.action(ids.OPEN_CHECKLIST)(open_checklist)
     app.action(ids.ADD_LINE)(add_line)
     app.action(ids.REMOVE_LINE)(remove_line)
     app.action(ids.LINE_KIND)(ack_only)
@@ -128,6 +131,30 @@ def open_articles(ack: Ack, body: dict, client: WebClient, context: BoltContext)
         return forms.articles_modal(o.id, o.number, rows, used, catalog=catalog)
 
     _open_modal(ack, body, client, context, Action.ARTICLES, build)
+
+
+def open_self_checks(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Self-checks: the order's checklist form, or a picker (one Open button each) when it has several."""
+    _open_modal(ack, body, client, context, Action.SELF_CHECKS, self_check_modal)
+
+
+def open_checklist(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """An Open button of the picker: the picker becomes that checklist's form (checked again)."""
+    ack()
+    try:
+        order_part, list_part = str(body["actions"][0]["value"]).split(":")
+        order_id, checklist_id = int(order_part), int(list_part)
+        order = context["workflow"].check(order_id, user_of(body), Action.SELF_CHECKS)
+    except (KeyError, IndexError, TypeError, ValueError):
+        answer(context, client, body, OUT_OF_DATE)
+        return
+    except Refused as r:
+        answer(context, client, body, messages.refusal(r, context["settings"].tz))
+        return
+    if not any(cl.id == checklist_id for cl in order.checklists):
+        answer(context, client, body, "That self-check is not on this order. Open Self-checks again.")
+        return
+    update_view(context, body, client, self_check_modal(order, checklist_id))
 
 
 def _today(context: BoltContext):  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ def register(app: App) -> None:
     app.view(ids.DELETE_ORDER)(submit_delete)
     app.view(ids.CREATE_BACKORDER)(submit_backorder)
     app.view(ids.ARTICLES)(submit_articles)
+    app.view(ids.SELF_CHECK)(submit_self_check)
 
 
 def _line_or(view: dict, refused: Refused, block_id: str) -> str:
@@ -305,3 +306,19 @@ def submit_articles(ack: Ack, body: dict, context: BoltContext) -> None:
         return field_block(view, r, blocks_of, ids.ARTICLE_DESC)
 
     _handle(ack, body, context, forms.parse_articles, command, block)
+
+
+def submit_self_check(ack: Ack, body: dict, context: BoltContext) -> None:
+    """A self-check's items changed, in one command; a refusal under the item it names."""
+    view = body.get("view") or {}
+
+    def command(d):  # type: ignore[no-untyped-def]
+        answers = tuple(c.CheckAnswer(a.key, a.was, a.text, a.checked, a.files) for a in d.answers)
+        return c.SelfCheck(d.order_id, d.checklist_id, answers)
+
+    def block(r: Refused) -> str:
+        shown = _input_blocks(view)
+        items = {"item:" + b.split(":", 1)[1]: b for b in shown if b.startswith(ids.SELF_CHECK_ITEM + ":")}
+        return field_block(view, r, items, shown[0] if shown else ids.SELF_CHECK_ITEM)
+
+    _handle(ack, body, context, forms.parse_self_check, command, block)

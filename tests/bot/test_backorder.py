@@ -23,6 +23,7 @@ def ready_order(world):  # type: ignore[no-untyped-def]
     click(world, OGECHI, order, ids.OPEN_CLOSE)
     view = opened_view(world)
     fake.fill(view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
+    fake.fill(view, ids.CLOSE_ATTEST, ids.CLOSE_ATTEST, ["attested"])
     assert fake.submit(OGECHI, view).status == 200
     world.settle()
     click(world, LAYLA, order, ids.READY_FOR_INVOICING)

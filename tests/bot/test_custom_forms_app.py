@@ -179,6 +179,7 @@ def test_fields_go_from_the_modals_to_the_order_the_card_and_the_export(world: W
     closing = opened_view(world)
     assert labels(world, closing)[-1] == "Customer signed"
     fake.fill(closing, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
+    fake.fill(closing, ids.CLOSE_ATTEST, ids.CLOSE_ATTEST, ["attested"])
     fake.fill(closing, "cf:customer_signed", "cf:customer_signed", ["yes"])
     assert fake.submit(OGECHI, closing).status == 200 and not fake.view_errors.get(closing)
     world.settle()

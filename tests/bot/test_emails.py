@@ -126,6 +126,7 @@ def test_the_customer_gets_the_confirmation_and_the_final_order_once_each_with_t
         click(world, OGECHI, order, ids.OPEN_CLOSE)
         close_view = opened_view(world)
         fake.fill(close_view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
+        fake.fill(close_view, ids.CLOSE_ATTEST, ids.CLOSE_ATTEST, ["attested"])
         assert fake.submit(OGECHI, close_view).status == 200
         world.settle()
         world.settle()

@@ -48,6 +48,7 @@ def test_a_refusal_about_the_reason_is_shown_under_the_reason_whatever_its_words
         "Dinos por qué no se hizo el trabajo.",
     )
     fake.fill(view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
+    fake.fill(view, ids.CLOSE_ATTEST, ids.CLOSE_ATTEST, ["attested"])
     fake.submit(OGECHI, view)
     assert fake.view_errors.get(view) == {ids.CLOSE_REASON: "Dinos por qué no se hizo el trabajo."}
     assert world.runtime.workflow.order(order_id).status == "in_progress"
@@ -66,6 +67,7 @@ def test_a_refusal_about_the_outcome_is_shown_under_the_outcome_even_if_it_says_
         text,
     )
     fake.fill(view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
+    fake.fill(view, ids.CLOSE_ATTEST, ids.CLOSE_ATTEST, ["attested"])
     fake.submit(OGECHI, view)
     assert fake.view_errors.get(view) == {ids.CLOSE_OUTCOME: text}
     assert world.runtime.workflow.order(order_id).status == "in_progress"

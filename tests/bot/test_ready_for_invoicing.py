@@ -52,6 +52,7 @@ def closed_order(world: World, lines=(("Diagnosis", "2 h × 85", "labour"),)):  
     click(world, OGECHI, order, ids.OPEN_CLOSE)
     view = opened_view(world)
     world.fake.fill(view, ids.CLOSE_OUTCOME, ids.CLOSE_OUTCOME, "completed")
+    world.fake.fill(view, ids.CLOSE_ATTEST, ids.CLOSE_ATTEST, ["attested"])
     assert world.fake.submit(OGECHI, view).status == 200
     world.settle()
     return world.runtime.workflow.order(order.id)
