@@ -219,7 +219,9 @@ def test_the_pdf_shows_the_new_order_fields_then_the_revisions_then_the_close_fo
             field("confirmation", "x", "Hidden", "no", pdf=False),
         ],
     )
-    wf.close(order.id, COORDINATOR, "completed", custom=[field("close", "s", "Signed by", "Jo")])
+    wf.close(
+        order.id, COORDINATOR, "completed", custom=[field("close", "s", "Signed by", "Jo")], attested=True
+    )
 
     def labels(number: int) -> list[str]:
         return [f.label for f in order_document(wf.revision(order.id, number), SETTINGS, str).custom_fields]

@@ -19,7 +19,9 @@ from pypdf import PdfReader
 
 from bot.company import CompanyConfig, CompanyFileError, PrintSettings, load_company
 from bot.demo import DIEGO, LAYLA, OGECHI, World, local_world
+from bot.documents import order_document
 from forms import ids
+from pdf import render
 from tests.bot.helpers import (
     buttons,
     card,
@@ -142,6 +144,10 @@ def test_a_required_checklist_blocks_closing_then_partial_saves_complete_it_and_
     assert fake.submit(DIEGO, view).status == 200 and not fake.view_errors.get(view)
     world.settle()
     assert "Safety 2 of 5 (required)" in json.dumps(card(world, order)["blocks"])
+    # revision 1's PDF renders to the bytes uploaded on approval: it prints its own snapshot
+    uploaded = next(f for f in fake.files.values() if f["name"] == f"{order.number}-r1.pdf")["content"]
+    again = order_document(wf.revision(order.id, 1), world.runtime.settings, lambda u: EVERYONE.get(u, u))
+    assert render(again) == uploaded
 
     # closing now is refused under the outcome, saying what is missing; the order stays open
     view = close_form(world, DIEGO, order)
@@ -281,7 +287,8 @@ def test_the_company_file_section_and_a_later_edit_that_changes_no_attached_chec
         ),
         (
             "checklists:\n  - name: A\n    items:\n      - {label: B, kind: signature}",
-            "checklists[0] (A): items[0]: kind: expected one of checkbox, text, number, photo, not 'signature'",
+            "checklists[0] (A): items[0]: kind: expected one of checkbox, text, number, photo, "
+            "not 'signature'",
         ),
         (
             "checklists:\n  - name: A\n    for: {colour: red}\n    items:\n      - {label: B, kind: text}",
@@ -292,7 +299,8 @@ def test_the_company_file_section_and_a_later_edit_that_changes_no_attached_chec
             "unknown setting 'requird' — did you mean 'required'?",
         ),
         (
-            "checklists:\n  - {name: A, items: [{label: B, kind: text}]}\n  - {name: a, items: [{label: B, kind: text}]}",
+            "checklists:\n  - {name: A, items: [{label: B, kind: text}]}\n"
+            "  - {name: a, items: [{label: B, kind: text}]}",
             "name: 'a' is already a checklist's name",
         ),
         ("print:\n  self_checks: maybe", "print: self_checks: expected true or false"),
