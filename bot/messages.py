@@ -39,6 +39,8 @@ dated) · `/so time SO-0042` — its recorded time, with Edit (also *Start work*
 *Log time* on the card)
 • *Articles* on an order's card — articles to be ordered (to order, ordered, delivered), listed \
 apart and not invoiced; *Use delivered articles* puts the delivered ones into the lines
+• *Self-checks* on an order's card — fill in its checklists; required ones must be done before \
+the order is closed (the close form also asks you to attest the work)
 • `/so copy SO-0042` — post the order's customer copy (its PDF without prices) in its channel \
 (also a button on the card)
 • `/so role` — the Roles window: who holds which role, grant, revoke, latest changes (admins)
