@@ -75,6 +75,13 @@ invoicing:
   buyer_reference_field: customer_order_number
 time:
   labour_item: LAB-DIAG
+checklists:
+  - name: Safety
+    required: true
+    items:
+      - {label: Power off at the rack, kind: checkbox}
+      - {label: Link lights after the swap, kind: text}
+      - {label: Photo of the site, kind: photo}
 """
 MASTER_DATA = {
     "clients": "name,number,email,phone,billing_address,active,vat_id,country\n"
@@ -416,7 +423,22 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     settle()
     _show_new(t, fake, order.channel_id, channel.name, seen)
 
-    # 5. Diego records the time the replacement took, then files the final confirmation with the router
+    # 5. Diego does the self-check the order needs before it can be closed
+    t.step("Diego clicks [ :clipboard: Self-checks ]: the Safety checklist attached on approval")
+    fake.click(DIEGO, order.channel_id, card_ts, ids.OPEN_SELF_CHECKS)
+    sc_view = fake.calls_to("views.open")[-1].response["view"]["id"]
+    t.modal(fake.views[sc_view])
+    items = [b["block_id"] for b in fake.views[sc_view]["blocks"] if b.get("type") == "input"]
+    photo = next(i for i, f in fake.files.items() if f.get("name") == "old-router.jpg")
+    fake.fill(sc_view, items[0], ids.SELF_CHECK_ITEM, ["done"])
+    fake.fill(sc_view, items[1], ids.SELF_CHECK_ITEM, "All green on the new router")
+    fake.fill(sc_view, items[2], ids.SELF_CHECK_ITEM, [{"id": photo, "name": "old-router.jpg"}])
+    t.say("He ticks the power, writes what the lights show, adds the photo and saves.")
+    fake.submit(DIEGO, sc_view)
+    settle()
+    t.say("The form now says: " + _form_text(t, fake, sc_view))
+
+    # 6. Diego records the time the replacement took, then files the final confirmation with the router
     t.step('Diego types /so time SO-0001 1h "router replacement" for the hour the replacement took')
     typed = f'time {order.number} 1h "router replacement"'
     answer = fake.slash_command(DIEGO, "/so", typed, order.channel_id)
@@ -447,14 +469,14 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     _show_new(t, fake, order.channel_id, channel.name, seen)
     _show_card(t, fake, order.channel_id, card_ts, channel.name)
 
-    # 6. Layla asks for the copy for the client, without prices
+    # 7. Layla asks for the copy for the client, without prices
     t.step("Layla clicks [ Customer copy ] on the card: the PDF without prices, for the client")
     seen = len(fake.messages(order.channel_id))
     fake.click(LAYLA, order.channel_id, card_ts, ids.CUSTOMER_COPY)
     settle()
     _show_new(t, fake, order.channel_id, channel.name, seen)
 
-    # 7. The office: ready for invoicing, the invoice data to the accounting system, invoiced
+    # 8. The office: ready for invoicing, the invoice data to the accounting system, invoiced
     play_office(world, t, order, out_dir, LAYLA, _show_new, _show_card, DemoFailed)
 
     # The PDFs, as files in the channel

@@ -52,6 +52,9 @@ def test_the_demo_plays_the_use_case_to_an_invoiced_order_and_leaves_its_files(t
     assert "Andes IT & Consulting" in final and "MAT-RV340" in final
     assert "800,00" in final  # es_ES
     assert "FGL2231A0XY" in final  # the confirmation's own field
+    assert "Safety (3 of 3 answered, required)" in final and "Photos: old-router.jpg" in final
+    assert "Work attested by Diego" in final  # ticked with the final confirmation
+    assert "Self-check of SO-0001 saved (all required done)" in transcript
     copy = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r2-customer.pdf").pages)
     assert "Customer copy" in copy and "Router, Cisco RV340" in copy
     assert "340,00" not in copy and "800,00" not in copy
