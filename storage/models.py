@@ -6,7 +6,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, String, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -380,6 +391,27 @@ class Article(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     updated_by: str = Field(default="", max_length=32)
+
+
+class Signature(SQLModel, table=True):
+    """The customer's sign-off on the order page (workflow.signoff): who typed their name, when,
+    from where, over which PDF; the drawing as a PNG. Never deleted: a later change to the lines
+    marks it no longer valid from that revision on (invalid_from), and the page asks again."""
+
+    __tablename__ = "signatures"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    revision: int  # the revision the customer was shown (the PDF whose SHA-256 is pdf_sha256)
+    signed_revision: int  # the revision made for the signature: its PDF shows it
+    name: str = Field(max_length=100)
+    signed_at: datetime = _ts()
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=400)
+    pdf_sha256: str = Field(max_length=64)
+    image: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # a PNG, re-encoded on receipt
+    invalid_from: int | None = None  # the first revision whose lines differ from the signed ones
+    invalidated_at: datetime | None = _ts_opt()
+    invalid_reason: str = Field(default="", max_length=300)
 
 
 class Member(SQLModel, table=True):

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from storage.models import Activity, CatalogItem, Counter, Effect, Line, Order, Revision
 from workflow import effects as fx
 from workflow import home as order_home
+from workflow import signatures
 from workflow.money import exact_price, exact_quantity, order_total
 from workflow.policy import Policy
 from workflow.queries import articles_of, lines_of, members, order_row, revision_row
@@ -140,6 +141,8 @@ class Tx:
             )
             for x, rate in zip(lines, rates, strict=True)
         ]
+        if kind != "signed" and order.id:  # what the customer signed no longer holds if it changed
+            signatures.lines_changed(s, order.id, number, views, self.now, author)
         last_activity = s.exec(select(func.max(Activity.id)).where(Activity.order_id == order.id)).one() or 0
         rev = Revision(
             order_id=order.id,

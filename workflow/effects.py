@@ -45,6 +45,7 @@ RESTORED = "restored"  # {"reason": str}: back to closed, the invoice data to be
 CLIENT_UNKNOWN = "client_unknown"  # DM to admins: {"client": the typed name}: add it to the client list?
 ARTICLES_CHANGED = "articles_changed"  # {"added": [text], "changed": [text]}: articles to be ordered
 ARTICLES_USED = "articles_used"  # {"revision": int, "articles": [text]}: delivered ones into the lines
+SIGNED = "signed"  # {"name": str, "revision": int}: the customer signed on the order page (actor "customer")
 CUSTOMER_COPY = "customer_copy"  # {"revision": int}: the revision's PDF without prices, in the channel
 
 # The answer to a command carried out after its ack (no order: performed at once, in no order's queue)

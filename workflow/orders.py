@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import insert_new
 from storage.models import Activity, Effect, Member, Order, ProcessedEvent
-from workflow import articles, checks, lifecycle, timesheet
+from workflow import articles, checks, lifecycle, signatures, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
@@ -254,6 +254,9 @@ def restore(tx: Tx, actor: str, cmd: c.Restore) -> None:
     order.invoice_number, order.invoiced_by, order.invoiced_at = "", None, None
     act = tx.log(actor, "restored", reason, {"revision": order.invoice_revision})
     tx.announce(act, fx.RESTORED, actor, reason=reason)
+    # the invoice is being corrected: what the customer signed is asked for again (the next PDF on)
+    next_revision = order.current_revision + 1
+    signatures.invalidate(tx.session, order.id, next_revision, tx.now, actor, "the order was restored")
     tx.touch()
 
 

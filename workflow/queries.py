@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Activity, Article, Line, Member, Order, Revision, RoleGrant, TimeEntry
+from workflow import signatures
 from workflow.errors import Refused
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import APPROVERS, Role, Status
@@ -146,6 +147,7 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
     )
     time = _time_of(s, ids)
     articles = articles_of(s, ids)
+    signed = signatures.latest(s, ids)
     return [
         OrderView(
             id=o.id,
@@ -191,6 +193,7 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             invoiced_at=o.invoiced_at,
             time=time.get(o.id, NO_TIME),  # type: ignore[arg-type]
             articles=tuple(articles[o.id]),
+            signature=signed.get(o.id),
         )
         for o in orders
     ]
@@ -374,4 +377,5 @@ def revision(s: Session, order_id: int, number: int) -> RevisionView:
         pdf_file_id=rev.pdf_file_id,
         custom_fields=list(rev.custom_fields or []),
         articles=list(rev.articles or []),
+        signature=signatures.at_revision(s, o.id, number),
     )

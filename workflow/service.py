@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction
 from storage.models import Effect, Order, TimeEntry, utcnow
-from workflow import changes, checks, inbox, lifecycle, orders, queries, timesheet
+from workflow import changes, checks, inbox, lifecycle, orders, queries, signoff, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import export as order_export
@@ -125,6 +125,20 @@ class Workflow:
         with transaction(self.engine) as s:
             order, changed = orders.erp_invoiced(s, self.policy, self.clock(), number, invoice_number)
             return queries.view(s, order), changed
+
+    def sign_off(self, order_id: int, number: str, so: signoff.SignOff) -> tuple[OrderView, bool]:
+        """The customer signs on the order page (workflow.signoff.sign): the order, and whether it
+        was signed by this call (False: signed already)."""
+        with transaction(self.engine) as s:
+            order, signed = signoff.sign(s, self.policy, self.clock(), order_id, number, so)
+            return queries.view(s, order), signed
+
+    def page_order(self, order_id: int, number: str) -> OrderView | None:
+        """The order a customer's link names (its id and number both: a number is never used
+        again, an id may be after a delete), or None."""
+        with self._read() as s:
+            order = s.exec(select(Order).where(Order.id == order_id, Order.number == number)).first()
+            return queries.view(s, order) if order is not None else None
 
     def precheck(self, actor: str, cmd: c.Command) -> None:
         """Refused, as execute would refuse cmd now (with .field or .line for a form); reads only."""

@@ -72,6 +72,28 @@ class ArticleView:
 
 
 @dataclass(frozen=True)
+class SignatureView:
+    """The customer's sign-off (workflow.signoff): valid until the lines change after it."""
+
+    name: str
+    signed_at: datetime
+    revision: int  # the revision the customer was shown
+    signed_revision: int  # the revision made for it
+    pdf_sha256: str
+    invalid_from: int | None = None  # the first revision whose lines differ (None: valid)
+    invalid_reason: str = ""
+    image: bytes = field(default=b"", repr=False)  # the PNG drawn (read for a revision's PDF only)
+
+    @property
+    def valid(self) -> bool:
+        return self.invalid_from is None
+
+    def valid_at(self, revision: int) -> bool:
+        """Whether the signature still holds for what revision shows."""
+        return self.invalid_from is None or revision < self.invalid_from
+
+
+@dataclass(frozen=True)
 class OrderView:
     id: int
     number: str
@@ -119,6 +141,7 @@ class OrderView:
     time: TimeView = field(default_factory=TimeView)
     # Articles to be ordered, in their order (used ones too: they are in the lines now)
     articles: tuple[ArticleView, ...] = ()
+    signature: SignatureView | None = None  # the customer's latest sign-off, valid or not
 
     @property
     def open_articles(self) -> tuple[ArticleView, ...]:
@@ -163,6 +186,8 @@ class RevisionView:
     # the articles to be ordered (not used yet) when the revision was made: (description, quantity,
     # unit, status) as its PDF prints them
     articles: list[dict] = field(default_factory=list)
+    # the customer's latest sign-off up to this revision (with its drawing), to print on its PDF
+    signature: SignatureView | None = None
 
 
 @dataclass(frozen=True)
