@@ -18,7 +18,7 @@ from bot import after
 from bot.company import CompanyConfig, load_company
 from bot.config import Settings
 from bot.demo_office import ERP_SECRET, erp_printer, play_office
-from bot.runtime import BackgroundServer, Runtime
+from bot.runtime import BackgroundServer, Runtime, bound_socket
 from forms import ids
 from sandbox import FakeSlack
 from sandbox.erp import erp_receiver
@@ -224,6 +224,9 @@ def local_world(
     if isinstance(company, CompanyConfig):  # the PDFs' name and currency are the company file's
         config["company_name"] = company.print.company_name
         config["currency"] = company.print.currency
+    sock = bound_socket()  # the port first: the customer's links point at it
+    config.setdefault("public_url", f"http://127.0.0.1:{sock.getsockname()[1]}")
+    config.setdefault("link_secret", secrets.token_hex(16))
     runtime = Runtime.build(
         Settings(
             bot_token="xoxb-sandbox",
@@ -234,7 +237,7 @@ def local_world(
             **config,
         )
     )  # type: ignore[arg-type]
-    server = runtime.serve_in_background()
+    server = runtime.serve_in_background(sock=sock)
     fake.request_url = server.url
     fake.after_answer = after.wait_idle  # each gesture returns once the bot's work after its answer is done
     try:

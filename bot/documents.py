@@ -7,7 +7,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
-from pdf.document import DocArticle, DocChange, DocField, DocLine, DocNote, DocVat, OrderDocument
+from pdf.document import (
+    DocArticle,
+    DocChange,
+    DocField,
+    DocLine,
+    DocNote,
+    DocSignature,
+    DocVat,
+    OrderDocument,
+)
 from workflow.money import tax_summary
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Status
 from workflow.service import NOTE_CHARS_ON_PDF
@@ -68,6 +77,18 @@ def order_document(
         vat=[DocVat(v.rate, v.taxable, v.tax, v.exemption_reason) for v in tax.subtotals],
         gross=tax.gross,
         articles=list(document_articles(rev)),
+        signature=document_signature(rev, settings),
+    )
+
+
+def document_signature(rev: RevisionView, settings: Settings) -> DocSignature | None:
+    """The customer's latest sign-off made up to this revision, as this revision shows it."""
+    sig = rev.signature
+    if sig is None:
+        return None
+    why = "" if sig.valid_at(rev.number) else (sig.invalid_reason or "the order changed")
+    return DocSignature(
+        sig.name, sig.signed_at.astimezone(settings.tz), sig.revision, sig.pdf_sha256, sig.image, why
     )
 
 

@@ -101,6 +101,12 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
         return f":leftwards_arrow_with_hook: <@{actor}> reinstated *{n}*: it is *{status}* again."
     if event in (fx.ARTICLES_CHANGED, fx.ARTICLES_USED):
         return articles_announcement(n, str(event), actor, payload)
+    if event == fx.SIGNED:  # the customer, on the order page: no Slack user to mention
+        name = mrkdwn_escape(str(payload.get("name", "")))
+        return (
+            f":writing_hand: {name} signed *{n}* on the order page: revision {payload.get('revision')} "
+            "is the signed order; its PDF follows."
+        )
     if event == fx.EMAILED:
         to = mrkdwn_escape(str(payload.get("to", "")))
         return f":email: <@{actor}> emailed *{n}* (revision {payload.get('revision')}) to {to}."

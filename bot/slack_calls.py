@@ -103,15 +103,7 @@ class SlackCalls:
         """A person's display name for the PDF (their Slack id when Slack cannot tell)."""
         if user_id not in self._names:
             try:
-                user = self.client.users_info(user=user_id)["user"]
-                profile = user.get("profile", {})
-                self._names[user_id] = (
-                    profile.get("real_name")
-                    or user.get("real_name")
-                    or profile.get("display_name")
-                    or user.get("name")
-                    or user_id
-                )
+                self._names[user_id] = display_name(self.client.users_info(user=user_id)["user"]) or user_id
             except SlackApiError:
                 return user_id
         return self._names[user_id]
@@ -184,3 +176,15 @@ class SlackCalls:
             ("chat.postMessage",), self.client.chat_postMessage, channel=channel, metadata=meta, **message
         )
         return str(resp["ts"])
+
+
+def display_name(user: dict) -> str:
+    """The name a person goes by, from Slack's user object ("" when it has none)."""
+    profile = user.get("profile") or {}
+    return str(
+        profile.get("real_name")
+        or user.get("real_name")
+        or profile.get("display_name")
+        or user.get("name")
+        or ""
+    )

@@ -68,6 +68,19 @@ class DocArticle:
 
 
 @dataclass(frozen=True)
+class DocSignature:
+    """The customer's sign-off as the revision shows it: the drawing, the name and the time while
+    valid; once the lines changed after it, only that it was signed and why it no longer holds."""
+
+    name: str
+    at: datetime  # in the document's zone
+    revision: int  # the revision the customer signed
+    pdf_sha256: str
+    image: bytes = field(default=b"", repr=False)  # PNG; printed only while valid
+    no_longer_valid: str = ""  # why not, e.g. "the lines changed in revision 6" ("": valid)
+
+
+@dataclass(frozen=True)
 class OrderDocument:
     company: str
     currency: str  # e.g. "EUR"
@@ -109,3 +122,4 @@ class OrderDocument:
     vat: list[DocVat] = field(default_factory=list)
     gross: Decimal | None = None
     articles: list[DocArticle] = field(default_factory=list)  # to be ordered; not in the customer copy
+    signature: DocSignature | None = None  # the customer's sign-off (in the customer copy too)

@@ -14,6 +14,7 @@ from fpdf.image_parsing import preload_image
 
 from pdf.document import DocField, OrderDocument
 from pdf.formats import formats_for
+from pdf.signoff import draw_signature
 from pdf.text import (
     ARROW,
     ARTICLE_COLUMNS,
@@ -530,6 +531,9 @@ def render(doc: OrderDocument) -> bytes:
             pdf.paragraph(clean(f"By {doc.revision_author}"), size=8.5, grey=True)
         if doc.revision_note.strip():
             pdf.paragraph(clean(doc.revision_note))
+
+    if doc.signature is not None:
+        draw_signature(pdf, doc.signature, doc.timezone)
 
     # The customer copy leaves out what is the team's own: the price changes and the thread's notes.
     if doc.customer_copy:
