@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cards import card_text, order_card
 from bot.config import Settings
+from bot.web.links import links_of
 from workflow.service import Workflow
 from workflow.snapshots import EffectView, OrderView
 
@@ -126,6 +127,7 @@ class SlackCalls:
                 vat_rate=self.settings.vat_rate,
                 vat_exemption=self.settings.vat_exemption,
                 email=self.settings.smtp is not None,
+                links=links_of(self.settings).enabled,
             ),
             "text": card_text(order),
         }

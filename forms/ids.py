@@ -40,6 +40,7 @@ OPEN_BACKORDER = "order_backorder"
 CUSTOMER_COPY = "order_customer_copy"
 # Email customer (a form: to, subject, text) on an order with a PDF, when an SMTP server is configured
 OPEN_EMAIL_CUSTOMER = "order_email_customer"
+CUSTOMER_LINK = "order_customer_link"
 
 # Paging buttons under a /so list result; the value carries the filters and the cursor (never trusted)
 LIST_PAGING_BLOCK = "orders_list_paging"

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from bot.demo import DIEGO, LAYLA, OGECHI, World
 from bot.web.links import links_of
 from forms import ids
-from tests.bot.helpers import channel_texts, click, submit_order
+from tests.bot.helpers import buttons, card, channel_texts, click, ephemerals_to, submit_order
 from tests.bot.web_client import Customer, drawing, hidden
 from workflow import commands as c
 
@@ -77,7 +77,8 @@ def test_the_page_shows_the_order_without_prices_and_its_pdf(world: World) -> No
         "Sign to confirm the work",
     ):
         assert shown in page, shown
-    assert "85" not in page and "€" not in page  # no prices
+    visible = re.sub(r"<[^>]+>", " ", page)
+    assert "85" not in visible and "170" not in visible and "EUR" not in visible  # no prices
     csp = got.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert got.headers["referrer-policy"] == "no-referrer"
@@ -212,3 +213,20 @@ def test_before_the_work_is_done_there_is_nothing_to_sign(world: World, status: 
     order = world.runtime.workflow.order(order.id)
     page = Customer().get(page_url(world, order)).text
     assert 'name="signature"' not in page and "Once the work is completed" in page
+
+
+def test_customer_link_on_the_card_for_the_office_not_the_field(world: World) -> None:
+    order = closed(world)
+    assert ":link: Customer link" in buttons(card(world, order))
+    click(world, DIEGO, order, ids.CUSTOMER_LINK)  # a field worker: refused, naming who may
+    [refusal] = ephemerals_to(world, DIEGO)
+    assert "coordinator, a supervisor, an admin or the order's requester" in refusal and "/o/" not in refusal
+    click(world, LAYLA, order, ids.CUSTOMER_LINK)
+    [answer] = ephemerals_to(world, LAYLA)
+    [link] = re.findall(r"http://127\.0\.0\.1:\d+/o/[\w.-]+", answer)
+    assert "Service order SO-0001" in Customer().get(link).text
+    # once signed, the card says so
+    assert sign(world, Customer(), link).status == 303
+    world.settle()
+    shown = str(card(world, world.runtime.workflow.order(order.id))["blocks"])
+    assert "Signed by the customer" in shown and "Marta Ruiz" in shown
