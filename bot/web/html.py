@@ -59,6 +59,7 @@ def _head(title: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="robots" content="noindex, nofollow">\n'
+        '<link rel="icon" href="data:,">\n'  # no favicon request (it would be a 404)
         f"<title>{_e(title)}</title>\n"
         f'<link rel="stylesheet" href="{CSS_PATH}">\n</head>\n'
     )

@@ -229,7 +229,6 @@ class OrderPages:
         return self._html(status, html.order_page(page), [("set-cookie", cookie)])
 
     def _sign(self, order: OrderView, token: str, headers: dict[str, str], body: bytes, ip: str) -> Response:
-        fresh = secrets.token_urlsafe(32)
         if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             return Response(415, b"unsupported form", "text/plain")
         try:
@@ -244,10 +243,15 @@ class OrderPages:
         name = one("name")[:200]
         cookie = _cookie(headers.get("cookie", ""), CSRF_COOKIE)
         sent = one("csrf")
-        origin = headers.get("origin", "")
-        if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()) or origin == "null":
+        # Another site's form: its origin is not ours (a page with no-referrer posts "Origin: null"),
+        # and our SameSite=Strict cookie does not go with its post
+        origin = headers.get("origin", "null")
+        foreign = origin != "null" and origin.split("://", 1)[-1] != headers.get("host", "")
+        if foreign or not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
             errors = {"form": "This form was out of date. Please sign again below."}
-            return self._page(order, token, fresh, 403, name=name, errors=errors)
+            return self._page(
+                order, token, cookie or secrets.token_urlsafe(32), 403, name=name, errors=errors
+            )
         shown_revision, _, shown_sha = one("shown").partition(":")
         _, current = self.customer_pdf(order)
         if shown_revision != str(order.current_revision) or shown_sha != hashlib.sha256(current).hexdigest():

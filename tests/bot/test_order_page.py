@@ -165,6 +165,8 @@ def test_the_form_refuses_without_changing_anything(world: World) -> None:
     stranger = Customer()
     got = stranger.post(url, base)
     assert got.status == 403 and "out of date" in got.text
+    got = customer.post(url, base, headers={"Origin": "https://evil.example"})  # our cookie, their page
+    assert got.status == 403 and "out of date" in got.text
     # a blank canvas, no name, not a PNG, an oversize drawing
     got = customer.post(url, {**base, "signature": drawing(strokes=0), "name": " "})
     assert got.status == 400 and "Draw your signature" in got.text and "Type your name" in got.text
