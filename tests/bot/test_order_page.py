@@ -16,6 +16,7 @@ import itsdangerous
 import pytest
 from pypdf import PdfReader
 
+from bot.config import ConfigError, load_settings
 from bot.demo import DIEGO, LAYLA, OGECHI, World
 from bot.web.links import links_of
 from forms import ids
@@ -232,3 +233,31 @@ def test_customer_link_on_the_card_for_the_office_not_the_field(world: World) ->
     world.settle()
     shown = str(card(world, world.runtime.workflow.order(order.id))["blocks"])
     assert "Signed by the customer" in shown and "Marta Ruiz" in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SO_PUBLIC_URL", "orders.example.com"),
+        ("SO_PUBLIC_URL", "ftp://x"),
+        ("SO_LINK_SECRET", "short"),
+        ("SO_WEB_PORT", "80000"),
+        ("SO_WEB_PORT", "http"),
+        ("SO_LINK_DAYS", "-1"),
+    ],
+)
+def test_a_wrong_page_setting_is_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: value})
+
+
+def test_links_need_a_secret_and_an_address() -> None:
+    settings = load_settings({"SLACK_SIGNING_SECRET": "s" * 32, "SO_PUBLIC_URL": "https://o.example.com/so/"})
+    links = links_of(settings)
+    assert links.url(7, "SO-0007").startswith("https://o.example.com/so/o/") and links.days == 90
+    assert links.read(links.token(7, "SO-0007")) == (7, "SO-0007")
+    other = links_of(
+        load_settings({"SLACK_SIGNING_SECRET": "t" * 32, "SO_PUBLIC_URL": "https://o.example.com"})
+    )
+    assert other.read(links.token(7, "SO-0007")) is None  # another secret: not ours
+    assert links_of(load_settings({})).url(7, "SO-0007") == ""  # nothing to sign with, nowhere to point
