@@ -17,6 +17,7 @@ from pathlib import Path
 from bot import after
 from bot.company import CompanyConfig, load_company
 from bot.config import Settings
+from bot.demo_customer import play_customer
 from bot.demo_office import ERP_SECRET, erp_printer, play_office
 from bot.runtime import BackgroundServer, Runtime, bound_socket
 from forms import ids
@@ -457,7 +458,10 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     settle()
     _show_new(t, fake, order.channel_id, channel.name, seen)
 
-    # 7. The office: ready for invoicing, the invoice data to the accounting system, invoiced
+    # 7. The customer: the order page's link, and her signature on it
+    play_customer(world, t, order, LAYLA, _show_new, _show_card, DemoFailed)
+
+    # 8. The office: ready for invoicing, the invoice data to the accounting system, invoiced
     play_office(world, t, order, out_dir, LAYLA, _show_new, _show_card, DemoFailed)
 
     # The PDFs, as files in the channel
