@@ -97,6 +97,9 @@ def _download(slack: SlackCalls, file_id: str) -> bytes:
         if error in GONE:
             raise _Refused(GONE[error]) from None
         raise
+    mimetype = str(info.get("mimetype") or "")
+    if mimetype and not mimetype.startswith("image/"):
+        raise NotAnImage(f"not an image ({mimetype[:60]})")
     size = info.get("size")
     if isinstance(size, int) and size > MAX_BYTES:
         raise NotAnImage(f"larger than {MAX_BYTES // 1_000_000} MB")

@@ -64,6 +64,8 @@ def record_message(body: dict, event: dict, context: BoltContext) -> None:
 def is_photo(file: dict) -> bool:
     """Whether a shared file is to be fetched as a photo: an image by Slack's word (a document or a
     video stays a file name on the note); one that turns out to be no image is listed as such."""
+    if file.get("file_access") == "check_file_info":  # Slack sent the id only: files.info will tell
+        return True
     mimetype = str(file.get("mimetype") or "")
     return mimetype.startswith("image/") or str(file.get("filetype") or "").lower() in PHOTO_TYPES
 

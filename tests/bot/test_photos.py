@@ -224,3 +224,25 @@ def test_the_confirmation_form_takes_photos(world):
     content = pdf(world, f"{order.number}-r2.pdf")
     assert images(content) == 2 and "before.jpg" in text(content)
     assert downloads(fake) == 2
+
+
+def test_a_file_slack_names_only_by_id_is_asked_about_and_a_document_is_not_downloaded(world):
+    fake = world.fake
+    order = in_progress(world)
+    manual = upload_file(fake, DIEGO, "manual.pdf", b"%PDF-1.4 a datasheet")
+    fresh = world.runtime.workflow.order(order.id)
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel": fresh.channel_id,
+        "user": DIEGO,
+        "text": "",
+        "ts": "1765000000.000100",
+        "thread_ts": fresh.card_ts,
+        "files": [{"id": manual["id"], "file_access": "check_file_info"}],
+    }
+    assert fake.deliver_event(event).status == 200
+    world.settle()
+    [photo] = photos(world)
+    assert (photo.status, photo.reason) == ("unavailable", "not an image (application/pdf)")
+    assert downloads(fake) == 0 and len(fake.calls_to("files.info")) == 1
