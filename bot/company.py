@@ -47,6 +47,7 @@ class PrintSettings:
     logo_name: str = ""  # the file's name, for messages
     currency: str = "EUR"
     locale: str = "en"  # e.g. "de_DE": 1.234,56 and 24.11.2026
+    show_images: bool = True  # photos of the work printed on the PDFs (false: listed by name)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ TOP_KEYS = ("print", "forms", "invoicing", "time", "articles", "email")
 TIME_KEYS = ("labour_item",)
 ARTICLES_KEYS = ("email",)
 EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]+")
-PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale")
+PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale", "show_images")
 FIELD_KEYS = (
     "key",
     "label",
@@ -269,6 +270,7 @@ class _Checker:
             logo_name=logo_name,
             currency=currency,
             locale=locale,
+            show_images=self.flag(d, "show_images", "print", defaults.show_images),
         )
 
     def logo(self, d: _Mapping) -> tuple[bytes | None, str]:

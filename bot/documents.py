@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
@@ -13,6 +13,7 @@ from pdf.document import (
     DocField,
     DocLine,
     DocNote,
+    DocPhoto,
     DocSignature,
     DocVat,
     OrderDocument,
@@ -77,6 +78,8 @@ def order_document(
         vat=[DocVat(v.rate, v.taxable, v.tax, v.exemption_reason) for v in tax.subtotals],
         gross=tax.gross,
         articles=list(document_articles(rev)),
+        photos=document_photos(rev, name_of, tz),
+        show_images=printing.show_images,
         signature=document_signature(rev, settings),
     )
 
@@ -90,6 +93,21 @@ def document_signature(rev: RevisionView, settings: Settings) -> DocSignature | 
     return DocSignature(
         sig.name, sig.signed_at.astimezone(settings.tz), sig.revision, sig.pdf_sha256, sig.image, why
     )
+
+
+def document_photos(rev: RevisionView, name_of: Callable[[str], str], tz: tzinfo) -> list[DocPhoto]:
+    """The photos recorded when the revision was made (a snapshot: later ones are not on it), each
+    with its thumbnail, or why it could not be had."""
+    return [
+        DocPhoto(
+            p.name,
+            name_of(p.shared_by),
+            p.shared_at.astimezone(tz),
+            p.thumb if p.status == "stored" else None,
+            p.reason if p.status == "unavailable" else ("" if p.status == "stored" else "not fetched yet"),
+        )
+        for p in rev.photos
+    ]
 
 
 def document_articles(rev: RevisionView) -> Iterable[DocArticle]:

@@ -73,6 +73,7 @@ REJECT_REASON = "reject_reason"
 FIELD_WORKERS = "field_workers"
 CONFIRMATION_NOTE = "confirmation_note"
 CONFIRMATION_FINAL = "confirmation_final"
+CONFIRMATION_PHOTOS = "confirmation_photos"  # a file_input: photos of the work (workflow.photos)
 CLOSE_OUTCOME = "close_outcome"
 CLOSE_REASON = "close_reason"
 INVOICE_NUMBER = "invoice_number"

@@ -58,6 +58,18 @@ class DocNote:
 
 
 @dataclass(frozen=True)
+class DocPhoto:
+    """A photo of the work: printed as a thumbnail with who and when under it, or, without image
+    bytes it can draw (not fetched, no PNG or JPEG), listed by name with why in note."""
+
+    name: str  # the file's name
+    author: str  # who shared it
+    at: datetime
+    image: bytes | None = field(default=None, repr=False)  # PNG or JPEG, about 800 px (pdf.photos)
+    note: str = ""  # why there is no image, e.g. "Slack would not give it (HTTP 404)"
+
+
+@dataclass(frozen=True)
 class DocArticle:
     """An article to be ordered: apart from the lines, without a price (it is not invoiced)."""
 
@@ -123,3 +135,5 @@ class OrderDocument:
     gross: Decimal | None = None
     articles: list[DocArticle] = field(default_factory=list)  # to be ordered; not in the customer copy
     signature: DocSignature | None = None  # the customer's sign-off (in the customer copy too)
+    photos: list[DocPhoto] = field(default_factory=list)  # of the work, oldest first; customer copy too
+    show_images: bool = True  # False (the company's print settings): photos listed by name only

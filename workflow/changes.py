@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from storage.models import Activity, CatalogItem, Counter, Effect, Line, Order, Revision
 from workflow import effects as fx
 from workflow import home as order_home
-from workflow import signatures
+from workflow import photos, signatures
 from workflow.money import exact_price, exact_quantity, order_total
 from workflow.policy import Policy
 from workflow.queries import articles_of, lines_of, members, order_row, revision_row
@@ -163,6 +163,7 @@ class Tx:
                 for a in (articles_of(s, [order.id])[order.id] if order.id and number > 0 else [])
                 if a.status != "used"
             ],
+            photos=photos.snapshot(s, order.id) if order.id and number > 0 else [],
         )
         s.add(rev)
         s.flush()

@@ -25,6 +25,10 @@ INVOICE_FILES = "invoice_files"
 # {"to": address, "subject", "text", "order": number} (no order: it holds up no card update): an email,
 # e.g. the articles to order to the company's purchasing address (sent once an SMTP sender exists)
 EMAIL = "email"
+# {"photo_id": int, "file_id": Slack's, "name": str}: a photo fetched once from Slack and kept, in
+# the order's queue (so before the PDF of a revision made after it was shared); never failed: a file
+# Slack will not give is recorded as unavailable (workflow.photos)
+FETCH_PHOTO = "fetch_photo"
 EXPORT_CSV = "export_csv"  # {"user": user id, "filters": filter text} (no order): a CSV sent to their DM
 
 # Announcement events (ANNOUNCE and DM payload "event")

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import insert_new
 from storage.models import Activity, Effect, Member, Order, ProcessedEvent
-from workflow import articles, checks, lifecycle, signatures, timesheet
+from workflow import articles, checks, lifecycle, photos, signatures, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
@@ -73,6 +73,7 @@ def confirm(tx: Tx, actor: str, cmd: c.Confirm) -> None:
         order.outcome = Outcome.COMPLETED_WITH_CHANGES
         order.closed_by, order.closed_at = actor, tx.now
         timesheet.stop_timers(tx, actor)
+    photos.record_photos(tx.session, order, actor, cmd.photos, "confirmation", tx.now)  # on this revision
     rev = tx.add_revision(number, "confirmation", actor, cmd.lines, note=note, final=cmd.final)
     timesheet.bill(tx.session, order.id, cmd.time, number)  # type: ignore[arg-type]
     rev.custom_fields = list(c.custom_dicts(cmd.custom))
@@ -195,6 +196,7 @@ def note(tx: Tx, actor: str, cmd: c.Note) -> None:
         raise AlreadyCarriedOut(cmd.event_id) from None
     kind = "photo" if cmd.files else "note"
     tx.log(actor, kind, cmd.text[:4000], {"files": list(cmd.files), "ts": cmd.ts})
+    photos.record_photos(s, tx.order, actor, cmd.photos, "channel", tx.now)
     # The acknowledgement belongs to no order's queue: a busy thread's reactions (rate limited by
     # Slack) never hold up the order's own changes, nor wait behind them.
     reaction = {"channel": cmd.channel_id, "ts": cmd.ts, "name": cmd.reaction, "order": tx.order.number}

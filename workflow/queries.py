@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Activity, Article, Line, Member, Order, Revision, RoleGrant, TimeEntry
-from workflow import signatures
+from workflow import photos, signatures
 from workflow.errors import Refused
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import APPROVERS, Role, Status
@@ -378,4 +378,5 @@ def revision(s: Session, order_id: int, number: int) -> RevisionView:
         custom_fields=list(rev.custom_fields or []),
         articles=list(rev.articles or []),
         signature=signatures.at_revision(s, o.id, number),
+        photos=photos.views(s, list(rev.photos or [])),
     )

@@ -36,6 +36,23 @@ class NoteView:
 
 
 @dataclass(frozen=True)
+class PhotoView:
+    """A photo of the order's work (workflow.photos): who shared it when, whether it was kept."""
+
+    id: int
+    file_id: str
+    name: str
+    shared_by: str
+    shared_at: datetime
+    source: str  # channel | confirmation | self_check
+    status: str  # pending | stored | unavailable
+    reason: str = ""  # why it is unavailable
+    width: int = 0
+    height: int = 0
+    thumb: bytes | None = field(default=None, repr=False)  # the JPEG the PDF prints (when read)
+
+
+@dataclass(frozen=True)
 class TimeView:
     """An order's recorded time: who is timing now (and since when), minutes recorded, and minutes
     not yet in its lines (negative after a correction down)."""
@@ -188,6 +205,7 @@ class RevisionView:
     articles: list[dict] = field(default_factory=list)
     # the customer's latest sign-off up to this revision (with its drawing), to print on its PDF
     signature: SignatureView | None = None
+    photos: list[PhotoView] = field(default_factory=list)  # recorded when it was made, oldest first
 
 
 @dataclass(frozen=True)

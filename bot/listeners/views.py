@@ -151,6 +151,7 @@ def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
             d.final,
             c.custom_dicts(d.custom),
             tuple(c.Billed(entry_id, minutes) for entry_id, minutes in d.time),
+            tuple(c.SharedFile(file_id, name) for file_id, name in d.photos),
         ),
         lambda r: _line_or(body.get("view") or {}, r, ids.CONFIRMATION_NOTE),
     )

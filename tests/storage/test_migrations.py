@@ -35,7 +35,7 @@ from storage.models import (
     RoleGrant,
 )
 
-HEAD = "0015_signatures"
+HEAD = "0017_photos"
 T0 = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
 
