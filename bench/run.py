@@ -25,6 +25,7 @@ from bench import (  # noqa: E402
     invoice_build,
     listing,
     options_load,
+    pdf_photos,
     pdf_render,
     webhook_throughput,
 )
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "$SO_TEST_POSTGRES_URL; none: PostgreSQL is skipped); they work in schemas of their own, dropped "
         "at the end",
     )
-    parser.add_argument("--only", default="", help="the sections to run, e.g. 1,3 (default: all seven)")
+    parser.add_argument("--only", default="", help="the sections to run, e.g. 1,3 (default: all eight)")
     args = parser.parse_args(argv)
     # the bot's own warnings (a 429 it honours, ...) are expected under load; errors still show
     logging.basicConfig(level=logging.ERROR, format="    %(levelname)s %(name)s: %(message)s")
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     sections: list[tuple[str, list[Table]]] = []
     targets: list[Target] = []
 
-    chosen = {n.strip() for n in args.only.split(",")} if args.only else set("1234567")
+    chosen = {n.strip() for n in args.only.split(",")} if args.only else set("12345678")
     pg_url, _ = listing.postgres_url(args.postgres)
 
     def say(s: str) -> None:
@@ -123,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         webhooks = webhook_throughput.run(args.smoke, log=say, postgres=pg_url)
         sections.append(("7. ERP webhook throughput", webhook_throughput.tables(webhooks)))
         targets += webhook_throughput.targets(webhooks)
+
+    if "8" in chosen:
+        print("8. a PDF with photos", flush=True)
+        photos = pdf_photos.run(args.smoke, log=say)
+        sections.append(("8. A PDF with photos", pdf_photos.tables(photos, args.smoke)))
+        targets += pdf_photos.targets(photos)
 
     took = time.perf_counter() - started
     print()

@@ -42,6 +42,7 @@ BUTTONS: dict[Action, tuple[str, str, str | None]] = {
     Action.CLOSE: ("Close order", ids.OPEN_CLOSE, None),
     Action.CUSTOMER_COPY: ("Customer copy", ids.CUSTOMER_COPY, None),
     Action.EMAIL_CUSTOMER: ("Email customer", ids.OPEN_EMAIL_CUSTOMER, None),
+    Action.CUSTOMER_LINK: (":link: Customer link", ids.CUSTOMER_LINK, None),
     Action.READY_FOR_INVOICING: ("Ready for invoicing", ids.READY_FOR_INVOICING, "primary"),
     Action.MARK_INVOICED: ("Mark as invoiced", ids.OPEN_MARK_INVOICED, None),
     Action.RESTORE: ("Restore", ids.OPEN_RESTORE, None),
@@ -120,6 +121,7 @@ def order_card(
     vat_rate: Decimal = Decimal(0),
     vat_exemption: str = "",
     email: bool = False,
+    links: bool = False,
 ) -> list[dict]:
     """The order card: where the order stands and, as buttons, what can be done now.
 
@@ -176,6 +178,9 @@ def order_card(
     office = office_text(order, tz)
     if office:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(office, 2000)}]})
+    signed = signature_text(order, tz)
+    if signed:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(signed, 2000)}]})
     if order.status is Status.REJECTED and order.reject_reason:
         blocks.append(
             {
@@ -205,6 +210,8 @@ def order_card(
         actions = (*actions, Action.CUSTOMER_COPY)
     if email and order.status in RULES[Action.EMAIL_CUSTOMER].from_states:  # a server to send with
         actions = (*actions, Action.EMAIL_CUSTOMER)
+    if links and order.status in RULES[Action.CUSTOMER_LINK].from_states:  # the page is served
+        actions = (*actions, Action.CUSTOMER_LINK)
     if order.status in RULES[Action.ARTICLES].from_states and order.outcome != Outcome.NOT_PERFORMED:
         # the card only, like Customer copy (work not performed: nothing to order for it)
         actions = (*actions, Action.ARTICLES)
@@ -226,6 +233,21 @@ def order_card(
 
 
 ARTICLES_SHOWN = 12
+
+
+def signature_text(order: OrderView, tz: ZoneInfo) -> str:
+    """The customer's sign-off on the card: who and when, or that it no longer holds ("": none)."""
+    sig = order.signature
+    if sig is None:
+        return ""
+    who = mrkdwn_escape(sig.name)
+    if sig.valid:
+        when = slack_date(sig.signed_at, tz)
+        return f":writing_hand: *Signed by the customer*: {who}, {when} (revision {sig.signed_revision})"
+    why = mrkdwn_escape(sig.invalid_reason)
+    return (
+        f":warning: *The customer's signature no longer holds*: {who} signed revision {sig.revision}; {why}."
+    )
 
 
 def articles_text(order: OrderView, shown: int = ARTICLES_SHOWN) -> str:

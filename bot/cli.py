@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
@@ -162,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
 def run_socket_mode(settings: Settings, worker: str = "process") -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    if settings.web_port and not settings.public_url:
+        settings = replace(settings, public_url=f"http://localhost:{settings.web_port}")
+
     from bot.runtime import Runtime
     from storage.db import request_waits
 
@@ -174,10 +178,24 @@ def run_socket_mode(settings: Settings, worker: str = "process") -> int:
 
     runtime.app.dispatch = answering  # type: ignore[method-assign]
     runtime.dispatcher.start()
+    pages = None
+    if settings.web_port:  # the customer's order pages: Slack needs no port in Socket Mode, they do
+        from bot.runtime import BackgroundServer
+
+        pages = BackgroundServer(runtime.pages(), settings.web_host, settings.web_port)
+        pages.start()
+        log.info(
+            "customer order pages on http://%s:%s/o/… (%s)",
+            settings.web_host,
+            pages.port,
+            settings.public_url,
+        )
     log.info("connecting to Slack in Socket Mode")
     try:
         SocketModeHandler(runtime.app, settings.app_token).start()
     finally:
+        if pages is not None:
+            pages.stop()
         runtime.stop()
     return 0
 
@@ -188,9 +206,13 @@ def serve_http(settings: Settings, host: str, port: int, worker: str = "process"
     from bot.runtime import Runtime
     from bot.server import UVICORN_LIMITS
 
+    if not settings.public_url:  # the customer's links point at what this serves
+        shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+        settings = replace(settings, public_url=f"http://{shown}:{port}")
     runtime = Runtime.build(settings, worker)
     runtime.dispatcher.start()
     log.info("serving Slack requests on http://%s:%s/slack/events", host, port)
+    log.info("customer order pages: %s/o/…", settings.public_url)
     try:
         uvicorn.run(
             runtime.asgi(), host=host, port=port, log_level="info", access_log=False, **UVICORN_LIMITS

@@ -49,6 +49,7 @@ class PrintSettings:
     currency: str = "EUR"
     locale: str = "en"  # e.g. "de_DE": 1.234,56 and 24.11.2026
     self_checks: bool = True  # the self-checks printed in full (who, when, answers)
+    show_images: bool = True  # photos of the work printed on the PDFs (false: listed by name)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ TOP_KEYS = ("print", "forms", "invoicing", "time", "articles", "email", "checkli
 TIME_KEYS = ("labour_item",)
 ARTICLES_KEYS = ("email",)
 EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]+")
-PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale", "self_checks")
+PRINT_KEYS = ("company_name", "address", "footer", "logo", "currency", "locale", "show_images", "self_checks")
 FIELD_KEYS = (
     "key",
     "label",
@@ -272,6 +273,7 @@ class _Checker:
             logo_name=logo_name,
             currency=currency,
             locale=locale,
+            show_images=self.flag(d, "show_images", "print", defaults.show_images),
             self_checks=self.flag(d, "self_checks", "print", defaults.self_checks),
         )
 

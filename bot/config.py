@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,6 +68,15 @@ class Settings:
     erp_webhook_secret: str = field(default="", repr=False)
     # The SMTP server the bot's emails go through (SO_SMTP_URL, SO_MAIL_FROM); None: no email
     smtp: SmtpSettings | None = field(default=None, repr=False)
+    # The customer's order page (bot.web): where its links point (SO_PUBLIC_URL; `serve` fills in
+    # what it listens on when unset; "": no links), the secret signing them (SO_LINK_SECRET, else
+    # one derived from the Slack secrets), how long a link works, and in Socket Mode the port the
+    # page is served on (SO_WEB_PORT; 0: not served)
+    public_url: str = ""
+    link_secret: str = field(default="", repr=False)
+    link_days: int = 90
+    web_port: int = 0
+    web_host: str = "127.0.0.1"  # SO_WEB_HOST: where SO_WEB_PORT listens (behind a proxy: localhost)
 
     def __post_init__(self) -> None:
         # The company file's invoicing.vat_rate and vat_exemption win over SO_VAT_RATE (however the
@@ -154,6 +164,11 @@ def load_settings(env: Mapping[str, str] | None = None, require: tuple[str, ...]
         erp_webhook_url=erp_url,
         erp_webhook_secret=erp_secret,
         smtp=smtp,
+        public_url=_public_url(env.get("SO_PUBLIC_URL", "").strip()),
+        link_secret=_link_secret(env),
+        link_days=int(_number(env, "SO_LINK_DAYS", 90, whole=True)) or 90,
+        web_port=_port(env.get("SO_WEB_PORT", "").strip()),
+        web_host=env.get("SO_WEB_HOST", "").strip() or "127.0.0.1",
     )
 
 
@@ -184,6 +199,37 @@ def _erp(env: Mapping[str, str]) -> tuple[str, str]:
             "SO_ERP_WEBHOOK_SECRET must be set, 16 characters or more, when SO_ERP_WEBHOOK_URL is"
         )
     return url, secret
+
+
+def _public_url(raw: str) -> str:
+    """SO_PUBLIC_URL: the http(s) address the customer's links start with (no path after it but
+    a prefix a proxy serves the bot under), without the trailing slash."""
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.username:
+        raise ConfigError(f"SO_PUBLIC_URL must be an address like https://orders.example.com, not {raw!r}")
+    return raw.rstrip("/")
+
+
+def _link_secret(env: Mapping[str, str]) -> str:
+    """SO_LINK_SECRET (16 characters or more), else a secret derived from the Slack app's own, so
+    links work without one more setting (changing that secret ends every link given out)."""
+    own = env.get("SO_LINK_SECRET", "").strip()
+    if own and len(own) < 16:
+        raise ConfigError("SO_LINK_SECRET must be 16 characters or more (or unset)")
+    if own:
+        return own
+    base = env.get("SLACK_SIGNING_SECRET", "").strip() or env.get("SLACK_BOT_TOKEN", "").strip()
+    return hashlib.sha256(b"service-orders order page links\0" + base.encode()).hexdigest() if base else ""
+
+
+def _port(raw: str) -> int:
+    if not raw:
+        return 0
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"SO_WEB_PORT must be a port number from 1 to 65535, not {raw!r}")
+    return int(raw)
 
 
 def _hooks_url(raw: str) -> str:

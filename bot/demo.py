@@ -17,8 +17,9 @@ from pathlib import Path
 from bot import after
 from bot.company import CompanyConfig, load_company
 from bot.config import Settings
+from bot.demo_customer import play_customer
 from bot.demo_office import ERP_SECRET, erp_printer, play_office
-from bot.runtime import BackgroundServer, Runtime
+from bot.runtime import BackgroundServer, Runtime, bound_socket
 from forms import ids
 from sandbox import FakeSlack
 from sandbox.erp import erp_receiver
@@ -231,6 +232,9 @@ def local_world(
     if isinstance(company, CompanyConfig):  # the PDFs' name and currency are the company file's
         config["company_name"] = company.print.company_name
         config["currency"] = company.print.currency
+    sock = bound_socket()  # the port first: the customer's links point at it
+    config.setdefault("public_url", f"http://127.0.0.1:{sock.getsockname()[1]}")
+    config.setdefault("link_secret", secrets.token_hex(16))
     runtime = Runtime.build(
         Settings(
             bot_token="xoxb-sandbox",
@@ -241,7 +245,7 @@ def local_world(
             **config,
         )
     )  # type: ignore[arg-type]
-    server = runtime.serve_in_background()
+    server = runtime.serve_in_background(sock=sock)
     fake.request_url = server.url
     fake.after_answer = after.wait_idle  # each gesture returns once the bot's work after its answer is done
     try:
@@ -465,7 +469,10 @@ def play(world: World, t: Transcript, out_dir: Path) -> None:
     settle()
     _show_new(t, fake, order.channel_id, channel.name, seen)
 
-    # 8. The office: ready for invoicing, the invoice data to the accounting system, invoiced
+    # 8. The customer: the order page's link, and her signature on it
+    play_customer(world, t, order, LAYLA, _show_new, _show_card, DemoFailed)
+
+    # 9. The office: ready for invoicing, the invoice data to the accounting system, invoiced
     play_office(world, t, order, out_dir, LAYLA, _show_new, _show_card, DemoFailed)
 
     # The PDFs, as files in the channel

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
 from bot.self_checks import document_checks
-from pdf.document import DocArticle, DocChange, DocField, DocLine, DocNote, DocVat, OrderDocument
+from pdf.document import (
+    DocArticle,
+    DocChange,
+    DocField,
+    DocLine,
+    DocNote,
+    DocPhoto,
+    DocSignature,
+    DocVat,
+    OrderDocument,
+)
 from workflow.money import tax_summary
 from workflow.rules import OUTCOME_TEXT, STATUS_TEXT, Status
 from workflow.service import NOTE_CHARS_ON_PDF
@@ -70,9 +80,38 @@ def order_document(
         vat=[DocVat(v.rate, v.taxable, v.tax, v.exemption_reason) for v in tax.subtotals],
         gross=tax.gross,
         articles=list(document_articles(rev)),
+        photos=document_photos(rev, name_of, tz),
+        show_images=printing.show_images,
+        signature=document_signature(rev, settings),
         self_checks=checklists,
         attestation=attestation,
     )
+
+
+def document_signature(rev: RevisionView, settings: Settings) -> DocSignature | None:
+    """The customer's latest sign-off made up to this revision, as this revision shows it."""
+    sig = rev.signature
+    if sig is None:
+        return None
+    why = "" if sig.valid_at(rev.number) else (sig.invalid_reason or "the order changed")
+    return DocSignature(
+        sig.name, sig.signed_at.astimezone(settings.tz), sig.revision, sig.pdf_sha256, sig.image, why
+    )
+
+
+def document_photos(rev: RevisionView, name_of: Callable[[str], str], tz: tzinfo) -> list[DocPhoto]:
+    """The photos recorded when the revision was made (a snapshot: later ones are not on it), each
+    with its thumbnail, or why it could not be had."""
+    return [
+        DocPhoto(
+            p.name,
+            name_of(p.shared_by),
+            p.shared_at.astimezone(tz),
+            p.thumb if p.status == "stored" else None,
+            p.reason if p.status == "unavailable" else ("" if p.status == "stored" else "not fetched yet"),
+        )
+        for p in rev.photos
+    ]
 
 
 def document_articles(rev: RevisionView) -> Iterable[DocArticle]:

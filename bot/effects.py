@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # transient failures for ~10 minutes (capped backoff), then the effect fails
 
 
-# Long work has lanes of its own: a PDF's render and upload, or an export of many orders, takes
-# seconds to a minute, and must not hold up the commands nor other orders' short Slack calls.
-DOCUMENT_KINDS = frozenset({fx.UPLOAD_PDF, fx.CUSTOMER_COPY})
+# Long work has lanes of its own: a PDF's render and upload, a photo's download, or an export of
+# many orders, takes seconds to a minute, and must not hold up the commands nor short Slack calls.
+DOCUMENT_KINDS = frozenset({fx.UPLOAD_PDF, fx.CUSTOMER_COPY, fx.FETCH_PHOTO})
 EXPORT_KINDS = frozenset({fx.EXPORT_CSV})
 LONG_KINDS = DOCUMENT_KINDS | EXPORT_KINDS
 # A claim's lease, renewed every RENEW_SECONDS while the process lives: the claims of a process

@@ -16,6 +16,7 @@ from bot import mail
 from bot.config import Settings
 from bot.documents import order_document
 from bot.slack_calls import Failed, Retry, SlackCalls
+from bot.web.links import links_of
 from pdf import render
 from workflow import effects as fx
 from workflow.snapshots import EffectView, OrderView
@@ -59,6 +60,10 @@ def occasion_text(slack: SlackCalls, p: dict) -> dict:
         subject = f"{company}: the work on {order.number} is done — {order.title}"
         text = f"{hello}\n\nthe work on your service order {order.number}, {what}, was completed{done}."
         text += f" {attached}"
+    url = links_of(slack.settings).url(order.id, order.number)
+    if url:
+        follow = "See the order and sign off the work" if p["occasion"] != "approved" else "Follow the order"
+        text = f"{text.rstrip()}\n\n{follow} on its page: {url}"
     return {"subject": subject, "text": f"{text.rstrip()}\n\nKind regards,\n{company}"}
 
 

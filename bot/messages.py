@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.cards import STATUS_ICON, escape_keeping_mentions, lines_summary, mrkdwn_escape, slack_date
 from bot.config import Settings
 from bot.mail import contact_name
+from bot.web.links import Links, links_of
 from forms import ids
 from forms.filters import FILTER_SYNTAX
 from workflow import effects as fx
@@ -103,6 +104,12 @@ def announcement(order: OrderView, payload: dict, currency: str) -> str:
         return f":leftwards_arrow_with_hook: <@{actor}> reinstated *{n}*: it is *{status}* again."
     if event in (fx.ARTICLES_CHANGED, fx.ARTICLES_USED):
         return articles_announcement(n, str(event), actor, payload)
+    if event == fx.SIGNED:  # the customer, on the order page: no Slack user to mention
+        name = mrkdwn_escape(str(payload.get("name", "")))
+        return (
+            f":writing_hand: {name} signed *{n}* on the order page: revision {payload.get('revision')} "
+            "is the signed order; its PDF follows."
+        )
     if event == fx.EMAILED:
         to = mrkdwn_escape(str(payload.get("to", "")))
         return f":email: <@{actor}> emailed *{n}* (revision {payload.get('revision')}) to {to}."
@@ -351,11 +358,32 @@ def customer_email(order: OrderView, settings: Settings) -> tuple[str, str, str]
     subject = f"{company}: your order {order.number} — {order.title}"
     text = f"Hello {name},\n\n" if name else "Hello,\n\n"
     text += f"please find attached your service order {order.number}, {order.title}."
+    url = links_of(settings).url(order.id, order.number)
+    if url:
+        text += f"\n\nFollow the order and sign off the work here: {url}"
     text += f"\n\nKind regards,\n{company}"
     customer = "" if settings.company.email.customer_sees_prices else "-customer"
     prices = "with prices" if not customer else "without prices"
     attached = f"{order.number}-r{order.current_revision}{customer}.pdf ({prices})"
     return subject, text, attached
+
+
+NO_PAGE = (
+    "The customer's order page is not served by this bot: set SO_PUBLIC_URL to the address it is "
+    "reached at (and SO_WEB_PORT in Socket Mode)."
+)
+
+
+def customer_link(order: OrderView, links: Links) -> str:
+    """The answer to Customer link: the page's address and what the customer does there."""
+    url = links.url(order.id, order.number)
+    if not url:
+        return NO_PAGE
+    return (
+        f":link: The customer's page for *{order.number}*: {url}\n"
+        f"Anyone with this link sees the order without prices, downloads its PDF and, once the work is "
+        f"completed, signs it off. It works for {links.days} days; the emails to the customer carry it too."
+    )
 
 
 def deleted(number: str) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from bot.exports import send_export
 from bot.home import publish_home
 from bot.invoices import send_invoice_files
 from bot.membership import deleted, kick
+from bot.photos import fetch_photo
 from bot.slack_calls import ALREADY, CARD_EVENT, Retry, SlackCalls, event_payload
 from pdf import render
 from workflow import effects as fx
@@ -401,4 +402,5 @@ PERFORMERS: dict[str, Performer] = {
     fx.SEND_INVOICE: send_invoice,
     fx.INVOICE_FILES: send_invoice_files,
     fx.EMAIL: email,
+    fx.FETCH_PHOTO: fetch_photo,
 }

@@ -1,5 +1,6 @@
-"""HTTP mode: an ASGI app served by uvicorn — POST /slack/events, GET /healthz, and POST
-/erp/invoiced for the accounting system (bot.erp; signed with its own secret)."""
+"""HTTP mode: an ASGI app served by uvicorn — POST /slack/events, GET /healthz, POST /erp/invoiced
+for the accounting system (bot.erp; signed with its own secret), and the customer's order pages
+under /o/ (bot.web)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot import after
 from bot.app import malformed
+from bot.asgi_io import read_body, send_answer
+from bot.web.asgi import PagesASGI
 from storage.db import request_waits
 
 EVENTS_PATH = "/slack/events"
@@ -67,8 +70,10 @@ class SlackASGI:
         signing_secret: str,
         workers: int = 16,
         erp: Callable[[dict[str, str], bytes], tuple[int, dict]] | None = None,
+        pages: PagesASGI | None = None,
     ) -> None:
         self.app = app
+        self.pages = pages  # the customer's order pages under /o/ (bot.web)
         self.erp = erp  # the answer to POST /erp/invoiced (headers lower-cased, raw body)
         self.secret = signing_secret.encode()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt")
@@ -125,6 +130,9 @@ class SlackASGI:
         path, method = scope["path"], scope["method"]
         if path == "/healthz" and method in ("GET", "HEAD"):
             await _send(send, 200, b"ok", "text/plain")
+            return
+        if path.startswith("/o/") and self.pages is not None:
+            await self.pages(scope, receive, send)
             return
         if path == ERP_PATH and self.erp is not None:
             await self._erp(scope, receive, send)
@@ -201,24 +209,8 @@ class SlackASGI:
 
 async def _read_body(receive) -> bytes | None:  # type: ignore[no-untyped-def]
     """The request's body; None when it grows past MAX_BODY or the client disconnects."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
+    return await read_body(receive, MAX_BODY)
 
 
 async def _send(send, status: int, body: bytes, content_type: str, close: bool = False) -> None:  # type: ignore[no-untyped-def]
-    headers = [(b"content-type", content_type.encode())]
-    if close:  # a body left unread (or half read) cannot be followed by another request
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_answer(send, status, body, content_type, close)

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cards import card_text, order_card
 from bot.config import Settings
+from bot.web.links import links_of
 from workflow.service import Workflow
 from workflow.snapshots import EffectView, OrderView
 
@@ -103,15 +104,7 @@ class SlackCalls:
         """A person's display name for the PDF (their Slack id when Slack cannot tell)."""
         if user_id not in self._names:
             try:
-                user = self.client.users_info(user=user_id)["user"]
-                profile = user.get("profile", {})
-                self._names[user_id] = (
-                    profile.get("real_name")
-                    or user.get("real_name")
-                    or profile.get("display_name")
-                    or user.get("name")
-                    or user_id
-                )
+                self._names[user_id] = display_name(self.client.users_info(user=user_id)["user"]) or user_id
             except SlackApiError:
                 return user_id
         return self._names[user_id]
@@ -134,6 +127,7 @@ class SlackCalls:
                 vat_rate=self.settings.vat_rate,
                 vat_exemption=self.settings.vat_exemption,
                 email=self.settings.smtp is not None,
+                links=links_of(self.settings).enabled,
             ),
             "text": card_text(order),
         }
@@ -184,3 +178,15 @@ class SlackCalls:
             ("chat.postMessage",), self.client.chat_postMessage, channel=channel, metadata=meta, **message
         )
         return str(resp["ts"])
+
+
+def display_name(user: dict) -> str:
+    """The name a person goes by, from Slack's user object ("" when it has none)."""
+    profile = user.get("profile") or {}
+    return str(
+        profile.get("real_name")
+        or user.get("real_name")
+        or profile.get("display_name")
+        or user.get("name")
+        or ""
+    )

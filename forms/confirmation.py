@@ -38,8 +38,10 @@ NOTE = TextField(
     ids.CONFIRMATION_NOTE, "Note", 3000, multiline=True, placeholder="What changed on site, and why"
 )
 
-# The heading, the Add line block, the note and the final checkbox.
-FIXED_BLOCKS = 4
+# The heading, the Add line block, the note, the photos and the final checkbox.
+FIXED_BLOCKS = 5
+PHOTOS_MAX = 10  # Slack's file_input takes at most ten files
+PHOTO_TYPES = ["jpg", "jpeg", "png", "heic"]
 MAX_LINES = max_lines(FIXED_BLOCKS)
 
 
@@ -101,6 +103,7 @@ def _view(
         *editor_blocks(rows, limit, catalog),
         NOTE.block(NOTE.raw(values)),
         *custom,
+        photos_block(),
         blocks.input_block(ids.CONFIRMATION_FINAL, "Final", final_element, optional=True),
     ]
     meta = {
@@ -168,6 +171,31 @@ def rebuild(view: Any, meta: dict[str, Any], rows: list[LineRow], next_key: int)
     )
 
 
+def photos_block() -> dict[str, Any]:
+    """Photos of the work, up to ten, fetched by the bot and printed on this revision's PDF (a
+    file_input has no initial value: files attached before the form is redrawn stay in its state)."""
+    element = {
+        "type": "file_input",
+        "action_id": ids.CONFIRMATION_PHOTOS,
+        "filetypes": PHOTO_TYPES,
+        "max_files": PHOTOS_MAX,
+    }
+    hint = "JPEG or PNG, up to ten: printed on this revision's PDF with your name."
+    return blocks.input_block(ids.CONFIRMATION_PHOTOS, "Photos", element, optional=True, hint=hint)
+
+
+def parse_photos(values: Mapping[str, Any], block_id: str) -> tuple[tuple[str, str], ...]:
+    """(file id, name) of the files in a file_input (at most PHOTOS_MAX; anything else ignored)."""
+    block = values.get(block_id)
+    state = block.get(block_id) if isinstance(block, dict) else None
+    files = state.get("files") if isinstance(state, dict) else None
+    out = []
+    for f in files if isinstance(files, list) else []:
+        if isinstance(f, dict) and isinstance(f.get("id"), str) and f["id"]:
+            out.append((f["id"][:40], str(f.get("name") or f.get("title") or f["id"])[:255]))
+    return tuple(out[:PHOTOS_MAX])
+
+
 @never_raises(ids.CONFIRMATION_NOTE)
 def parse_confirmation(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResult[ConfirmationDraft]:
     """Gives the adjusted lines, note, final flag and the company's own fields, or errors keyed by
@@ -195,8 +223,9 @@ def parse_confirmation(view: Any, fields: Sequence[FieldSpec] = ()) -> FormResul
         errors[ids.CONFIRMATION_NOTE] = STALE_FORM
     if errors or order_id is None or revision is None:
         return failed(errors)
+    photos = parse_photos(values, ids.CONFIRMATION_PHOTOS)
     draft = ConfirmationDraft(
-        order_id, revision, lines, note, final, custom, time_of(meta), attested and final
+        order_id, revision, lines, note, final, custom, time_of(meta), photos, attested and final
     )
     return FormResult(draft)
 

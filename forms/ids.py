@@ -40,6 +40,7 @@ OPEN_BACKORDER = "order_backorder"
 CUSTOMER_COPY = "order_customer_copy"
 # Email customer (a form: to, subject, text) on an order with a PDF, when an SMTP server is configured
 OPEN_EMAIL_CUSTOMER = "order_email_customer"
+CUSTOMER_LINK = "order_customer_link"
 
 # Paging buttons under a /so list result; the value carries the filters and the cursor (never trusted)
 LIST_PAGING_BLOCK = "orders_list_paging"
@@ -72,6 +73,7 @@ REJECT_REASON = "reject_reason"
 FIELD_WORKERS = "field_workers"
 CONFIRMATION_NOTE = "confirmation_note"
 CONFIRMATION_FINAL = "confirmation_final"
+CONFIRMATION_PHOTOS = "confirmation_photos"  # a file_input: photos of the work (workflow.photos)
 CLOSE_OUTCOME = "close_outcome"
 CLOSE_REASON = "close_reason"
 CLOSE_ATTEST = "close_attest"  # the technician attestation's checkbox (block_id == action_id)

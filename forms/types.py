@@ -89,6 +89,7 @@ class ConfirmationDraft:
     final: bool
     custom: list[FieldValue] = field(default_factory=list)
     time: tuple[tuple[int, int], ...] = ()  # the recorded time its lines hold: (entry id, minutes)
+    photos: tuple[tuple[str, str], ...] = ()  # the files attached as photos: (Slack file id, name)
     attested: bool = False  # the technician attestation ticked (a final one needs it)
 
 

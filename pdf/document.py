@@ -58,6 +58,18 @@ class DocNote:
 
 
 @dataclass(frozen=True)
+class DocPhoto:
+    """A photo of the work: printed as a thumbnail with who and when under it, or, without image
+    bytes it can draw (not fetched, no PNG or JPEG), listed by name with why in note."""
+
+    name: str  # the file's name
+    author: str  # who shared it
+    at: datetime
+    image: bytes | None = field(default=None, repr=False)  # PNG or JPEG, about 800 px (pdf.photos)
+    note: str = ""  # why there is no image, e.g. "Slack would not give it (HTTP 404)"
+
+
+@dataclass(frozen=True)
 class DocArticle:
     """An article to be ordered: apart from the lines, without a price (it is not invoiced)."""
 
@@ -92,6 +104,19 @@ class DocAttestation:
     by: str
     at: datetime
     text: str = "I confirm the work was carried out as recorded"
+
+
+@dataclass(frozen=True)
+class DocSignature:
+    """The customer's sign-off as the revision shows it: the drawing, the name and the time while
+    valid; once the lines changed after it, only that it was signed and why it no longer holds."""
+
+    name: str
+    at: datetime  # in the document's zone
+    revision: int  # the revision the customer signed
+    pdf_sha256: str
+    image: bytes = field(default=b"", repr=False)  # PNG; printed only while valid
+    no_longer_valid: str = ""  # why not, e.g. "the lines changed in revision 6" ("": valid)
 
 
 @dataclass(frozen=True)
@@ -138,3 +163,6 @@ class OrderDocument:
     articles: list[DocArticle] = field(default_factory=list)  # to be ordered; not in the customer copy
     self_checks: list[DocChecklist] = field(default_factory=list)  # printed by pdf.checks
     attestation: DocAttestation | None = None
+    signature: DocSignature | None = None  # the customer's sign-off (in the customer copy too)
+    photos: list[DocPhoto] = field(default_factory=list)  # of the work, oldest first; customer copy too
+    show_images: bool = True  # False (the company's print settings): photos listed by name only

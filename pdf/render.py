@@ -1,5 +1,4 @@
-"""Render an OrderDocument to the bytes of an A4 PDF (the fonts, safe text and table columns it
-draws with are pdf.text)."""
+"""Render an OrderDocument to the bytes of an A4 PDF (fonts, safe text, table columns: pdf.text)."""
 
 from __future__ import annotations
 
@@ -15,6 +14,8 @@ from fpdf.image_parsing import preload_image
 from pdf.checks import draw_checks
 from pdf.document import DocField, OrderDocument
 from pdf.formats import formats_for
+from pdf.photos import photos_section
+from pdf.signoff import draw_signature
 from pdf.text import (
     ARROW,
     ARTICLE_COLUMNS,
@@ -24,6 +25,7 @@ from pdf.text import (
     FAMILY,
     FONT_DIR,
     FONT_FILES,
+    IMAGE_MAGIC,
     LINE_COLUMNS,
     REPLACEMENT,
     Column,
@@ -71,9 +73,6 @@ ADDRESS_LINES = 3  # the company's address in the header, at most
 ADDRESS_H = 3.6
 FOOTER_LINES = 2  # the company's footer text, at most
 FOOTER_H = 3.4
-# A logo is drawn only when it is one of these (the company file's loader checks the same): fpdf2
-# would also take SVG, which can point at outside files.
-IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 def _colour(hex_colour: str) -> tuple[int, int, int] | None:
@@ -534,6 +533,9 @@ def render(doc: OrderDocument) -> bytes:
 
     draw_checks(pdf, doc)  # the self-checks and the attestation (pdf.checks)
 
+    photos_section(pdf, doc)  # the work's photos: in the customer copy too
+    if doc.signature is not None:  # the customer's sign-off of the work above
+        draw_signature(pdf, doc.signature, doc.timezone)
     # The customer copy leaves out what is the team's own: the price changes and the thread's notes.
     if doc.customer_copy:
         return bytes(pdf.output())

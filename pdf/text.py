@@ -21,6 +21,10 @@ FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold-subset.ttf"}
 FAMILY = "DejaVuSans"
 
+# An image (the logo, a photo) is drawn only when it is one of these (the company file's loader
+# checks the same for the logo): fpdf2 would also take SVG, which can point at outside files.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
 # Shown instead of a character the font cannot draw (emoji, CJK, ...); it is in both faces.
 REPLACEMENT = "\u25a1"
 ARROW = "\u2192"

@@ -568,6 +568,8 @@ class FakeSlack:
             fault_name = "upload"
         elif handler.command == "POST" and path.startswith("/response/"):
             fault_name = "response"
+        elif handler.command == "GET" and path.startswith("/files/"):
+            fault_name = "file"  # a download of a file's url_private (see sandbox.files)
         lose, delay = self._take_transport_faults(fault_name) if fault_name else (False, 0.0)
         if path.startswith("/api/") and handler.command == "POST":
             status, headers, response = self._api_request(
@@ -1483,6 +1485,10 @@ class FakeSlack:
         if auth != f"Bearer {self.bot_token}":
             return 302, b"", "text/html"  # Slack redirects to a login page
         with self._lock:
+            fault = self._take_fault("file")  # fail_next("file", status=404 | 503 …)
+        if fault is not None:
+            return fault[0], json.dumps(fault[2]).encode(), "application/json"
+        with self._lock:
             file = self.files.get(rest.split("/", 1)[0])
         if file is None:
             return 404, b"", "text/plain"
@@ -1878,8 +1884,8 @@ class FakeSlack:
             if isinstance(value, float | int) and not isinstance(value, bool):
                 return str(value)
             return str(value)
-        if kind == "file_input":  # files the person uploaded: [{"id": "F…", "name": …}], as Slack gives them
-            return [dict(f) for f in (value if isinstance(value, list | tuple) else [value])]
+        if kind == "file_input":  # the file objects Slack gives (sandbox.files.upload_file)
+            return [copy.deepcopy(v) for v in (value if isinstance(value, list | tuple) else [value])]
         return value if kind == "rich_text_input" else str(value)
 
     def view_action(

@@ -6,7 +6,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, String, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -313,6 +324,11 @@ class Revision(SQLModel, table=True):
     self_checks: dict = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    # The ids of the order's photos recorded when this revision was made: what its PDF prints
+    # (workflow.photos), however many are added later
+    photos: list[int] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Line(SQLModel, table=True):
@@ -407,6 +423,50 @@ class Checklist(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     updated_by: str = Field(default="", max_length=32)
+
+
+class Signature(SQLModel, table=True):
+    """The customer's sign-off on the order page (workflow.signoff): who typed their name, when,
+    from where, over which PDF; the drawing as a PNG. Never deleted: a later change to the lines
+    marks it no longer valid from that revision on (invalid_from), and the page asks again."""
+
+    __tablename__ = "signatures"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    revision: int  # the revision the customer was shown (the PDF whose SHA-256 is pdf_sha256)
+    signed_revision: int  # the revision made for the signature: its PDF shows it
+    name: str = Field(max_length=100)
+    signed_at: datetime = _ts()
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=400)
+    pdf_sha256: str = Field(max_length=64)
+    image: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # a PNG, re-encoded on receipt
+    invalid_from: int | None = None  # the first revision whose lines differ from the signed ones
+    invalidated_at: datetime | None = _ts_opt()
+    invalid_reason: str = Field(default="", max_length=300)
+
+
+class Photo(SQLModel, table=True):
+    """A photo of an order's work (workflow.photos): a file shared in its channel or added in a
+    form, fetched once from Slack and kept as a reduced JPEG with a thumbnail for the PDF; or,
+    when Slack would not give it or it is no image, unavailable (why in reason)."""
+
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("order_id", "file_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    file_id: str = Field(max_length=40)  # Slack's file id
+    name: str = Field(max_length=255)
+    shared_by: str = Field(max_length=32)
+    shared_at: datetime = _ts()
+    source: str = Field(default="channel", max_length=20)  # channel | confirmation | self_check
+    status: str = Field(default="pending", max_length=20)  # pending | stored | unavailable
+    reason: str = Field(default="", max_length=300)  # why it is unavailable
+    width: int = 0  # of the stored copy, in pixels
+    height: int = 0
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # JPEG
+    thumb: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # JPEG
+    fetched_at: datetime | None = _ts_opt()
 
 
 class Member(SQLModel, table=True):

@@ -29,12 +29,17 @@ EXPECTED = {
     "5": (("Options load answer (ms)",), ("real p99",), ("5. typeahead at 10,000 items",)),
     "6": (("6. Invoice data",), (), ()),
     "7": (("7. ERP webhook throughput",), ("straight /s",), ("7. ERP webhooks: every order delivered once",)),
+    "8": (
+        ("8. A PDF with 3 photos", "8. Keeping one photo"),
+        ("process peak RSS MB",),
+        ("8. a PDF with 3 photos",),
+    ),
 }
 
 
 # The ack benchmark alone (it starts servers and a load generator), the rest together: two tests the
 # workers run side by side, each well inside its time limit on a loaded machine.
-@pytest.mark.parametrize("only", ["1", "2,3,4,5,6,7"])
+@pytest.mark.parametrize("only", ["1", "2,3,4,5,6,7,8"])
 def test_bench_smoke(tmp_path, only):
     out = tmp_path / "BENCH.md"
     proc = subprocess.run(

@@ -41,6 +41,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.open": {"im:write"},
     "conversations.setTopic": {"channels:manage", "groups:write"},
     "files.upload.v2": {"files:write"},  # files.getUploadURLExternal + files.completeUploadExternal
+    "files.info": {"files:read"},  # and the file's url_private with the bot token (bot.photos)
     "pins.add": {"pins:write"},
     "reactions.add": {"reactions:write"},
     "usergroups.list": {"usergroups:read"},

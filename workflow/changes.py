@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Activity, CatalogItem, Counter, Effect, Line, Order, Revision
-from workflow import checklists
+from workflow import checklists, photos, signatures
 from workflow import effects as fx
 from workflow import home as order_home
 from workflow.money import exact_price, exact_quantity, order_total
@@ -141,6 +141,8 @@ class Tx:
             )
             for x, rate in zip(lines, rates, strict=True)
         ]
+        if kind != "signed" and order.id:  # what the customer signed no longer holds if it changed
+            signatures.lines_changed(s, order.id, number, views, self.now, author)
         last_activity = s.exec(select(func.max(Activity.id)).where(Activity.order_id == order.id)).one() or 0
         rev = Revision(
             order_id=order.id,
@@ -162,6 +164,7 @@ class Tx:
                 if a.status != "used"
             ],
             self_checks=checklists.snapshot(s, order),  # and of the self-checks, the attestation
+            photos=photos.snapshot(s, order.id) if order.id and number > 0 else [],
         )
         s.add(rev)
         s.flush()

@@ -90,6 +90,14 @@ class Billed:
 
 
 @dataclass(frozen=True)
+class SharedFile:
+    """A file someone shared or attached in a form (a photo to fetch): Slack's id and its name."""
+
+    file_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Confirm:
     """A new revision of the lines; base_revision is the one the form was opened on (a form opened
     before someone else's confirmation is refused as stale); a final one closes the order."""
@@ -102,6 +110,7 @@ class Confirm:
     final: bool = False
     custom: tuple[dict, ...] = ()
     time: tuple[Billed, ...] = ()  # the recorded time the form turned into labour lines
+    photos: tuple[SharedFile, ...] = ()  # the form's file_input (workflow.photos)
     attested: bool = False  # a final one closes: the person attests the work (see Close)
 
 
@@ -184,6 +193,7 @@ class Note:
     text: str
     files: tuple[str, ...] = ()
     reaction: str = "white_check_mark"
+    photos: tuple[SharedFile, ...] = ()  # the files among them to fetch as photos (workflow.photos)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ INVOICE_FILES = "invoice_files"
 # {"to": address, "subject", "text", "order": number} (no order: it holds up no card update): an email,
 # e.g. the articles to order to the company's purchasing address (sent once an SMTP sender exists)
 EMAIL = "email"
+# {"photo_id": int, "file_id": Slack's, "name": str}: a photo fetched once from Slack and kept, in
+# the order's queue (so before the PDF of a revision made after it was shared); never failed: a file
+# Slack will not give is recorded as unavailable (workflow.photos)
+FETCH_PHOTO = "fetch_photo"
 EXPORT_CSV = "export_csv"  # {"user": user id, "filters": filter text} (no order): a CSV sent to their DM
 
 # Announcement events (ANNOUNCE and DM payload "event")
@@ -46,6 +50,7 @@ CLIENT_UNKNOWN = "client_unknown"  # DM to admins: {"client": the typed name}: a
 ARTICLES_CHANGED = "articles_changed"  # {"added": [text], "changed": [text]}: articles to be ordered
 ARTICLES_USED = "articles_used"  # {"revision": int, "articles": [text]}: delivered ones into the lines
 SELF_CHECK_DONE = "self_check_done"  # {"checklist": name, "required": bool}: a checklist is complete
+SIGNED = "signed"  # {"name": str, "revision": int}: the customer signed on the order page (actor "customer")
 CUSTOMER_COPY = "customer_copy"  # {"revision": int}: the revision's PDF without prices, in the channel
 
 # The answer to a command carried out after its ack (no order: performed at once, in no order's queue)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import insert_new
 from storage.models import Activity, Effect, Member, Order, ProcessedEvent
-from workflow import articles, checklists, checks, lifecycle, self_checks, timesheet
+from workflow import articles, checklists, checks, lifecycle, photos, self_checks, signatures, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import home as order_home
@@ -76,6 +76,7 @@ def confirm(tx: Tx, actor: str, cmd: c.Confirm) -> None:
         order.closed_by, order.closed_at = actor, tx.now
         checklists.attest(order, actor, tx.now)  # checked: a final one needs the attestation
         timesheet.stop_timers(tx, actor)
+    photos.record_photos(tx.session, order, actor, cmd.photos, "confirmation", tx.now)  # on this revision
     rev = tx.add_revision(number, "confirmation", actor, cmd.lines, note=note, final=cmd.final)
     timesheet.bill(tx.session, order.id, cmd.time, number)  # type: ignore[arg-type]
     rev.custom_fields = list(c.custom_dicts(cmd.custom))
@@ -200,6 +201,7 @@ def note(tx: Tx, actor: str, cmd: c.Note) -> None:
         raise AlreadyCarriedOut(cmd.event_id) from None
     kind = "photo" if cmd.files else "note"
     tx.log(actor, kind, cmd.text[:4000], {"files": list(cmd.files), "ts": cmd.ts})
+    photos.record_photos(s, tx.order, actor, cmd.photos, "channel", tx.now)
     # The acknowledgement belongs to no order's queue: a busy thread's reactions (rate limited by
     # Slack) never hold up the order's own changes, nor wait behind them.
     reaction = {"channel": cmd.channel_id, "ts": cmd.ts, "name": cmd.reaction, "order": tx.order.number}
@@ -259,6 +261,9 @@ def restore(tx: Tx, actor: str, cmd: c.Restore) -> None:
     order.invoice_number, order.invoiced_by, order.invoiced_at = "", None, None
     act = tx.log(actor, "restored", reason, {"revision": order.invoice_revision})
     tx.announce(act, fx.RESTORED, actor, reason=reason)
+    # the invoice is being corrected: what the customer signed is asked for again (the next PDF on)
+    next_revision = order.current_revision + 1
+    signatures.invalidate(tx.session, order.id, next_revision, tx.now, actor, "the order was restored")
     tx.touch()
 
 

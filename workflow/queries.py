@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Activity, Article, Line, Member, Order, Revision, RoleGrant, TimeEntry
-from workflow import checklists
+from workflow import checklists, photos, signatures
 from workflow.errors import Refused
 from workflow.money import diff_lines, exact_price, exact_quantity, line_total, order_total
 from workflow.rules import APPROVERS, Role, Status
@@ -148,6 +148,7 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
     time = _time_of(s, ids)
     articles = articles_of(s, ids)
     checks = checklists.views_of(s, ids)
+    signed = signatures.latest(s, ids)
     return [
         OrderView(
             id=o.id,
@@ -196,6 +197,7 @@ def views(s: Session, orders: Sequence[Order]) -> list[OrderView]:
             checklists=tuple(checks[o.id]),
             attested_by=o.attested_by,
             attested_at=o.attested_at,
+            signature=signed.get(o.id),
         )
         for o in orders
     ]
@@ -380,4 +382,6 @@ def revision(s: Session, order_id: int, number: int) -> RevisionView:
         custom_fields=list(rev.custom_fields or []),
         articles=list(rev.articles or []),
         self_checks=dict(rev.self_checks or {}),
+        signature=signatures.at_revision(s, o.id, number),
+        photos=photos.views(s, list(rev.photos or [])),
     )

@@ -98,6 +98,7 @@ class Action(StrEnum):
     NOTE = "note"
     CUSTOMER_COPY = "customer_copy"
     EMAIL_CUSTOMER = "email_customer"
+    CUSTOMER_LINK = "customer_link"
     READY_FOR_INVOICING = "ready_for_invoicing"
     MARK_INVOICED = "mark_invoiced"
     RESTORE = "restore"
@@ -124,6 +125,7 @@ ACTION_TEXT = {
     Action.NOTE: "add notes",
     Action.CUSTOMER_COPY: "get customer copies",
     Action.EMAIL_CUSTOMER: "email the customer",
+    Action.CUSTOMER_LINK: "get the customer's link to the order page",
     Action.READY_FOR_INVOICING: "mark orders ready for invoicing",
     Action.MARK_INVOICED: "mark orders invoiced",
     Action.RESTORE: "restore orders sent for invoicing",
@@ -186,6 +188,14 @@ RULES: dict[Action, Rule] = {
     # The order emailed to the customer (its current PDF), once it has one: by its requester and the
     # office (coordinators, supervisors, admins), from the order's card
     Action.EMAIL_CUSTOMER: _r(
+        (S.IN_PROGRESS, S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED),
+        None,
+        (R.COORDINATOR, R.SUPERVISOR, R.ADMIN),
+        (X.REQUESTER,),
+    ),
+    # The link to the customer's order page (bot.web), where they follow the order and sign it off:
+    # handed out by the same people who email the customer
+    Action.CUSTOMER_LINK: _r(
         (S.IN_PROGRESS, S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED),
         None,
         (R.COORDINATOR, R.SUPERVISOR, R.ADMIN),

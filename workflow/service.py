@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import SchemaOutdated, SchemaTooNew, reader, transaction
 from storage.models import Effect, Order, TimeEntry, utcnow
-from workflow import changes, checks, inbox, lifecycle, orders, queries, timesheet
+from workflow import changes, checks, inbox, lifecycle, orders, photos, queries, signoff, timesheet
 from workflow import commands as c
 from workflow import effects as fx
 from workflow import export as order_export
@@ -39,7 +39,7 @@ from workflow.policy import Policy
 from workflow.queries import NOTE_CHARS_ON_PDF, NOTES_ON_PDF
 from workflow.roles import GROUP_SYNC, ChangeView, RoleBook, SyncResult
 from workflow.rules import Action, Power, has_power
-from workflow.snapshots import CommandView, EffectView, OrderView, RevisionView
+from workflow.snapshots import CommandView, EffectView, OrderView, PhotoView, RevisionView
 
 __all__ = [
     "NOTES_ON_PDF",
@@ -126,6 +126,20 @@ class Workflow:
             order, changed = orders.erp_invoiced(s, self.policy, self.clock(), number, invoice_number)
             return queries.view(s, order), changed
 
+    def sign_off(self, order_id: int, number: str, so: signoff.SignOff) -> tuple[OrderView, bool]:
+        """The customer signs on the order page (workflow.signoff.sign): the order, and whether it
+        was signed by this call (False: signed already)."""
+        with transaction(self.engine) as s:
+            order, signed = signoff.sign(s, self.policy, self.clock(), order_id, number, so)
+            return queries.view(s, order), signed
+
+    def page_order(self, order_id: int, number: str) -> OrderView | None:
+        """The order a customer's link names (its id and number both: a number is never used
+        again, an id may be after a delete), or None."""
+        with self._read() as s:
+            order = s.exec(select(Order).where(Order.id == order_id, Order.number == number)).first()
+            return queries.view(s, order) if order is not None else None
+
     def precheck(self, actor: str, cmd: c.Command) -> None:
         """Refused, as execute would refuse cmd now (with .field or .line for a form); reads only."""
         with self._read() as s:
@@ -211,14 +225,49 @@ class Workflow:
         text: str,
         files: Sequence[str] = (),
         reaction: str = "white_check_mark",
+        photos: Sequence[tuple[str, str]] = (),
     ) -> OrderView | None:
         """Record a thread reply or a shared file in an order's channel as a note or photo (the NOTE
-        command). None when the channel is no order's, its author takes no part in the order (the
-        NOTE rule: nothing recorded, no reaction), or the event was recorded already."""
+        command); photos: the (file id, name) of the images among files, fetched once and printed.
+        None when the channel is no order's, its author takes no part in the order (the NOTE rule:
+        nothing recorded, no reaction), or the event was recorded already."""
+        shared = tuple(c.SharedFile(file_id, name) for file_id, name in photos)
         try:
-            return self.execute(user_id, c.Note(channel_id, event_id, ts, text, tuple(files), reaction))
+            return self.execute(
+                user_id, c.Note(channel_id, event_id, ts, text, tuple(files), reaction, shared)
+            )
         except (Refused, AlreadyCarriedOut):
             return None
+
+    # Photos (workflow.photos): recorded by a note or a form, fetched by the bot once
+    def record_photos(self, order_id: int, user_id: str, files: Sequence[Any], source: str) -> int:
+        """Record a form's files ({"id", "name"}, as a file_input gives them) as photos of the order
+        by user_id, who must be one who may add notes to it (else Refused); how many were new.
+        A command that takes photos records them in its own transaction (photos.record_photos)."""
+        with transaction(self.engine) as s:
+            order = checks.open_order(s, self.policy, order_id, user_id, Action.NOTE, lock=True)
+            added = photos.record_photos(s, order, user_id, files, source, self.clock())
+            return added
+
+    def photos_of(self, order_id: int) -> list[PhotoView]:
+        """The order's photos, oldest first (without their bytes)."""
+        with self._read() as s:
+            return photos.of_order(s, order_id)
+
+    def photo(self, photo_id: int) -> PhotoView | None:
+        with self._read() as s:
+            found = photos.views(s, [photo_id], with_thumbs=False)
+            return found[0] if found else None
+
+    def photo_fetched(self, photo_id: int, data: bytes, thumb: bytes, width: int, height: int) -> bool:
+        """Keep what was fetched of a pending photo; False when it was settled before."""
+        with transaction(self.engine) as s:
+            return photos.fetched(s, photo_id, data, thumb, width, height, self.clock())
+
+    def photo_unavailable(self, photo_id: int, reason: str) -> bool:
+        """A pending photo Slack will not give, or no image: listed by name; False when settled before."""
+        with transaction(self.engine) as s:
+            return photos.unavailable(s, photo_id, reason, self.clock())
 
     # What Slack did for an order (the performers record it)
     def record_channel(self, order_id: int, channel_id: str, name: str) -> None:

@@ -37,6 +37,23 @@ class NoteView:
 
 
 @dataclass(frozen=True)
+class PhotoView:
+    """A photo of the order's work (workflow.photos): who shared it when, whether it was kept."""
+
+    id: int
+    file_id: str
+    name: str
+    shared_by: str
+    shared_at: datetime
+    source: str  # channel | confirmation | self_check
+    status: str  # pending | stored | unavailable
+    reason: str = ""  # why it is unavailable
+    width: int = 0
+    height: int = 0
+    thumb: bytes | None = field(default=None, repr=False)  # the JPEG the PDF prints (when read)
+
+
+@dataclass(frozen=True)
 class TimeView:
     """An order's recorded time: who is timing now (and since when), minutes recorded, and minutes
     not yet in its lines (negative after a correction down)."""
@@ -70,6 +87,28 @@ class ArticleView:
     @property
     def status_text(self) -> str:
         return ARTICLE_STATUS_TEXT.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    """The customer's sign-off (workflow.signoff): valid until the lines change after it."""
+
+    name: str
+    signed_at: datetime
+    revision: int  # the revision the customer was shown
+    signed_revision: int  # the revision made for it
+    pdf_sha256: str
+    invalid_from: int | None = None  # the first revision whose lines differ (None: valid)
+    invalid_reason: str = ""
+    image: bytes = field(default=b"", repr=False)  # the PNG drawn (read for a revision's PDF only)
+
+    @property
+    def valid(self) -> bool:
+        return self.invalid_from is None
+
+    def valid_at(self, revision: int) -> bool:
+        """Whether the signature still holds for what revision shows."""
+        return self.invalid_from is None or revision < self.invalid_from
 
 
 @dataclass(frozen=True)
@@ -125,6 +164,7 @@ class OrderView:
     checklists: tuple[Any, ...] = ()
     attested_by: str | None = None
     attested_at: datetime | None = None
+    signature: SignatureView | None = None  # the customer's latest sign-off, valid or not
 
     @property
     def open_articles(self) -> tuple[ArticleView, ...]:
@@ -171,6 +211,9 @@ class RevisionView:
     articles: list[dict] = field(default_factory=list)
     # the self-checks and the attestation when the revision was made (workflow.checklists.snapshot)
     self_checks: dict = field(default_factory=dict)
+    # the customer's latest sign-off up to this revision (with its drawing), to print on its PDF
+    signature: SignatureView | None = None
+    photos: list[PhotoView] = field(default_factory=list)  # recorded when it was made, oldest first
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from bot.listeners.common import (
     user_of,
 )
 from bot.self_checks import self_check_modal
+from bot.web.links import links_of
 from forms import ids
 from forms.custom import stored_values
 from forms.types import LineDraft
@@ -52,6 +53,7 @@ def register(app: App) -> None:
     app.action(ids.REINSTATE)(reinstate)
     app.action(ids.OPEN_CANCEL)(open_cancel)
     app.action(ids.OPEN_EMAIL_CUSTOMER)(open_email_customer)
+    app.action(ids.CUSTOMER_LINK)(customer_link)
     app.action(ids.OPEN_BACKORDER)(open_backorder)
     app.action(ids.START_WORK)(start_work)
     app.action(ids.STOP_WORK)(stop_work)
@@ -222,6 +224,22 @@ def open_email_customer(ack: Ack, body: dict, client: WebClient, context: BoltCo
         return forms.email_customer_modal(o.id, o.number, o.contact_email, subject, text, attached)
 
     _open_modal(ack, body, client, context, Action.EMAIL_CUSTOMER, build)
+
+
+def customer_link(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The link to the customer's order page, answered to the clicker alone (checked on the server:
+    who, their role, the order's state); where the page is not served, why."""
+    ack()
+    order_id = order_id_of(body)
+    if order_id is None:
+        answer(context, client, body, OUT_OF_DATE)
+        return
+    try:
+        order = context["workflow"].check(order_id, user_of(body), Action.CUSTOMER_LINK)
+    except Refused as r:
+        answer(context, client, body, messages.refusal(r, context["settings"].tz))
+        return
+    answer(context, client, body, messages.customer_link(order, links_of(context["settings"])))
 
 
 def open_backorder(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext
 log = logging.getLogger(__name__)
 
 RECORDED_SUBTYPES = (None, "file_share", "thread_broadcast")
+PHOTO_TYPES = frozenset({"jpg", "jpeg", "png", "heic", "heif", "gif", "webp", "bmp", "tiff"})
 
 
 def register(app: App) -> None:
@@ -34,6 +35,11 @@ def record_message(body: dict, event: dict, context: BoltContext) -> None:
         for f in raw_files
         if isinstance(f, dict)
     ]
+    photos = [
+        (f["id"], str(f.get("name") or f.get("title") or f["id"]))
+        for f in raw_files
+        if isinstance(f, dict) and isinstance(f.get("id"), str) and is_photo(f)
+    ]
     ts, thread_ts = event.get("ts", ""), event.get("thread_ts")
     is_reply = bool(thread_ts) and thread_ts != ts
     if not (is_reply or files):
@@ -48,10 +54,20 @@ def record_message(body: dict, event: dict, context: BoltContext) -> None:
         ts=ts,
         text=event.get("text") or "",
         files=files,
+        photos=photos,
     )
     if order is not None:
         log.info("recorded %s on %s from %s", "photo" if files else "note", order.number, event.get("user"))
         context["dispatcher"].wake()
+
+
+def is_photo(file: dict) -> bool:
+    """Whether a shared file is to be fetched as a photo: an image by Slack's word (a document or a
+    video stays a file name on the note); one that turns out to be no image is listed as such."""
+    if file.get("file_access") == "check_file_info":  # Slack sent the id only: files.info will tell
+        return True
+    mimetype = str(file.get("mimetype") or "")
+    return mimetype.startswith("image/") or str(file.get("filetype") or "").lower() in PHOTO_TYPES
 
 
 def home_opened(event: dict, context: BoltContext) -> None:

@@ -152,7 +152,8 @@ def submit_confirmation(ack: Ack, body: dict, context: BoltContext) -> None:
             d.final,
             c.custom_dicts(d.custom),
             tuple(c.Billed(entry_id, minutes) for entry_id, minutes in d.time),
-            d.attested,
+            tuple(c.SharedFile(file_id, name) for file_id, name in d.photos),
+            attested=d.attested,
         ),
         lambda r: _line_or(
             body.get("view") or {}, r, field_block(body.get("view"), r, FINAL_BLOCKS, ids.CONFIRMATION_NOTE)

@@ -149,7 +149,7 @@ def test_fields_go_from_the_modals_to_the_order_the_card_and_the_export(world: W
     click(world, OGECHI, order, ids.APPROVE)
     click(world, LAYLA, order, ids.OPEN_CONFIRMATION)
     confirm = opened_view(world)
-    assert labels(world, confirm)[-2:] == ["Findings", "Final"]
+    assert labels(world, confirm)[-3:] == ["Findings", "Photos", "Final"]
     fake.submit(LAYLA, confirm)
     assert set(fake.view_errors.get(confirm, {})) == {"cf:findings"}  # required: Slack's own check
     fake.view_errors.pop(confirm)

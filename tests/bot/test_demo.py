@@ -25,7 +25,9 @@ def test_the_demo_plays_the_use_case_to_an_invoiced_order_and_leaves_its_files(t
     assert "Revision 2 of SO-0001 is confirmed. The order is closed." in transcript
     assert "closed *SO-0001*: *Completed with adjustments*" in transcript
     assert "refused" not in transcript.lower() and "not ready for invoicing" not in transcript
-    assert "[ERP] received SO-0001-r3 (SO-0001:r3), signature valid" in transcript
+    assert "Marta Ruiz signed *SO-0001* on the order page: revision 3 is the signed order" in transcript
+    assert "What happened: Order received" in transcript and "Signed by the customer" in transcript
+    assert "[ERP] received SO-0001-r4 (SO-0001:r4), signature valid" in transcript
     assert "SO-0001 is invoiced (FV-2026-0001); net EUR 800.00, VAT 168.00, total 968.00" in transcript
     # what the demo leaves in its database: the order, invoiced by the ERP, with Diego on it
     wf = open_workflow(f"sqlite:///{tmp_path / 'demo.db'}")
@@ -35,19 +37,22 @@ def test_the_demo_plays_the_use_case_to_an_invoiced_order_and_leaves_its_files(t
         "completed_with_changes",
         "FV-2026-0001",
     )
-    assert DIEGO in order.field_workers and order.current_revision == 3 and order.invoice_revision == 3
+    assert DIEGO in order.field_workers and order.current_revision == 4 and order.invoice_revision == 4
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == [
         "SO-0001-r1.pdf",
         "SO-0001-r2-customer.pdf",
         "SO-0001-r2.pdf",
         "SO-0001-r3.pdf",
+        "SO-0001-r4.pdf",
     ]
-    invoice = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r3.pdf").pages)
+    signed = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r3.pdf").pages)
+    assert "Customer sign-off" in signed and "Marta Ruiz" in signed
+    invoice = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r4.pdf").pages)
     assert "Ready for invoicing" in invoice and "168,00" in invoice and "968,00" in invoice
-    data = json.loads((tmp_path / "SO-0001-r3.json").read_text())
+    data = json.loads((tmp_path / "SO-0001-r4.json").read_text())
     assert data["buyer"]["vat_id"] == "ESB80123456" and data["buyer_reference"] == "PO-7781"
     assert data["totals"] == {"net": "800.00", "vat": "168.00", "gross": "968.00", "payable": "968.00"}
-    assert validate_ubl((tmp_path / "SO-0001-r3.xml").read_bytes()) == []
+    assert validate_ubl((tmp_path / "SO-0001-r4.xml").read_bytes()) == []
     final = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "SO-0001-r2.pdf").pages)
     assert "Andes IT & Consulting" in final and "MAT-RV340" in final
     assert "800,00" in final  # es_ES

@@ -4,6 +4,7 @@ recipient fails the effect visibly; no SMTP server configured keeps the email wa
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from bot.mail import smtp_settings
 from forms import ids
 from tests.bot.helpers import buttons, card, channel_texts, click, ephemerals_to, opened_view, submit_order
 from tests.bot.smtp_server import smtp_server
+from tests.bot.web_client import Customer
 from tests.conftest import ADMIN, EVERYONE
 from workflow import commands as c
 from workflow.service import Refused
@@ -122,6 +124,12 @@ def test_the_customer_gets_the_confirmation_and_the_final_order_once_each_with_t
         world.settle()
         [posted] = [f for f in fake.files.values() if f["name"] == "SO-0001-r1-customer.pdf"]
         assert pdf.get_content() == posted["content"]
+        # the email carries the order page's link: it opens the order, whose PDF is the one attached
+        body = m.get_body(preferencelist=("plain",)).get_content()
+        [link] = re.findall(r"http://127\.0\.0\.1:\d+/o/\S+", body)
+        customer = Customer()
+        assert "Service order SO-0001" in customer.get(link).text
+        assert customer.get(link + "/pdf").body == pdf.get_content()
 
         click(world, OGECHI, order, ids.OPEN_CLOSE)
         close_view = opened_view(world)
@@ -132,6 +140,8 @@ def test_the_customer_gets_the_confirmation_and_the_final_order_once_each_with_t
         world.settle()
         subjects = [r.message["Subject"] for r in box.messages()]
         assert len(subjects) == 2 and "the work on SO-0001 is done" in subjects[1]
+        final = box.messages()[1].message.get_body(preferencelist=("plain",)).get_content()
+        assert "See the order and sign off the work on its page: http://127.0.0.1:" in final
         assert len({r.message["Message-ID"] for r in box.messages()}) == 2
 
 

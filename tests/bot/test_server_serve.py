@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.config import load_settings
 from bot.server import UVICORN_LIMITS
+from bot.web.links import links_of
 from sandbox import FakeSlack
 from tests.bot.processes import BotProcess
 
@@ -95,3 +99,19 @@ def test_serve_answers_503_beyond_the_concurrency_limit(bot: tuple[FakeSlack, Bo
     assert answer.startswith(b"HTTP/1.1 503"), answer[:200]
     # and once they are gone, Slack's requests are answered again
     assert fake.slash_command(LAYLA, "/so", "help").status == 200
+
+
+def test_serve_serves_the_order_pages_beside_slack(bot: tuple[FakeSlack, BotProcess]) -> None:
+    """The customer's pages under /o/: the style, and a plain 404 for a link to no order, even one
+    signed with the secret serve derives from the Slack app's (SO_LINK_SECRET unset)."""
+    _, process = bot
+    base = f"http://127.0.0.1:{process.port}"
+    with urllib.request.urlopen(base + "/o/-/page.css", timeout=GENEROUS) as r:
+        assert r.status == 200 and r.headers["content-type"].startswith("text/css")
+    settings = load_settings({"SLACK_SIGNING_SECRET": SECRET, "SO_PUBLIC_URL": base})
+    for url in (base + "/o/nonsense", links_of(settings).url(1, "SO-0001")):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url, timeout=GENEROUS)
+        assert e.value.code == 404 and "script-src 'self'" in e.value.headers["content-security-policy"]
+        assert b"Page not found" in e.value.read()
+    assert f"customer order pages: {base}/o/" in process.log.read_text()  # SO_PUBLIC_URL's default

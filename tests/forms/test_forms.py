@@ -81,6 +81,8 @@ def fill(view: dict[str, Any], answers: dict[str, Any] | None = None) -> dict[st
                 state = {"selected_options": chosen}
             elif kind == "multi_users_select":
                 state = {"selected_users": answer if answer is not None else element.get("initial_users", [])}
+            elif kind == "file_input":
+                state = {"files": answer or []}  # the file objects Slack gives; no initial value
             else:
                 continue  # buttons carry no state
             values.setdefault(block_id, {})[element["action_id"]] = {"type": kind, **state}
@@ -203,6 +205,20 @@ def test_confirmation_holds_as_many_lines_as_fit() -> None:
     assert_valid(with_line_added(fill(view)))
     with pytest.raises(ValueError):
         confirmation_modal(7, "SO-0007", 2, [*lines, lines[0]])
+
+
+def test_confirmation_takes_up_to_ten_photos_in_a_file_input() -> None:
+    view = confirmation_modal(42, "SO-0042", 3, CURRENT_LINES)
+    assert_valid(view)
+    [block] = [b for b in view["blocks"] if b.get("block_id") == ids.CONFIRMATION_PHOTOS]
+    assert block["optional"] is True and block["element"]["type"] == "file_input"
+    assert block["element"]["max_files"] == 10 and "jpg" in block["element"]["filetypes"]
+    assert parse_confirmation(fill(view)).value.photos == ()  # type: ignore[union-attr]
+    files = [{"id": f"F{n}", "name": f"IMG_{n}.jpg", "mimetype": "image/jpeg"} for n in range(12)]
+    answers = {ids.CONFIRMATION_PHOTOS: [{"name": "no id"}, "junk", *files]}
+    result = parse_confirmation(fill(view, answers))
+    assert result.ok and result.value is not None
+    assert result.value.photos == tuple((f"F{n}", f"IMG_{n}.jpg") for n in range(10))
 
 
 def test_line_row_is_three_blocks_with_label_select_and_remove() -> None:

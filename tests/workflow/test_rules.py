@@ -32,6 +32,11 @@ EXPECTED: dict[Action, tuple[set[Role], set[Relation], set[Status | None]]] = {
         {X.REQUESTER},
         {S.IN_PROGRESS, S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED},
     ),
+    A.CUSTOMER_LINK: (
+        {R.COORDINATOR, R.SUPERVISOR, R.ADMIN},
+        {X.REQUESTER},
+        {S.IN_PROGRESS, S.CLOSED, S.READY_FOR_INVOICING, S.INVOICED},
+    ),
     A.CREATE_BACKORDER: ({R.COORDINATOR, R.ADMIN}, set(), {S.READY_FOR_INVOICING, S.INVOICED}),
     A.NOTE: ({R.SUPERVISOR, R.ADMIN}, {X.REQUESTER, X.FIELD_WORKER}, set(Status)),
     A.CUSTOMER_COPY: (
@@ -70,6 +75,7 @@ WHO_MAY = {
     A.REINSTATE: "a coordinator or an admin",
     A.DELETE: "an admin",
     A.EMAIL_CUSTOMER: "a coordinator, a supervisor, an admin or the order's requester",
+    A.CUSTOMER_LINK: "a coordinator, a supervisor, an admin or the order's requester",
     A.CREATE_BACKORDER: "a coordinator or an admin",
     A.NOTE: "a supervisor, an admin, the order's requester or one of the order's field workers",
     A.CUSTOMER_COPY: (
@@ -102,6 +108,7 @@ TO_STATE = {
     A.REINSTATE: None,  # back to the state it was cancelled from
     A.DELETE: None,  # gone
     A.EMAIL_CUSTOMER: None,
+    A.CUSTOMER_LINK: None,  # a link answered, nothing changed
     A.CREATE_BACKORDER: None,  # the original stays; the backorder waits for approval
     A.NOTE: None,
     A.CUSTOMER_COPY: None,

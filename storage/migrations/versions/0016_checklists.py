@@ -4,7 +4,7 @@ close form's "I confirm the work was carried out as recorded"), and revisions.se
 revision's PDF prints of them).
 
 Revision ID: 0016_checklists
-Revises: 0014_contact_email
+Revises: 0017_photos
 Create Date: 2026-12-06
 """
 
@@ -21,7 +21,7 @@ def UTCDateTime() -> sa.DateTime:  # noqa: N802 - named like the model's type it
 
 
 revision: str = "0016_checklists"
-down_revision: str | None = "0014_contact_email"
+down_revision: str | None = "0017_photos"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
