@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from storage.models import Order, Signature
+from workflow import checklists, signatures
 from workflow import effects as fx
 from workflow import queries as q
-from workflow import signatures
 from workflow.changes import Tx
 from workflow.errors import Refused
 from workflow.policy import Policy
@@ -77,6 +77,9 @@ def sign(
     why = not_signable(order.status, order.outcome)
     if why:
         raise Refused("state", why)
+    lacking = checklists.missing(s, order.id)  # type: ignore[arg-type]
+    if lacking:  # closed before its self-checks were required: the office completes them first
+        raise Refused("state", f"The order cannot be signed yet. {checklists.refusal_text(lacking)}.")
     if so.shown_revision != order.current_revision:
         raise Refused("stale", "The order changed since this page was opened: look at it again, then sign.")
     name = clean_name(so.name)

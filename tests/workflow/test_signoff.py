@@ -27,7 +27,7 @@ def closed(wf: Workflow, outcome: str = "completed"):  # type: ignore[no-untyped
     wf.approve(order.id, SUPERVISOR)
     wf.add_field_workers(order.id, REQUESTER, [WORKER])
     reason = "Client away" if outcome == "not_performed" else ""
-    return wf.execute(WORKER, c.Close(order.id, outcome, reason))
+    return wf.execute(WORKER, c.Close(order.id, outcome, reason, attested=True))
 
 
 def sign(wf: Workflow, order, name: str = "Marta Ruiz", shown: int | None = None):  # type: ignore[no-untyped-def]

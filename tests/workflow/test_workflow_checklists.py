@@ -197,3 +197,23 @@ def test_bad_answers_and_stale_forms_and_who_may(wf: Workflow):
             WORKER, c.SelfCheck(other.id, named(order, "Safety").id, (c.CheckAnswer("i1", checked=True),))
         )
     assert elsewhere.value.code == "not_found"
+
+
+def test_required_self_checks_not_done_block_signing_too(wf: Workflow, clock):  # type: ignore[no-untyped-def]
+    """An order closed as completed without its required self-checks (closed before they were
+    required, or put so by hand): the customer's sign-off is refused, saying what is missing."""
+    from sqlmodel import Session
+
+    from storage.models import Order
+    from workflow import signoff
+
+    order = in_progress(wf)
+    with Session(wf.engine) as s:
+        row = s.get(Order, order.id)
+        row.status, row.outcome = "closed", "completed"
+        s.add(row)
+        s.commit()
+    so = signoff.SignOff("Marta Ruiz", b"png", order.current_revision, "0" * 64)
+    with Session(wf.engine) as s, pytest.raises(Refused) as refused:
+        signoff.sign(s, wf.policy, clock.now, order.id, order.number, so)
+    assert "Self-checks not done: Safety (4 of 5 items" in refused.value.message
