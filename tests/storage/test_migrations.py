@@ -35,7 +35,7 @@ from storage.models import (
     RoleGrant,
 )
 
-HEAD = "0016_checklists"
+HEAD = "0018_checklists"
 T0 = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
 

@@ -3,7 +3,7 @@ template attached to an order at approval, and its answers), orders.attested_by 
 close form's "I confirm the work was carried out as recorded"), and revisions.self_checks (what a
 revision's PDF prints of them).
 
-Revision ID: 0016_checklists
+Revision ID: 0018_checklists
 Revises: 0017_photos
 Create Date: 2026-12-06
 """
@@ -20,7 +20,7 @@ def UTCDateTime() -> sa.DateTime:  # noqa: N802 - named like the model's type it
     return sa.DateTime(timezone=True)
 
 
-revision: str = "0016_checklists"
+revision: str = "0018_checklists"
 down_revision: str | None = "0017_photos"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
