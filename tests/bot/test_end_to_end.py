@@ -44,7 +44,9 @@ def test_seed_use_case_end_to_end(world, tmp_path):
     fake, wf = world.fake, world.runtime.workflow
     order = wf.find("SO-0001")
     assert order.status == "closed" and order.outcome == "completed_with_changes"
-    assert order.current_revision == 2 and str(order.total) == "715.00"
+    # revision 3: the customer's signature on the order page (the lines of revision 2)
+    assert order.current_revision == 3 and str(order.total) == "715.00"
+    assert order.signature is not None and order.signature.valid and order.signature.revision == 2
 
     # exactly one channel, one card (posted once, updated in place, pinned), one PDF per revision
     assert len(fake.calls_to("conversations.create")) == 1
@@ -60,12 +62,18 @@ def test_seed_use_case_end_to_end(world, tmp_path):
     assert buttons(card(world, order)) == [
         "Ready for invoicing",
         "Customer copy",
+        ":link: Customer link",
         ":package: Articles",
         "Cancel order",
     ]
     assert any("VAT number" in t for t in ephemerals_to(world, LAYLA) if "not ready for invoicing" in t)
     pdfs = sorted((f for f in fake.files.values() if f["name"].endswith(".pdf")), key=lambda f: f["name"])
-    assert [f["name"] for f in pdfs] == ["SO-0001-r1.pdf", "SO-0001-r2-customer.pdf", "SO-0001-r2.pdf"]
+    assert [f["name"] for f in pdfs] == [
+        "SO-0001-r1.pdf",
+        "SO-0001-r2-customer.pdf",
+        "SO-0001-r2.pdf",
+        "SO-0001-r3.pdf",
+    ]
     assert (tmp_path / "SO-0001-r2.pdf").read_bytes() == pdfs[2]["content"]
     assert order.client_id is not None and order.site_id is not None  # picked, not typed
 
@@ -95,6 +103,7 @@ def test_card_buttons_follow_the_status(world):
         "Create confirmation",
         "Close order",
         "Customer copy",
+        ":link: Customer link",
         ":package: Articles",
         "Cancel order",
         ":stopwatch: Start work",  # Ogechi is a supervisor: she may work on it too
@@ -155,7 +164,7 @@ def test_close_not_performed_needs_a_reason(world):
     assert (after.status, after.outcome) == ("closed", "not_performed")
     assert any("Not performed" in t and "open the door" in t for t in channel_texts(world, order))
     # not performed: nothing to invoice, only the copy for the client (or calling it off)
-    assert buttons(card(world, order)) == ["Customer copy", "Cancel order"]
+    assert buttons(card(world, order)) == ["Customer copy", ":link: Customer link", "Cancel order"]
 
 
 def test_refusals_name_the_role_and_change_nothing(world):

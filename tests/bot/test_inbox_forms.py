@@ -90,6 +90,7 @@ def test_a_close_posted_twice_is_carried_out_once(world):
     assert "SO-0001 is closed." in view_text(world, view)
     assert buttons(card(world, order)) == [
         "Customer copy",
+        ":link: Customer link",
         "Cancel order",
     ]  # not performed: nothing to invoice
 

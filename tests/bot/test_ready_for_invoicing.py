@@ -73,7 +73,12 @@ def test_ready_for_invoicing_then_invoiced_with_its_number(office):
     click(world, LAYLA, order, ids.READY_FOR_INVOICING)
     after = wf.order(order.id)
     assert after.status == "ready_for_invoicing" and after.invoice_revision == 2
-    assert buttons(card(world, order)) == ["Mark as invoiced", "Create backorder", "Restore"]
+    assert buttons(card(world, order)) == [
+        "Mark as invoiced",
+        "Create backorder",
+        "Restore",
+        ":link: Customer link",
+    ]
     said = [t for t in channel_texts(world, order) if "ready for invoicing" in t]
     assert len(said) == 1 and "revision 2" in said[0]
     printed = pdf_text(world, f"{order.number}-r2.pdf")
@@ -87,7 +92,7 @@ def test_ready_for_invoicing_then_invoiced_with_its_number(office):
     done = wf.order(order.id)
     assert (done.status, done.invoice_number, done.invoiced_by) == ("invoiced", "2026-0187", LAYLA)
     assert "invoice 2026-0187" in str(card(world, order)["blocks"])
-    assert buttons(card(world, order)) == ["Create backorder", "Restore"]
+    assert buttons(card(world, order)) == ["Create backorder", "Restore", ":link: Customer link"]
 
 
 def test_who_may_not_is_refused_and_nothing_changes(office):
