@@ -13,6 +13,7 @@ from sqlmodel import Session
 from storage.models import Checklist, Order
 from workflow import commands as c
 from workflow import effects as fx
+from workflow import photos
 from workflow.changes import Tx
 from workflow.checklists import KINDS, is_done
 from workflow.errors import Refused
@@ -120,6 +121,8 @@ def save_self_check(tx: Tx, actor: str, cmd: c.SelfCheck) -> None:
             continue  # left empty, as it was
         answers[answer.key] = {"value": value, "by": actor, "at": tx.now.isoformat()}
         changed.append(str(item.get("label") or ""))
+        if item["kind"] == "photo" and isinstance(value, list):  # fetched and printed like any photo
+            photos.record_photos(tx.session, tx.order, actor, value, "self_check", tx.now)
     if not changed:
         tx.flush()
         return

@@ -22,6 +22,7 @@ from bot.demo import DIEGO, LAYLA, OGECHI, World, local_world
 from bot.documents import order_document
 from forms import ids
 from pdf import render
+from sandbox.files import upload_file
 from tests.bot.helpers import (
     buttons,
     card,
@@ -32,6 +33,7 @@ from tests.bot.helpers import (
     opened_view,
     submit_order,
 )
+from tests.bot.test_photos import photo_bytes, photos
 from tests.conftest import ADMIN, EVERYONE, PEDRO
 from workflow.checklists import ChecklistTemplate, ItemTemplate
 
@@ -164,12 +166,8 @@ def test_a_required_checklist_blocks_closing_then_partial_saves_complete_it_and_
     )
     assert pressure["element"]["initial_value"] == "2.5"
     fake.fill(view, item_block(world, view, "Gas tight"), ids.SELF_CHECK_ITEM, ["done"])
-    fake.fill(
-        view,
-        item_block(world, view, "Photo of meter"),
-        ids.SELF_CHECK_ITEM,
-        [{"id": "F0METER01", "name": "meter <1>.jpg", "mimetype": "image/jpeg"}],
-    )
+    meter = upload_file(fake, OGECHI, "meter <1>.jpg", photo_bytes(800, 600))
+    fake.fill(view, item_block(world, view, "Photo of meter"), ids.SELF_CHECK_ITEM, [meter])
     assert fake.submit(OGECHI, view).status == 200 and not fake.view_errors.get(view)
     world.settle()
     safety = wf.order(order.id).checklists[0]
@@ -180,9 +178,11 @@ def test_a_required_checklist_blocks_closing_then_partial_saves_complete_it_and_
         "Gas tight": OGECHI,
         "Photo of meter": OGECHI,
     }
-    assert [i.value for i in safety.items if i.kind == "photo"] == [
-        [{"id": "F0METER01", "name": "meter <1>.jpg"}]
-    ]
+    kept = [{"id": meter["id"], "name": "meter <1>.jpg"}]
+    assert [i.value for i in safety.items if i.kind == "photo"] == [kept]
+    # the photo is fetched from Slack and kept like any photo of the order, to print on the next PDF
+    got = [(x.name, x.source, x.status) for x in photos(world)]
+    assert got == [("meter <1>.jpg", "self_check", "stored")]
     assert any("completed the self-check *Safety*" in t for t in channel_texts(world, order))
 
     # the attestation is required: unticked, an error under it and nothing closes
