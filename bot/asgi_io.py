@@ -30,3 +30,22 @@ async def send_answer(  # type: ignore[no-untyped-def]
         out.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": out})
     await send({"type": "http.response.body", "body": body})
+
+
+async def answered_alone(scope, receive, send) -> bool:  # type: ignore[no-untyped-def]
+    """Answer what needs no app: the server's lifespan, anything but HTTP, GET /healthz. True when
+    answered (the caller is done)."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return True
+    if scope["type"] != "http":
+        return True
+    if scope["path"] == "/healthz" and scope["method"] in ("GET", "HEAD"):
+        await send_answer(send, 200, b"ok", "text/plain")
+        return True
+    return False

@@ -19,7 +19,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot import after
 from bot.app import malformed
-from bot.asgi_io import read_body, send_answer
+from bot.asgi_io import answered_alone, read_body, send_answer
 from bot.web.asgi import PagesASGI
 from storage.db import request_waits
 
@@ -117,20 +117,9 @@ class SlackASGI:
             return self.app.dispatch(request)
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
+        if await answered_alone(scope, receive, send):  # lifespan, /healthz
             return
         path, method = scope["path"], scope["method"]
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            await _send(send, 200, b"ok", "text/plain")
-            return
         if path.startswith("/o/") and self.pages is not None:
             await self.pages(scope, receive, send)
             return

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.asgi_io import read_body, send_answer
+from bot.asgi_io import answered_alone, read_body, send_answer
 from bot.web.pages import POST_MAX, OrderPages, Response
 
 log = logging.getLogger(__name__)
@@ -23,20 +23,9 @@ class PagesASGI:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pages")
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
+        if await answered_alone(scope, receive, send):  # lifespan, /healthz
             return
         path, method = scope["path"], scope["method"]
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            await send_answer(send, 200, b"ok", "text/plain")
-            return
         if not path.startswith("/o/"):
             await send_answer(send, 404, b"not found", "text/plain")
             return

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from bot.config import ConfigError, load_settings
 from bot.demo import DIEGO, LAYLA, OGECHI, World
+from bot.runtime import BackgroundServer
 from bot.web.links import links_of
 from forms import ids
 from tests.bot.helpers import buttons, card, channel_texts, click, ephemerals_to, submit_order
@@ -261,3 +262,19 @@ def test_links_need_a_secret_and_an_address() -> None:
     )
     assert other.read(links.token(7, "SO-0007")) is None  # another secret: not ours
     assert links_of(load_settings({})).url(7, "SO-0007") == ""  # nothing to sign with, nowhere to point
+
+
+def test_socket_mode_serves_the_pages_alone_on_their_port(world: World) -> None:
+    """What `run` starts on SO_WEB_PORT: the pages and /healthz, and nothing of Slack's endpoint."""
+    order = closed(world)
+    pages = BackgroundServer(world.runtime.pages(), "127.0.0.1", 0)
+    pages.start()
+    try:
+        base = f"http://127.0.0.1:{pages.port}"
+        token = page_url(world, order).rsplit("/o/", 1)[1]
+        customer = Customer()
+        assert "Service order SO-0001" in customer.get(f"{base}/o/{token}").text
+        assert customer.get(base + "/healthz").status == 200
+        assert customer.post(base + "/slack/events", {"x": "y"}).status == 404
+    finally:
+        pages.stop()
