@@ -71,14 +71,18 @@ def update_view(context: BoltContext, body: dict, client: WebClient, new_view: d
 
 
 def _views_update(body: dict, client: WebClient, new_view: dict) -> None:
-    view = body.get("view") or {}
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view_id, view_hash = view.get("id"), view.get("hash")
+    if not isinstance(view_id, str) or not view_id:  # Slack always names it; a forged click may not
+        log.warning("views.update failed: the button is in no view")
+        return
     try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+        client.views_update(
+            view_id=view_id, hash=view_hash if isinstance(view_hash, str) else None, view=new_view
+        )
     except SlackApiError as e:
         # hash_conflict: the person clicked twice quickly; the later click's update wins.
         log.warning("views.update failed: %s", e.response.get("error"))
-    except KeyError:
-        log.warning("views.update failed: the button is in no view")
 
 
 def click_key(kind: str, body: dict) -> str | None:

@@ -551,3 +551,24 @@ def test_click_with_a_container_that_is_no_object(world: World, crashes: Crashes
     }
     status, crashed = _post(world, crashes, payload)
     assert status < 500 and not crashed, (status, crashed)
+
+
+@pytest.mark.parametrize("view_id", [None, 42, "", ["V1"]])
+def test_a_form_button_in_a_view_without_a_usable_id(world: World, crashes: Crashes, view_id: object) -> None:
+    """A forged click on Add line in a view whose id is missing or no string: no views.update is
+    tried (slack-sdk refuses it before any call), nothing crashes."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": LAYLA},
+        "view": {
+            "id": view_id,
+            "hash": 7,
+            "callback_id": ids.NEW_ORDER,
+            "blocks": [],
+            "private_metadata": "",
+        },
+        "actions": [{"action_id": ids.ADD_LINE, "block_id": ids.LINES_ACTIONS_BLOCK, "type": "button"}],
+    }
+    status, crashed = _post(world, crashes, payload)
+    world.settle()
+    assert status < 500 and not crashed and not crashes.take(), (status, crashed)
