@@ -328,7 +328,13 @@ def open_close(ack: Ack, body: dict, client: WebClient, context: BoltContext) ->
 
 def add_line(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    update_view(context, body, client, forms.with_line_added(body.get("view") or {}))
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    try:
+        new_view = forms.with_line_added(view)
+    except ValueError:  # not one of our forms with lines: a forged click, nothing to redraw
+        log.warning("add-line button in a view with no lines (%r)", str(view.get("callback_id"))[:40])
+        return
+    update_view(context, body, client, new_view)
 
 
 def remove_line(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -338,7 +344,13 @@ def remove_line(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     except (KeyError, IndexError, TypeError, ValueError):
         log.warning("remove-line button without a line key")
         return
-    update_view(context, body, client, forms.with_line_removed(body.get("view") or {}, key))
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    try:
+        new_view = forms.with_line_removed(view, key)
+    except ValueError:
+        log.warning("remove-line button in a view with no lines (%r)", str(view.get("callback_id"))[:40])
+        return
+    update_view(context, body, client, new_view)
 
 
 def ack_only(ack: Ack) -> None:

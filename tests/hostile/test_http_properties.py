@@ -553,8 +553,11 @@ def test_click_with_a_container_that_is_no_object(world: World, crashes: Crashes
     assert status < 500 and not crashed, (status, crashed)
 
 
+@pytest.mark.parametrize("callback", [ids.NEW_ORDER, None, "nonsense"])
 @pytest.mark.parametrize("view_id", [None, 42, "", ["V1"]])
-def test_a_form_button_in_a_view_without_a_usable_id(world: World, crashes: Crashes, view_id: object) -> None:
+def test_a_form_button_in_a_view_without_a_usable_id(
+    world: World, crashes: Crashes, view_id: object, callback: object
+) -> None:
     """A forged click on Add line in a view whose id is missing or no string: no views.update is
     tried (slack-sdk refuses it before any call), nothing crashes."""
     payload = {
